@@ -1,0 +1,75 @@
+package core
+
+import "strings"
+
+// Allowlist is a set of host patterns: exact hosts ("h.example.com") and
+// wildcards ("*.example.com", which match subdomains but not example.com
+// itself). Hosts are compared ASCII case-insensitively and without their
+// port. The zero Allowlist is empty; an empty Allowlist allows every host.
+type Allowlist struct {
+	exact    []string // "h.example.com"
+	suffixes []string // ".example.com" for "*.example.com"
+}
+
+// ParseAllowlist parses a comma-separated list of host patterns, as in the
+// ALLOWED_HOSTS setting. Blank entries are ignored; a pattern with a port
+// is matched without it.
+func ParseAllowlist(s string) Allowlist {
+	var a Allowlist
+	for _, p := range strings.Split(s, ",") {
+		p = strings.ToLower(strings.TrimSpace(p))
+		if scheme := strings.Index(p, "://"); scheme >= 0 {
+			p = p[scheme+3:] // tolerate origins ("https://a.com") in the list
+		}
+		p = strings.TrimRight(p, "/")
+		p, _ = splitHostPort(p)
+		switch {
+		case p == "" || p == "*.":
+		case strings.HasPrefix(p, "*."):
+			a.suffixes = append(a.suffixes, p[1:])
+		default:
+			a.exact = append(a.exact, p)
+		}
+	}
+	return a
+}
+
+// Empty reports whether the list has no pattern, so that it allows every host.
+func (a Allowlist) Empty() bool { return len(a.exact) == 0 && len(a.suffixes) == 0 }
+
+// Len is the number of patterns.
+func (a Allowlist) Len() int { return len(a.exact) + len(a.suffixes) }
+
+// Allows reports whether authority (host or host:port, as in a URL) matches
+// a pattern. An empty list allows everything; an authority with userinfo
+// never matches.
+func (a Allowlist) Allows(authority string) bool {
+	if a.Empty() {
+		return true
+	}
+	if strings.IndexByte(authority, '@') >= 0 {
+		return false
+	}
+	host, _ := splitHostPort(authority)
+	if host == "" {
+		return false
+	}
+	for _, e := range a.exact {
+		if strings.EqualFold(host, e) {
+			return true
+		}
+	}
+	for _, s := range a.suffixes {
+		if len(host) > len(s) && strings.EqualFold(host[len(host)-len(s):], s) {
+			return true
+		}
+	}
+	return false
+}
+
+// AllowsURL reports whether the host of an absolute URL (or an Origin header
+// value) is allowed. A URL PageURL refuses is never allowed.
+func (a Allowlist) AllowsURL(raw string) bool {
+	_, authority, err := splitPageURL(raw)
+	return err == nil && a.Allows(authority)
+}

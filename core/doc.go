@@ -1,0 +1,37 @@
+// Package core computes what the WeChat JS-SDK's wx.config needs, with the
+// standard library only, so that the same code runs natively, in the signer
+// WebAssembly module and in the Worker's Go program.
+//
+// It holds the signature (the canonical string and its SHA1), the nonce, the
+// page-URL rules, the host allowlist, the JSON payloads and the request
+// handling of /config. It knows nothing of Cloudflare Workers or wazero.
+//
+// # Error codes
+//
+// Every refusal is an *Error with a stable code, sent as WeChat's own error
+// shape {"errcode":N,"errmsg":"..."}. Codes below 10000 are wxsign's; WeChat's
+// codes (-1, 40001, 45009, ...) are passed through unchanged when WeChat
+// itself refused.
+//
+//	errcode  HTTP  meaning
+//	1001     400   url is missing
+//	1002     400   url longer than 4096 bytes
+//	1003     400   url has whitespace, a control character or invalid UTF-8
+//	1004     400   url is not an absolute http or https URL
+//	1005     400   url has no host
+//	1006     400   url has userinfo (user@host)
+//	1007     400   url has a malformed percent-escape
+//	1008     400   url has an invalid host or port
+//	1010     403   url's host is not in ALLOWED_HOSTS
+//	1011     403   request Origin is not in ALLOWED_ORIGINS
+//	1020     405   method not allowed
+//	1021     400   malformed request (query or body)
+//	1022     413   request body larger than 16 KiB
+//	1023     415   unsupported Content-Type
+//	1030     404   no such endpoint
+//	1040     401   missing or wrong API key
+//	1050     503   the service is not configured (a required setting is missing)
+//	1051     503   no valid jsapi_ticket is available yet
+//	1052     503   WeChat could not be reached or answered garbage
+//	1060     500   internal error
+package core

@@ -1,0 +1,46 @@
+package core
+
+import "strconv"
+
+// Error is a refusal with a stable code, the HTTP status to send it with and
+// a message for the caller. Its JSON form is WeChat's error shape.
+type Error struct {
+	Code   int    // errcode in the JSON body
+	Status int    // HTTP status
+	Msg    string // errmsg in the JSON body
+}
+
+func (e *Error) Error() string { return "wxsign: " + e.Msg + " (errcode " + strconv.Itoa(e.Code) + ")" }
+
+// AppendJSON appends {"errcode":N,"errmsg":"..."} to dst.
+func (e *Error) AppendJSON(dst []byte) []byte {
+	dst = append(dst, `{"errcode":`...)
+	dst = strconv.AppendInt(dst, int64(e.Code), 10)
+	dst = append(dst, `,"errmsg":`...)
+	dst = appendJSONString(dst, e.Msg)
+	return append(dst, '}')
+}
+
+// The refusals, one per reason; see the package documentation for the table.
+var (
+	ErrURLMissing    = &Error{1001, 400, "url is required: pass the page URL (location.href.split('#')[0]) as ?url= or in the body"}
+	ErrURLTooLong    = &Error{1002, 400, "url is longer than 4096 bytes"}
+	ErrURLBadChar    = &Error{1003, 400, "url has whitespace, a control character or invalid UTF-8: percent-encode it with encodeURIComponent"}
+	ErrURLScheme     = &Error{1004, 400, "url must be an absolute http:// or https:// URL"}
+	ErrURLNoHost     = &Error{1005, 400, "url has no host"}
+	ErrURLUserinfo   = &Error{1006, 400, "url must not contain userinfo (user@host)"}
+	ErrURLEscape     = &Error{1007, 400, "url has a malformed percent-escape"}
+	ErrURLBadHost    = &Error{1008, 400, "url has an invalid host or port"}
+	ErrHostForbidden = &Error{1010, 403, "url's host is not allowed (ALLOWED_HOSTS)"}
+	ErrOrigin        = &Error{1011, 403, "origin is not allowed (ALLOWED_ORIGINS)"}
+	ErrMethod        = &Error{1020, 405, "method not allowed"}
+	ErrBadRequest    = &Error{1021, 400, "malformed request: send ?url=, a JSON body {\"url\":...} or a form body url=..."}
+	ErrBodyTooLarge  = &Error{1022, 413, "request body is larger than 16 KiB"}
+	ErrMediaType     = &Error{1023, 415, "unsupported Content-Type: use application/json or application/x-www-form-urlencoded"}
+	ErrNotFound      = &Error{1030, 404, "not found"}
+	ErrUnauthorized  = &Error{1040, 401, "unauthorized"}
+	ErrNotConfigured = &Error{1050, 503, "the service is not configured"}
+	ErrNoTicket      = &Error{1051, 503, "no valid jsapi_ticket is available yet"}
+	ErrUpstream      = &Error{1052, 503, "WeChat could not be reached"}
+	ErrInternal      = &Error{1060, 500, "internal error"}
+)

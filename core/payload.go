@@ -1,0 +1,74 @@
+package core
+
+import "strconv"
+
+// Config is the wx.config payload: what the page passes to wx.config
+// (with jsApiList added by the page), and the URL that was signed so that
+// the page can check it is the one it runs at.
+type Config struct {
+	AppID     string `json:"appId"`
+	Timestamp int64  `json:"timestamp"`
+	NonceStr  string `json:"nonceStr"`
+	Signature string `json:"signature"`
+	URL       string `json:"url"`
+}
+
+// AppendJSON appends the payload as a JSON object, with the bytes
+// encoding/json would produce (less its HTML escaping), without allocating.
+func (c *Config) AppendJSON(dst []byte) []byte {
+	dst = appendConfigHead(dst, c.AppID, c.Timestamp, c.NonceStr)
+	dst = append(dst, c.Signature...)
+	return appendConfigTail(dst, c.URL)
+}
+
+// appendConfigHead appends the payload up to the signature's value, so that
+// the hot path can hash straight into the output.
+func appendConfigHead(dst []byte, appID string, ts int64, nonce string) []byte {
+	dst = append(dst, `{"appId":`...)
+	dst = appendJSONString(dst, appID)
+	dst = append(dst, `,"timestamp":`...)
+	dst = strconv.AppendInt(dst, ts, 10)
+	dst = append(dst, `,"nonceStr":`...)
+	dst = appendJSONString(dst, nonce)
+	return append(dst, `,"signature":"`...)
+}
+
+func appendConfigTail(dst []byte, url string) []byte {
+	dst = append(dst, `","url":`...)
+	dst = appendJSONString(dst, url)
+	return append(dst, '}')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string. s is assumed to be valid
+// UTF-8 (callers validate it); quotes, backslashes and control characters
+// are escaped, everything else is copied so the value round-trips exactly.
+// encoding/json would do the same but allocates on every call, and this is
+// the hot path; TestAppendJSONString checks it against encoding/json.
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		dst = append(dst, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			dst = append(dst, '\\', c)
+		case '\n':
+			dst = append(dst, '\\', 'n')
+		case '\r':
+			dst = append(dst, '\\', 'r')
+		case '\t':
+			dst = append(dst, '\\', 't')
+		default:
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		}
+		start = i + 1
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}

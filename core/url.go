@@ -1,0 +1,155 @@
+package core
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxURLLen is the longest page URL accepted, in bytes.
+const MaxURLLen = 4096
+
+// PageURL returns the URL to sign for the page at raw: raw without its
+// #fragment, otherwise byte for byte (nothing is decoded, re-encoded or case
+// folded, since WeChat signs the URL exactly as the browser holds it).
+//
+// raw must be an absolute http or https URL with a host and no userinfo,
+// without whitespace, control characters, invalid UTF-8 or malformed
+// percent-escapes, and at most MaxURLLen bytes long. Otherwise the error is
+// one of the ErrURL* values.
+func PageURL(raw string) (string, error) {
+	u, _, err := splitPageURL(raw)
+	if err != nil {
+		return "", err
+	}
+	return u, nil
+}
+
+// splitPageURL is PageURL that also returns the authority (host[:port]).
+// It returns *Error rather than error so that the hot path need not
+// type-assert.
+func splitPageURL(raw string) (u, authority string, err *Error) {
+	if raw == "" {
+		return "", "", ErrURLMissing
+	}
+	if len(raw) > MaxURLLen {
+		return "", "", ErrURLTooLong
+	}
+	// Characters are checked over the whole input, fragment included: a
+	// control character anywhere means the caller did not send location.href.
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c <= ' ' || c == 0x7f {
+			return "", "", ErrURLBadChar
+		}
+		if c >= utf8.RuneSelf {
+			if !utf8.ValidString(raw) {
+				return "", "", ErrURLBadChar
+			}
+			break
+		}
+	}
+	u = raw
+	if i := strings.IndexByte(u, '#'); i >= 0 {
+		u = u[:i]
+	}
+	var rest string
+	switch {
+	case hasPrefixFold(u, "https://"):
+		rest = u[len("https://"):]
+	case hasPrefixFold(u, "http://"):
+		rest = u[len("http://"):]
+	default:
+		return "", "", ErrURLScheme
+	}
+	authority = rest
+	if i := strings.IndexAny(rest, "/?"); i >= 0 {
+		authority = rest[:i]
+	}
+	if strings.IndexByte(authority, '@') >= 0 {
+		return "", "", ErrURLUserinfo
+	}
+	if err := checkAuthority(authority); err != nil {
+		return "", "", err
+	}
+	for i := 0; i < len(u); i++ {
+		if u[i] == '%' && (i+2 >= len(u) || !isHex(u[i+1]) || !isHex(u[i+2])) {
+			return "", "", ErrURLEscape
+		}
+	}
+	return u, authority, nil
+}
+
+// checkAuthority accepts host[:port] where host is a registered name
+// (ASCII letters, digits, "-", ".", "_", percent-escapes or UTF-8 for IDN)
+// or a bracketed IPv6 literal, and port is empty or decimal up to 65535.
+func checkAuthority(a string) *Error {
+	host, port := splitHostPort(a)
+	if host == "" {
+		return ErrURLNoHost
+	}
+	if host[0] == '[' {
+		if len(host) < 3 || host[len(host)-1] != ']' {
+			return ErrURLBadHost
+		}
+		for i := 1; i < len(host)-1; i++ {
+			if c := host[i]; !isHex(c) && c != ':' && c != '.' {
+				return ErrURLBadHost
+			}
+		}
+	} else {
+		for i := 0; i < len(host); i++ {
+			c := host[i]
+			if !(isAlnum(c) || c == '-' || c == '.' || c == '_' || c == '%' || c >= utf8.RuneSelf) {
+				return ErrURLBadHost
+			}
+		}
+	}
+	if len(port) > 5 {
+		return ErrURLBadHost
+	}
+	n := 0
+	for i := 0; i < len(port); i++ {
+		if port[i] < '0' || port[i] > '9' {
+			return ErrURLBadHost
+		}
+		n = n*10 + int(port[i]-'0')
+	}
+	if n > 65535 {
+		return ErrURLBadHost
+	}
+	return nil
+}
+
+// splitHostPort splits an authority at its port colon; the port is ""
+// when there is none. The host of "[::1]:8080" is "[::1]".
+func splitHostPort(a string) (host, port string) {
+	if strings.HasPrefix(a, "[") {
+		if i := strings.IndexByte(a, ']'); i >= 0 {
+			host, rest := a[:i+1], a[i+1:]
+			if strings.HasPrefix(rest, ":") {
+				return host, rest[1:]
+			}
+			if rest != "" {
+				return "", "" // junk after the literal: no valid host
+			}
+			return host, ""
+		}
+		return a, ""
+	}
+	if i := strings.LastIndexByte(a, ':'); i >= 0 {
+		return a[:i], a[i+1:]
+	}
+	return a, ""
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func isAlnum(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}

@@ -1,0 +1,3 @@
+module github.com/wxsign/wxsign
+
+go 1.26
