@@ -9,6 +9,7 @@ import "strings"
 type Allowlist struct {
 	exact    []string // "h.example.com"
 	suffixes []string // ".example.com" for "*.example.com"
+	restrict bool     // the list had an entry, even one that matches nothing
 }
 
 // ParseAllowlist parses a comma-separated list of host patterns, as in the
@@ -23,6 +24,9 @@ func ParseAllowlist(s string) Allowlist {
 		}
 		p = strings.TrimRight(p, "/")
 		p, _ = splitHostPort(p)
+		if p != "" {
+			a.restrict = true
+		}
 		switch {
 		case p == "" || p == "*.":
 		case strings.HasPrefix(p, "*."):
@@ -34,8 +38,9 @@ func ParseAllowlist(s string) Allowlist {
 	return a
 }
 
-// Empty reports whether the list has no pattern, so that it allows every host.
-func (a Allowlist) Empty() bool { return len(a.exact) == 0 && len(a.suffixes) == 0 }
+// Empty reports whether the list was blank, so that it allows every host. A
+// list whose entries are all unusable is not empty: it allows nothing.
+func (a Allowlist) Empty() bool { return !a.restrict }
 
 // Len is the number of patterns.
 func (a Allowlist) Len() int { return len(a.exact) + len(a.suffixes) }

@@ -1,9 +1,6 @@
 package core
 
-import (
-	"crypto/rand"
-	"io"
-)
+import "crypto/rand"
 
 // NonceLen is the length of a generated nonce.
 const NonceLen = 16
@@ -11,7 +8,16 @@ const NonceLen = 16
 const nonceAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 // AppendNonce appends NonceLen characters of [A-Za-z0-9] from crypto/rand.
-func AppendNonce(dst []byte) []byte { return appendNonce(dst, rand.Reader) }
+func AppendNonce(dst []byte) []byte {
+	var pool [2 * NonceLen]byte
+	for need := NonceLen; need > 0; {
+		rand.Read(pool[:]) // never fails since Go 1.24
+		var n int
+		dst, n = appendNonceChars(dst, pool[:], need)
+		need -= n
+	}
+	return dst
+}
 
 // NewNonce returns a fresh nonce of NonceLen characters of [A-Za-z0-9].
 func NewNonce() string {
@@ -19,25 +25,19 @@ func NewNonce() string {
 	return string(AppendNonce(b[:0]))
 }
 
-// appendNonce draws 6 bits per character and rejects values of 62 and 63,
-// so that every character is equally likely (no modulo bias).
-func appendNonce(dst []byte, r io.Reader) []byte {
-	var pool [2 * NonceLen]byte
+// appendNonceChars turns random bytes into at most need characters. It
+// takes 6 bits per byte and rejects the values 62 and 63, so that every
+// character is equally likely (no modulo bias).
+func appendNonceChars(dst, random []byte, need int) ([]byte, int) {
 	n := 0
-	for n < NonceLen {
-		if _, err := io.ReadFull(r, pool[:]); err != nil {
-			// crypto/rand.Reader does not fail (Go 1.24+); another reader
-			// failing is a bug in the caller.
-			panic("wxsign: nonce source failed: " + err.Error())
+	for _, b := range random {
+		if n == need {
+			break
 		}
-		for _, b := range pool {
-			if v := b & 63; v < 62 {
-				dst = append(dst, nonceAlphabet[v])
-				if n++; n == NonceLen {
-					break
-				}
-			}
+		if v := b & 63; v < 62 {
+			dst = append(dst, nonceAlphabet[v])
+			n++
 		}
 	}
-	return dst
+	return dst, n
 }

@@ -3,6 +3,7 @@ package core
 import (
 	"crypto/sha1"
 	"encoding/hex"
+	"io"
 	"strconv"
 )
 
@@ -20,16 +21,33 @@ func AppendCanonical(dst []byte, ticket, nonce string, timestamp int64, url stri
 	return append(dst, url...)
 }
 
-// canonicalStack is large enough for any accepted URL with a ticket and a
-// nonce of ordinary length, so that signing stays on the stack.
-const canonicalStack = 4096 + 512
+// canonicalStack holds the canonical string of an ordinary page (a 86-byte
+// ticket, a 16-byte nonce and a URL of a few hundred bytes) on the stack.
+// It is kept small because the buffer is zeroed on every call; longer
+// strings are hashed in pieces instead.
+const canonicalStack = 512
 
 // AppendSignature appends the signature, the lower-case hex SHA1 of the
 // canonical string, to dst. It does not allocate when dst has room for 40
 // more bytes and the canonical string fits in canonicalStack bytes.
 func AppendSignature(dst []byte, ticket, nonce string, timestamp int64, url string) []byte {
-	var buf [canonicalStack]byte
-	sum := sha1.Sum(AppendCanonical(buf[:0], ticket, nonce, timestamp, url))
+	var sum [sha1.Size]byte
+	if n := len(ticket) + len(nonce) + len(url) + 64; n <= canonicalStack {
+		var buf [canonicalStack]byte
+		sum = sha1.Sum(AppendCanonical(buf[:0], ticket, nonce, timestamp, url))
+	} else {
+		h := sha1.New()
+		var ts [20]byte
+		h.Write([]byte("jsapi_ticket="))
+		io.WriteString(h, ticket)
+		h.Write([]byte("&noncestr="))
+		io.WriteString(h, nonce)
+		h.Write([]byte("&timestamp="))
+		h.Write(strconv.AppendInt(ts[:0], timestamp, 10))
+		h.Write([]byte("&url="))
+		io.WriteString(h, url)
+		h.Sum(sum[:0])
+	}
 	return hex.AppendEncode(dst, sum[:])
 }
 

@@ -1,0 +1,63 @@
+package core
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestAppendJSONString(t *testing.T) {
+	for _, s := range []string{
+		"", "plain", `quo"te`, `back\slash`, "tab\tnew\nline\rcr", "\x00\x01\x1f", "<html>&amp;",
+		"中文 ✓ 😀", "https://h.example.com/?a=b&c=%20#x", "\u2028\u2029",
+	} {
+		got := appendJSONString(nil, s)
+		var back string
+		if err := json.Unmarshal(got, &back); err != nil || back != s {
+			t.Errorf("appendJSONString(%q) = %s: decodes to %q, %v", s, got, back, err)
+		}
+		// Same bytes as encoding/json without HTML escaping, U+2028/9 aside.
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		enc.Encode(s)
+		if s != "\u2028\u2029" && !bytes.Equal(got, bytes.TrimSuffix(want.Bytes(), []byte("\n"))) {
+			t.Errorf("appendJSONString(%q) = %s, encoding/json gives %s", s, got, want.Bytes())
+		}
+	}
+}
+
+func FuzzAppendJSONString(f *testing.F) {
+	f.Add("https://h.example.com/?q=\"x\"")
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) {
+			return // callers validate UTF-8 first
+		}
+		var back string
+		if err := json.Unmarshal(appendJSONString(nil, s), &back); err != nil || back != s {
+			t.Fatalf("%q does not round-trip: %q, %v", s, back, err)
+		}
+	})
+}
+
+func TestConfigAppendJSON(t *testing.T) {
+	c := Config{AppID: "wx1", Timestamp: 1414587457, NonceStr: "Wm3WZYTPz0wzccnW",
+		Signature: "0f9de62fce790f9a083d5c99e95740ceb90c27ed", URL: `http://mp.weixin.qq.com?params="value"`}
+	got := c.AppendJSON(nil)
+	want, _ := json.Marshal(c)
+	if !bytes.Equal(got, want) {
+		t.Fatalf("AppendJSON = %s, want %s", got, want)
+	}
+}
+
+func TestErrorAppendJSON(t *testing.T) {
+	got := ErrURLScheme.AppendJSON(nil)
+	var e struct {
+		Code int    `json:"errcode"`
+		Msg  string `json:"errmsg"`
+	}
+	if err := json.Unmarshal(got, &e); err != nil || e.Code != 1004 || e.Msg != ErrURLScheme.Msg {
+		t.Fatalf("AppendJSON = %s: %+v %v", got, e, err)
+	}
+}

@@ -1,0 +1,149 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestPageURL(t *testing.T) {
+	long := "https://h.example.com/?q=" + strings.Repeat("a", MaxURLLen-len("https://h.example.com/?q="))
+	tests := []struct {
+		in, want string
+		err      error
+	}{
+		{"https://h.example.com/a?b=c#d", "https://h.example.com/a?b=c", nil},
+		{"http://h.example.com", "http://h.example.com", nil},
+		{"HTTPS://H.EXAMPLE.COM/%7Euser?Q=%e4", "HTTPS://H.EXAMPLE.COM/%7Euser?Q=%e4", nil},
+		{"https://h.example.com:8443/?a=b+c&d=e%20f#x#y", "https://h.example.com:8443/?a=b+c&d=e%20f", nil},
+		{"https://h.example.com?x=1", "https://h.example.com?x=1", nil},
+		{"https://h.example.com/#", "https://h.example.com/", nil},
+		{"https://例子.测试/路径", "https://例子.测试/路径", nil},
+		{"http://[::1]:8080/", "http://[::1]:8080/", nil},
+		{"http://127.0.0.1/", "http://127.0.0.1/", nil},
+		{"https://h.example.com:/", "https://h.example.com:/", nil},
+		{long, long, nil},
+		{long + "#fragment-beyond-limit", "", ErrURLTooLong},
+		{"", "", ErrURLMissing},
+		{long + "x", "", ErrURLTooLong},
+		{"ftp://h.example.com/", "", ErrURLScheme},
+		{"javascript:alert(1)//", "", ErrURLScheme},
+		{"//h.example.com/", "", ErrURLScheme},
+		{"/relative/path", "", ErrURLScheme},
+		{"https:/h.example.com/", "", ErrURLScheme},
+		{"https://", "", ErrURLNoHost},
+		{"https:///path", "", ErrURLNoHost},
+		{"https://?q", "", ErrURLNoHost},
+		{"https://:80/", "", ErrURLNoHost},
+		{"https://a@h.example.com/", "", ErrURLUserinfo},
+		{"https://user:pass@h.example.com/", "", ErrURLUserinfo},
+		{"https://h.example.com@evil.net/", "", ErrURLUserinfo},
+		{"https://h.example.com/a@b", "https://h.example.com/a@b", nil}, // @ in the path is not userinfo
+		{"https://h.example.com/a b", "", ErrURLBadChar},
+		{" https://h.example.com/", "", ErrURLBadChar},
+		{"https://h.example.com/\t", "", ErrURLBadChar},
+		{"https://h.example.com/\n", "", ErrURLBadChar},
+		{"https://h.example.com/\x00", "", ErrURLBadChar},
+		{"https://h.example.com/\x7f", "", ErrURLBadChar},
+		{"https://h.example.com/#a b", "", ErrURLBadChar},
+		{"https://h.example.com/\xff", "", ErrURLBadChar},
+		{"https://h.example.com/%", "", ErrURLEscape},
+		{"https://h.example.com/%4", "", ErrURLEscape},
+		{"https://h.example.com/%zz", "", ErrURLEscape},
+		{"https://h.example.com/?q=%E4%B8%", "", ErrURLEscape},
+		{"https://h.example.com/#%zz", "https://h.example.com/", nil}, // the fragment is not signed
+		{"https://h.example.com:port/", "", ErrURLBadHost},
+		{"https://h.example.com:65536/", "", ErrURLBadHost},
+		{"https://h.example.com:123456/", "", ErrURLBadHost},
+		{"https://evil.net\\@h.example.com/", "", ErrURLUserinfo},
+		{"https://evil.net\\h.example.com/", "", ErrURLBadHost},
+		{"https://h.exa<mple.com/", "", ErrURLBadHost},
+		{"https://[::1/", "", ErrURLBadHost},
+		{"https://[::1]x/", "", ErrURLNoHost},
+		{"https://[zz]/", "", ErrURLBadHost},
+	}
+	for _, tt := range tests {
+		got, err := PageURL(tt.in)
+		if !errors.Is(err, tt.err) {
+			t.Errorf("PageURL(%.60q) error = %v, want %v", tt.in, err, tt.err)
+			continue
+		}
+		if got != tt.want {
+			t.Errorf("PageURL(%.60q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestErrorCodesStable pins every refusal's code and status: clients match
+// on them, so a change is a breaking change.
+func TestErrorCodesStable(t *testing.T) {
+	tests := []struct {
+		err          *Error
+		code, status int
+	}{
+		{ErrURLMissing, 1001, 400}, {ErrURLTooLong, 1002, 400}, {ErrURLBadChar, 1003, 400},
+		{ErrURLScheme, 1004, 400}, {ErrURLNoHost, 1005, 400}, {ErrURLUserinfo, 1006, 400},
+		{ErrURLEscape, 1007, 400}, {ErrURLBadHost, 1008, 400}, {ErrHostForbidden, 1010, 403},
+		{ErrOrigin, 1011, 403}, {ErrMethod, 1020, 405}, {ErrBadRequest, 1021, 400},
+		{ErrBodyTooLarge, 1022, 413}, {ErrMediaType, 1023, 415}, {ErrNotFound, 1030, 404},
+		{ErrUnauthorized, 1040, 401}, {ErrNotConfigured, 1050, 503}, {ErrNoTicket, 1051, 503},
+		{ErrUpstream, 1052, 503}, {ErrInternal, 1060, 500},
+	}
+	doc, err := os.ReadFile("doc.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]bool{}
+	for _, tt := range tests {
+		if tt.err.Code != tt.code || tt.err.Status != tt.status {
+			t.Errorf("%q: code %d status %d, want %d %d", tt.err.Msg, tt.err.Code, tt.err.Status, tt.code, tt.status)
+		}
+		if seen[tt.code] {
+			t.Errorf("code %d used twice", tt.code)
+		}
+		seen[tt.code] = true
+		if !regexp.MustCompile(fmt.Sprintf(`(?m)^//\t%d +%d `, tt.code, tt.status)).Match(doc) {
+			t.Errorf("code %d (HTTP %d) is missing from the table in doc.go", tt.code, tt.status)
+		}
+	}
+}
+
+func FuzzPageURL(f *testing.F) {
+	for _, s := range []string{
+		"https://h.example.com/a?b=c#d", "http://[::1]:80/", "https://a@b/", "https://h/%zz",
+		"HTTP://H/#", "https://例子.测试/", "https://h.example.com:99999/", "javascript://x",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		u, err := PageURL(in) // must not panic
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Status != 400 {
+				t.Fatalf("PageURL(%q): error %v is not a 400 *Error", in, err)
+			}
+			return
+		}
+		if !strings.HasPrefix(in, u) {
+			t.Fatalf("PageURL(%q) = %q, not a prefix of the input", in, u)
+		}
+		if strings.Contains(u, "#") {
+			t.Fatalf("PageURL(%q) = %q keeps a fragment", in, u)
+		}
+		if u == "" || len(u) > MaxURLLen || !utf8.ValidString(u) {
+			t.Fatalf("PageURL(%q) = %q accepted", in, u)
+		}
+		for i := 0; i < len(u); i++ {
+			if u[i] <= ' ' || u[i] == 0x7f {
+				t.Fatalf("PageURL(%q) = %q has a control character", in, u)
+			}
+		}
+		if _, again := PageURL(u); again != nil {
+			t.Fatalf("PageURL(%q) = %q, which it then refuses: %v", in, u, again)
+		}
+	})
+}
