@@ -35,6 +35,7 @@ type Response struct {
 	Preflight   bool   // an answer to a CORS preflight
 	RetryAfter  int    // seconds, 0 for none
 	Allow       bool   // send the Allow header (405)
+	NeedTicket  bool   // refused only for want of a usable ticket (ErrNoTicket)
 }
 
 // Header is one HTTP response header.
@@ -82,6 +83,7 @@ func (r *Response) Fail(dst []byte, e *Error) {
 		r.RetryAfter = RetryAfterSeconds
 	}
 	r.Allow = e == ErrMethod
+	r.NeedTicket = e == ErrNoTicket
 }
 
 // CORS returns the Access-Control-Allow-Origin value for origin: origin

@@ -78,6 +78,9 @@ func TestServeConfig(t *testing.T) {
 				if a.ErrMsg == "" {
 					t.Fatalf("error without errmsg: %s", r.Body)
 				}
+				if r.NeedTicket != (a.ErrCode == 1051) {
+					t.Fatalf("NeedTicket %v with errcode %d", r.NeedTicket, a.ErrCode)
+				}
 				if (r.Status == 503) != (r.RetryAfter > 0) {
 					t.Fatalf("status %d with RetryAfter %d", r.Status, r.RetryAfter)
 				}

@@ -33,5 +33,6 @@
 //	1050     503   the service is not configured (a required setting is missing)
 //	1051     503   no valid jsapi_ticket is available yet
 //	1052     503   WeChat could not be reached or answered garbage
+//	1053     503   Workers KV could not be read
 //	1060     500   internal error
 package core

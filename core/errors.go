@@ -42,5 +42,6 @@ var (
 	ErrNotConfigured = &Error{1050, 503, "the service is not configured"}
 	ErrNoTicket      = &Error{1051, 503, "no valid jsapi_ticket is available yet"}
 	ErrUpstream      = &Error{1052, 503, "WeChat could not be reached"}
+	ErrStorage       = &Error{1053, 503, "Workers KV is unavailable"}
 	ErrInternal      = &Error{1060, 500, "internal error"}
 )

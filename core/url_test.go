@@ -91,7 +91,7 @@ func TestErrorCodesStable(t *testing.T) {
 		{ErrOrigin, 1011, 403}, {ErrMethod, 1020, 405}, {ErrBadRequest, 1021, 400},
 		{ErrBodyTooLarge, 1022, 413}, {ErrMediaType, 1023, 415}, {ErrNotFound, 1030, 404},
 		{ErrUnauthorized, 1040, 401}, {ErrNotConfigured, 1050, 503}, {ErrNoTicket, 1051, 503},
-		{ErrUpstream, 1052, 503}, {ErrInternal, 1060, 500},
+		{ErrUpstream, 1052, 503}, {ErrStorage, 1053, 503}, {ErrInternal, 1060, 500},
 	}
 	doc, err := os.ReadFile("doc.go")
 	if err != nil {
