@@ -185,3 +185,16 @@ func BenchmarkServeConfig(b *testing.B) {
 		app.ServeConfig(dst[:0], req, testTicket, testNow)
 	}
 }
+
+func FuzzQueryUnescape(f *testing.F) {
+	for _, s := range []string{"", "a+b", "%E4%B8%AD", "%zz", "%4", "%", "https%3A%2F%2Fh%2F%3Fa%3D1%26b%3D2", "+%2B+"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, werr := url.QueryUnescape(s)
+		got, ok := appendQueryUnescape(nil, s)
+		if ok != (werr == nil) || ok && string(got) != want {
+			t.Fatalf("appendQueryUnescape(%q) = %q, %v; url.QueryUnescape = %q, %v", s, got, ok, want, werr)
+		}
+	})
+}

@@ -72,10 +72,6 @@ func (e *APIError) Error() string {
 	return fmt.Sprintf("wechat %s: errcode %d: %s", e.Call, e.Code, e.Msg)
 }
 
-// APICode and APIMessage let callers read the error without importing this package.
-func (e *APIError) APICode() int       { return e.Code }
-func (e *APIError) APIMessage() string { return e.Msg }
-
 // TransportError is a call that did not get a WeChat answer: the request
 // failed, timed out, or the answer was not HTTP 200 with a JSON body.
 type TransportError struct {

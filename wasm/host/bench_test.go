@@ -1,0 +1,92 @@
+package host_test
+
+import (
+	"context"
+	"net/url"
+	"testing"
+
+	"github.com/tetratelabs/wazero"
+
+	"github.com/wxsign/wxsign/wasm/host"
+)
+
+// BenchmarkConfigHotPath is one /config request through the module, as the
+// Worker makes it: a GET with the page URL, the KV record, the settings.
+func BenchmarkConfigHotPath(b *testing.B) {
+	s := newSigner(b)
+	in := host.ConfigInput{
+		Method: "GET",
+		URL:    "https://wxsign.example.workers.dev/config?url=" + url.QueryEscape("https://h.example.com/article/2024/11/24?id=123456&from=singlemessage&isappinstalled=0"),
+		Origin: "https://h.example.com", Ticket: record("sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg", now+3600),
+		AppID: "wx0123456789abcdef", AllowedHosts: "h.example.com,*.example.org", AllowedOrigins: "https://h.example.com",
+	}
+	ctx := context.Background()
+	if r, err := s.Config(ctx, in, now); err != nil || r.Status != 200 {
+		b.Fatalf("%v %s", err, r.Body)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Config(ctx, in, now)
+	}
+}
+
+func BenchmarkSignExport(b *testing.B) {
+	s := newSigner(b)
+	in := host.SignInput{AppID: "wx0123456789abcdef", Ticket: "sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg",
+		Nonce: "Wm3WZYTPz0wzccnW", Timestamp: 1414587457, URL: "http://mp.weixin.qq.com?params=value"}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Sign(ctx, in)
+	}
+}
+
+// BenchmarkInstantiate is a fresh instance (what a new isolate pays once):
+// instantiate and run _initialize, then one call.
+func BenchmarkInstantiate(b *testing.B) {
+	ctx := context.Background()
+	s, err := host.New(ctx, wasmBytes, &host.Options{PoolSize: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close(ctx)
+	in := host.SignInput{AppID: "a", Ticket: "t", Nonce: "n", Timestamp: 1, URL: "https://h/"}
+	for b.Loop() {
+		// A pool of one that is full closes the extra instance: fill it with a
+		// throwaway, so each Sign below instantiates anew.
+		b.StopTimer()
+		s2, _ := host.New(ctx, wasmBytes, &host.Options{PoolSize: 1, Cache: sharedCache})
+		b.StartTimer()
+		s2.Sign(ctx, in)
+		b.StopTimer()
+		s2.Close(ctx)
+		b.StartTimer()
+	}
+}
+
+var sharedCache = wazero.NewCompilationCache()
+
+func BenchmarkCompile(b *testing.B) {
+	ctx := context.Background()
+	b.Run("no cache", func(b *testing.B) {
+		for b.Loop() {
+			s, err := host.New(ctx, wasmBytes, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			s.Close(ctx)
+		}
+	})
+	b.Run("compilation cache", func(b *testing.B) {
+		cache := wazero.NewCompilationCache()
+		s, _ := host.New(ctx, wasmBytes, &host.Options{Cache: cache})
+		s.Close(ctx)
+		for b.Loop() {
+			s, err := host.New(ctx, wasmBytes, &host.Options{Cache: cache})
+			if err != nil {
+				b.Fatal(err)
+			}
+			s.Close(ctx)
+		}
+	})
+}

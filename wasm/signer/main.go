@@ -1,0 +1,218 @@
+//go:build wasip1
+
+// Command signer is wxsign's core compiled to a WebAssembly reactor, the
+// module the Worker's hot path runs and the tests run under wazero:
+//
+//	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o build/signer.wasm ./wasm/signer
+//
+// # ABI
+//
+// The host calls _initialize once, then any number of calls. Data moves
+// through two fixed regions of linear memory (Go global arrays, so they
+// never move):
+//
+//	wxs_input() u32, wxs_input_cap() u32     the input region, 64 KiB
+//	wxs_output() u32, wxs_output_cap() u32   the output region, 16 KiB
+//
+// The input is a sequence of fields, each a little-endian u32 length
+// followed by that many bytes.
+//
+//	wxs_config(n u32, now i64) u32   the hot path: one call per request
+//
+// reads 9 fields from the first n bytes of the input region: 0 method,
+// 1 the request URL as the Worker received it (its query is read here),
+// 2 Content-Type, 3 Origin, 4 body (at most 16 KiB + 1 bytes are needed),
+// 5 the jsapi_ticket record as stored in KV, JSON {"value","expires_at",
+// "fetched_at"} ("" for none), 6 WECHAT_APPID, 7 ALLOWED_HOSTS,
+// 8 ALLOWED_ORIGINS; now is Unix seconds. It answers through core's
+// App.ServeConfig.
+//
+//	wxs_sign(n u32) u32   signs with a given nonce and timestamp
+//
+// reads 6 fields: 0 appid, 1 ticket, 2 nonce, 3 timestamp (decimal), 4 page
+// URL, 5 ALLOWED_HOSTS, and answers through core's App.SignPage.
+//
+// Both write the answer to the output region as header lines "Name: Value\n",
+// an empty line "\n", then the JSON body, and return
+//
+//	status<<16 | needTicket<<15 | length
+//
+// where length is the number of bytes written and needTicket is set when
+// the request is acceptable but no usable ticket was given (errcode 1051):
+// the Worker then takes its cold path. Malformed input is answered with
+// 400 JSON; no input makes the module trap.
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	"github.com/wxsign/wxsign/core"
+)
+
+const (
+	inputCap  = 64 << 10
+	outputCap = 16 << 10
+)
+
+var (
+	input  [inputCap]byte
+	output [outputCap]byte
+)
+
+func main() {}
+
+//go:wasmexport wxs_input
+func wxsInput() uint32 { return uint32(uintptr(unsafe.Pointer(&input[0]))) }
+
+//go:wasmexport wxs_input_cap
+func wxsInputCap() uint32 { return inputCap }
+
+//go:wasmexport wxs_output
+func wxsOutput() uint32 { return uint32(uintptr(unsafe.Pointer(&output[0]))) }
+
+//go:wasmexport wxs_output_cap
+func wxsOutputCap() uint32 { return outputCap }
+
+// The parsed ticket record and settings are kept between calls and parsed
+// again only when their bytes change: parsing JSON on every request would
+// cost more than signing.
+var (
+	ticketRaw   []byte
+	ticket      core.Record
+	settingsRaw []byte
+	app         core.App
+)
+
+//go:wasmexport wxs_config
+func wxsConfig(n uint32, now int64) uint32 {
+	var f [9][]byte
+	if !split(n, f[:]) {
+		return fail(core.ErrBadRequest)
+	}
+	if !bytes.Equal(f[5], ticketRaw) {
+		ticketRaw = append(ticketRaw[:0], f[5]...)
+		ticket = core.Record{}
+		if json.Unmarshal(f[5], &ticket) != nil {
+			ticket = core.Record{} // unreadable reads as missing: the cold path fetches anew
+		}
+	}
+	settings := input[fieldsStart(n, f[:], 6):fieldsEnd(f[8])]
+	if !bytes.Equal(settings, settingsRaw) {
+		settingsRaw = append(settingsRaw[:0], settings...)
+		app = core.App{AppID: string(f[6]), Hosts: core.ParseAllowlist(string(f[7])), Origins: core.ParseAllowlist(string(f[8]))}
+	}
+	req := core.Request{
+		Method:      view(f[0]),
+		Query:       query(view(f[1])),
+		ContentType: view(f[2]),
+		Origin:      view(f[3]),
+		Body:        f[4],
+	}
+	r := app.ServeConfig(output[:0:outputCap], &req, &ticket, now)
+	return answer(&r)
+}
+
+//go:wasmexport wxs_sign
+func wxsSign(n uint32) uint32 {
+	var f [6][]byte
+	if !split(n, f[:]) {
+		return fail(core.ErrBadRequest)
+	}
+	ts, err := strconv.ParseInt(string(f[3]), 10, 64)
+	if err != nil {
+		return fail(core.ErrBadRequest)
+	}
+	a := core.App{AppID: string(f[0]), Hosts: core.ParseAllowlist(string(f[5]))}
+	r := a.SignPage(output[:0:outputCap], string(f[4]), string(f[1]), string(f[2]), ts)
+	return answer(&r)
+}
+
+// split reads len(f) length-prefixed fields from the first n bytes of the
+// input region; the fields alias the region.
+func split(n uint32, f [][]byte) bool {
+	if n > inputCap {
+		return false
+	}
+	in := input[:n]
+	for i := range f {
+		if len(in) < 4 {
+			return false
+		}
+		l := binary.LittleEndian.Uint32(in)
+		in = in[4:]
+		if uint64(l) > uint64(len(in)) {
+			return false
+		}
+		f[i], in = in[:l:l], in[l:]
+	}
+	return true
+}
+
+// fieldsStart is the offset in the input region of field i's length prefix.
+func fieldsStart(n uint32, f [][]byte, i int) int {
+	return int(uintptr(unsafe.Pointer(unsafe.SliceData(f[i])))-uintptr(unsafe.Pointer(&input[0]))) - 4
+}
+
+// fieldsEnd is the offset just past field b.
+func fieldsEnd(b []byte) int {
+	return int(uintptr(unsafe.Pointer(unsafe.SliceData(b)))-uintptr(unsafe.Pointer(&input[0]))) + len(b)
+}
+
+// view is b as a string without copying. The strings only live for the
+// call (core keeps none of them) and the input region is not written
+// until the call returns.
+func view(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// query is the raw query of a request URL: after the first "?", before "#".
+func query(u string) string {
+	_, q, ok := strings.Cut(u, "?")
+	if !ok {
+		return ""
+	}
+	q, _, _ = strings.Cut(q, "#")
+	return q
+}
+
+func fail(e *core.Error) uint32 {
+	var r core.Response
+	r.Fail(output[:0:outputCap], e)
+	return answer(&r)
+}
+
+// answer writes the headers and the body (already at the start of the
+// output region) into the output region and packs the result.
+func answer(r *core.Response) uint32 {
+	var hb [12]core.Header
+	hs := r.Headers(hb[:0])
+	size := 1 + len(r.Body)
+	for _, h := range hs {
+		size += len(h.Name) + 2 + len(h.Value) + 1
+	}
+	if size > outputCap || len(r.Body) > outputCap {
+		r2 := core.Response{}
+		r2.Fail(output[:0:outputCap], core.ErrInternal)
+		return answer(&r2)
+	}
+	// The body was appended at the start of the region (or elsewhere, if it
+	// outgrew it): move it behind the headers, then write the headers.
+	head := size - len(r.Body)
+	copy(output[head:size], r.Body)
+	out := output[:0]
+	for _, h := range hs {
+		out = append(out, h.Name...)
+		out = append(out, ": "...)
+		out = append(out, h.Value...)
+		out = append(out, '\n')
+	}
+	out = append(out, '\n')
+	var need uint32
+	if r.NeedTicket {
+		need = 1 << 15
+	}
+	return uint32(r.Status)<<16 | need | uint32(size)
+}
