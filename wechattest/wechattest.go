@@ -13,7 +13,8 @@
 //	GET    /__standin/stats   call counters {"token","stable_token","ticket"}
 //	GET    /__standin/state   the latest {"access_token","ticket"}
 //	POST   /__standin/reset   forget every token, ticket, counter and fault
-//	POST   /__standin/config  {"expires_in":N} lifetime of what is issued next
+//	POST   /__standin/config  {"expires_in":N,"ticket_expires_in":M} lifetimes of
+//	                          what is issued next (tickets take N when M is 0)
 //	POST   /__standin/fault   {"endpoint","kind","count","delay_ms"}, see Fault
 //	DELETE /__standin/fault   clear every fault
 package wechattest
@@ -87,6 +88,7 @@ type Server struct {
 	mu        sync.Mutex
 	now       func() time.Time
 	expiresIn int64
+	ticketExp int64 // 0: expiresIn
 	serial    int
 	tokens    map[string]time.Time // every token still known, with its expiry
 	stable    credential           // the current stable token
@@ -115,13 +117,17 @@ func New(appID, secret string) *Server {
 	m.HandleFunc("POST /__standin/reset", func(w http.ResponseWriter, r *http.Request) { s.Reset(); writeJSON(w, map[string]bool{"ok": true}) })
 	m.HandleFunc("POST /__standin/config", func(w http.ResponseWriter, r *http.Request) {
 		var c struct {
-			ExpiresIn int64 `json:"expires_in"`
+			ExpiresIn       int64 `json:"expires_in"`
+			TicketExpiresIn int64 `json:"ticket_expires_in"`
 		}
-		if json.NewDecoder(r.Body).Decode(&c) != nil || c.ExpiresIn <= 0 {
-			http.Error(w, "want {\"expires_in\":N}", http.StatusBadRequest)
+		if json.NewDecoder(r.Body).Decode(&c) != nil || c.ExpiresIn < 0 || c.TicketExpiresIn < 0 || c.ExpiresIn+c.TicketExpiresIn == 0 {
+			http.Error(w, "want {\"expires_in\":N,\"ticket_expires_in\":M}", http.StatusBadRequest)
 			return
 		}
-		s.SetExpiresIn(c.ExpiresIn)
+		if c.ExpiresIn > 0 {
+			s.SetExpiresIn(c.ExpiresIn)
+		}
+		s.SetTicketExpiresIn(c.TicketExpiresIn)
 		writeJSON(w, map[string]bool{"ok": true})
 	})
 	m.HandleFunc("POST /__standin/fault", func(w http.ResponseWriter, r *http.Request) {
@@ -176,6 +182,14 @@ func (s *Server) SetExpiresIn(sec int64) {
 	s.expiresIn = sec
 }
 
+// SetTicketExpiresIn sets the lifetime of the tickets issued next; 0 makes
+// it that of tokens.
+func (s *Server) SetTicketExpiresIn(sec int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ticketExp = sec
+}
+
 // Stats returns the call counters.
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
@@ -211,7 +225,7 @@ func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.tokens, s.stable, s.token, s.ticket = map[string]time.Time{}, credential{}, "", ""
-	s.stats, s.faults, s.expiresIn = Stats{}, nil, 7200
+	s.stats, s.faults, s.expiresIn, s.ticketExp = Stats{}, nil, 7200, 0
 }
 
 // SetFault switches a fault on.
@@ -398,7 +412,11 @@ func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) {
 	}
 	s.serial++
 	s.ticket = fmt.Sprintf("TICKET_%d_%s", s.serial, q.Get("type"))
-	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "ticket": s.ticket, "expires_in": s.expiresIn})
+	life := s.expiresIn
+	if s.ticketExp > 0 {
+		life = s.ticketExp
+	}
+	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "ticket": s.ticket, "expires_in": life})
 }
 
 func writeErr(w http.ResponseWriter, code int, msg string) {

@@ -154,8 +154,17 @@ func TestFaultsOverHTTP(t *testing.T) {
 		t.Fatalf("state %v", state)
 	}
 	call(t, "POST", s.URL+"/__standin/config", `{"expires_in":100}`)
-	if _, m := call(t, "GET", token, ""); m["expires_in"].(float64) != 100 {
+	_, m = call(t, "GET", token, "")
+	if m["expires_in"].(float64) != 100 {
 		t.Fatalf("expires_in after config: %v", m)
+	}
+	call(t, "POST", s.URL+"/__standin/config", `{"ticket_expires_in":50}`)
+	_, tk := call(t, "GET", s.URL+"/cgi-bin/ticket/getticket?type=jsapi&access_token="+url.QueryEscape(m["access_token"].(string)), "")
+	if tk["expires_in"].(float64) != 50 {
+		t.Fatalf("ticket expires_in after config: %v", tk)
+	}
+	if status, _ := call(t, "POST", s.URL+"/__standin/config", `{}`); status != 400 {
+		t.Fatalf("empty config accepted: %d", status)
 	}
 	call(t, "POST", s.URL+"/__standin/reset", "")
 	if s.Stats() != (Stats{}) || s.AccessToken() != "" {

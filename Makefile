@@ -1,0 +1,80 @@
+# wxsign — build, test, benchmark and run the Worker.
+# Everything it needs comes from the Go module proxy and npm (package-lock.json).
+
+GO      ?= go
+BUILD   := build
+SIGNER  := $(BUILD)/signer.wasm
+GOAPP   := $(BUILD)/go/app.wasm
+WAZERO  := $(BUILD)/tools/wazero
+NPM_OK  := node_modules/.package-lock.json
+GOSRC   := $(shell find core wasm edge wechattest cmd -name '*.go' 2>/dev/null) go.mod go.sum
+
+SHELL   := bash
+export GOFLAGS := -buildvcs=false
+
+.PHONY: all build test test-go test-wasip1 test-e2e bench lint dev deploy clean
+
+all: build
+
+## build: the signer module and the Worker's Go program
+build: $(SIGNER) $(GOAPP)
+
+# The hot path: core compiled to a wasip1 reactor (//go:wasmexport).
+$(SIGNER): $(GOSRC)
+	@mkdir -p $(BUILD)
+	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $@ ./wasm/signer
+
+# The Go program on syumai/workers. The assets generator empties its output
+# folder, so it runs before every build of app.wasm.
+$(GOAPP): $(GOSRC)
+	$(GO) run github.com/syumai/workers/cmd/workers-assets-gen -mode=go -o $(BUILD)/go
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $@ ./edge/worker
+
+$(WAZERO): go.mod go.sum
+	@mkdir -p $(dir $@)
+	$(GO) build -o $@ github.com/tetratelabs/wazero/cmd/wazero
+
+$(NPM_OK): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+## test: lint, the Go suites natively, the core under wasip1, the Worker end to end
+test: lint test-go test-wasip1 test-e2e
+
+test-go: $(SIGNER)
+	WXSIGN_WASM=$(abspath $(SIGNER)) $(GO) test -race -count=1 ./...
+
+# The core's whole suite compiled to wasip1 and run by the wazero CLI: the
+# code is proven on the target it ships for, not only on amd64.
+test-wasip1: $(WAZERO)
+	GOOS=wasip1 GOARCH=wasm $(GO) test -count=1 -exec "$(abspath $(WAZERO)) run -mount=/:/ -env-inherit" ./core/...
+
+# The real Worker under `wrangler dev` (workerd, local KV) against the stand-in.
+test-e2e: build $(NPM_OK)
+	WXSIGN_WASM=$(abspath $(SIGNER)) $(GO) test -tags e2e -count=1 -v ./edge/e2e 2>&1 | tee $(BUILD)/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go' ; exit $${PIPESTATUS[0]}
+
+## bench: the figures (see README, Performance)
+bench: $(SIGNER)
+	$(GO) test -run '^$$' -bench . -benchmem ./core/
+	WXSIGN_WASM=$(abspath $(SIGNER)) $(GO) test -run '^$$' -bench . -benchmem ./wasm/...
+	@ls -l $(SIGNER) | awk '{print "signer.wasm raw bytes:", $$5}'
+	@gzip -9 -c $(SIGNER) | wc -c | awk '{print "signer.wasm gzip -9 bytes:", $$1}'
+
+## lint: gofmt and go vet, natively and for both wasm targets
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go') $$(git ls-files --others --exclude-standard '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	GOOS=wasip1 GOARCH=wasm $(GO) vet ./core/... ./wasm/signer
+	GOOS=js GOARCH=wasm $(GO) vet ./edge/worker
+
+## dev: wrangler dev on :8787 with the cron test route (stand-in if no credentials)
+dev: $(NPM_OK) build
+	./edge/dev.sh
+
+## deploy: wrangler deploy
+deploy: $(NPM_OK)
+	npx wrangler deploy
+
+clean:
+	rm -rf $(BUILD) .wrangler dist

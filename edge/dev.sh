@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# make dev: wrangler dev on :8787 with the cron test route. Without WeChat
+# credentials in .dev.vars, the project's WeChat stand-in plays WeChat.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+args=(dev --ip 127.0.0.1 --port "${PORT:-8787}" --test-scheduled)
+if grep -qs '^WECHAT_APPSECRET=.' .dev.vars; then
+  echo "wxsign: using the credentials in .dev.vars against ${WECHAT_API_BASE:-https://api.weixin.qq.com}"
+else
+  mkdir -p build/tools
+  go build -o build/tools/wechat-standin ./cmd/wechat-standin
+  appid=wxdev0123456789ab
+  secret=dev-secret-not-for-production
+  build/tools/wechat-standin -addr 127.0.0.1:0 -appid "$appid" -secret "$secret" > build/standin.log 2>&1 &
+  standin=$!
+  trap 'kill "$standin" 2>/dev/null || true' EXIT INT TERM
+  for _ in $(seq 50); do
+    url=$(grep -Eo 'http://127\.0\.0\.1:[0-9]+' build/standin.log | head -n1 || true)
+    [ -n "$url" ] && break
+    sleep 0.1
+  done
+  [ -n "$url" ] || { echo "wxsign: the WeChat stand-in did not start:"; cat build/standin.log; exit 1; }
+  env_file=build/standin.env
+  printf 'WECHAT_APPSECRET=%s\n' "$secret" > "$env_file"
+  cat <<MSG
+
+  wxsign: no WeChat credentials in .dev.vars, so WeChat is played by the project's stand-in
+          at $url (appid $appid). Signatures verify against its ticket:
+          curl '$url/__standin/state'
+          Put WECHAT_APPID and WECHAT_APPSECRET in .dev.vars to use your real app.
+
+MSG
+  args+=(--var "WECHAT_APPID:$appid" --var "WECHAT_API_BASE:$url" --env-file "$env_file")
+fi
+npx wrangler "${args[@]}"

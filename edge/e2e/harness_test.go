@@ -1,0 +1,309 @@
+//go:build e2e
+
+// Package e2e runs the real Worker — edge/entry.mjs, build/signer.wasm and
+// the Go program, under `wrangler dev` (workerd, local KV) — against the
+// project's WeChat stand-in. `make test-e2e` builds everything first.
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const (
+	testAppID  = "wxe2e0123456789ab"
+	testSecret = "e2e-app-secret-0123456789abcdef"
+	testAPIKey = "e2e-api-key-fedcba9876543210"
+)
+
+var repoRoot = func() string {
+	dir, _ := filepath.Abs("../..")
+	return dir
+}()
+
+func freePort(t testing.TB) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// logBuffer collects a process's output for the tests to read.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// standin is the WeChat stand-in, run as its own process as `make dev` does.
+type standin struct {
+	URL string
+	cmd *exec.Cmd
+}
+
+func startStandin(t testing.TB) *standin {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "wechat-standin")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/wechat-standin")
+	build.Dir = repoRoot
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building the stand-in: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-appid", testAppID, "-secret", testSecret)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("reading the stand-in's address: %v", err)
+	}
+	url := regexp.MustCompile(`http://127\.0\.0\.1:\d+`).FindString(line)
+	if url == "" {
+		t.Fatalf("the stand-in printed %q, no URL", line)
+	}
+	go io.Copy(io.Discard, stdout)
+	return &standin{URL: url, cmd: cmd}
+}
+
+func (s *standin) control(t testing.TB, method, path string, body any) []byte {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, s.URL+path, r)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("stand-in %s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	out, _ := io.ReadAll(res.Body)
+	if res.StatusCode >= 300 {
+		t.Fatalf("stand-in %s %s: %d %s", method, path, res.StatusCode, out)
+	}
+	return out
+}
+
+// Stats is the stand-in's call counters.
+type Stats struct {
+	Token       int `json:"token"`
+	StableToken int `json:"stable_token"`
+	Ticket      int `json:"ticket"`
+}
+
+func (s *standin) stats(t testing.TB) Stats {
+	var st Stats
+	if err := json.Unmarshal(s.control(t, "GET", "/__standin/stats", nil), &st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func (s *standin) ticket(t testing.TB) string {
+	var st struct {
+		Ticket string `json:"ticket"`
+	}
+	if err := json.Unmarshal(s.control(t, "GET", "/__standin/state", nil), &st); err != nil {
+		t.Fatal(err)
+	}
+	if st.Ticket == "" {
+		t.Fatal("the stand-in has issued no ticket")
+	}
+	return st.Ticket
+}
+
+func (s *standin) fault(t testing.TB, f map[string]any) { s.control(t, "POST", "/__standin/fault", f) }
+func (s *standin) clearFaults(t testing.TB)             { s.control(t, "DELETE", "/__standin/fault", nil) }
+
+// worker is one `wrangler dev` with its own local KV.
+type worker struct {
+	URL  string
+	logs *logBuffer
+	cmd  *exec.Cmd
+}
+
+// startWorker runs the Worker against the stand-in. vars override the
+// Worker's variables; secrets go through an env file so that wrangler shows
+// them as hidden.
+func startWorker(t testing.TB, wc *standin, vars map[string]string) *worker {
+	t.Helper()
+	dir := t.TempDir()
+	secrets := fmt.Sprintf("WECHAT_APPSECRET=%s\nAPI_KEY=%s\n", testSecret, testAPIKey)
+	if v, ok := vars["API_KEY"]; ok {
+		secrets = fmt.Sprintf("WECHAT_APPSECRET=%s\nAPI_KEY=%s\n", testSecret, v)
+		delete(vars, "API_KEY")
+	}
+	envFile := filepath.Join(dir, "secrets.env")
+	if err := os.WriteFile(envFile, []byte(secrets), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	all := map[string]string{"WECHAT_APPID": testAppID, "WECHAT_API_BASE": wc.URL}
+	for k, v := range vars {
+		all[k] = v
+	}
+	port := freePort(t)
+	args := []string{"dev", "--ip", "127.0.0.1", "--port", strconv.Itoa(port),
+		"--inspector-port", strconv.Itoa(freePort(t)), "--test-scheduled",
+		"--persist-to", filepath.Join(dir, "state"), "--env-file", envFile,
+		"--show-interactive-dev-session=false"}
+	for k, v := range all {
+		args = append(args, "--var", k+":"+v)
+	}
+	cmd := exec.Command(filepath.Join(repoRoot, "node_modules", ".bin", "wrangler"), args...)
+	cmd.Dir = repoRoot
+	cmd.Env = append(os.Environ(), "WRANGLER_SEND_METRICS=false", "NO_COLOR=1", "FORCE_COLOR=0")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	w := &worker{URL: fmt.Sprintf("http://127.0.0.1:%d", port), logs: &logBuffer{}, cmd: cmd}
+	cmd.Stdout, cmd.Stderr = w.logs, w.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting wrangler dev: %v", err)
+	}
+	t.Cleanup(w.stop)
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		res, err := http.Get(w.URL + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			return w
+		}
+		if time.Now().After(deadline) || cmd.ProcessState != nil {
+			t.Fatalf("wrangler dev did not answer on %s: %v\n%s", w.URL, err, w.logs)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// stop ends wrangler and its workerd by process group.
+func (w *worker) stop() {
+	if w.cmd.Process == nil {
+		return
+	}
+	syscall.Kill(-w.cmd.Process.Pid, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { w.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		syscall.Kill(-w.cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+	}
+}
+
+// reply is an answer of the Worker.
+type reply struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+func (r reply) String() string { return fmt.Sprintf("%d %s", r.Status, r.Body) }
+
+// payload decodes a /config answer or an error.
+type payload struct {
+	AppID     string `json:"appId"`
+	Timestamp int64  `json:"timestamp"`
+	NonceStr  string `json:"nonceStr"`
+	Signature string `json:"signature"`
+	URL       string `json:"url"`
+	ErrCode   *int   `json:"errcode"`
+	ErrMsg    string `json:"errmsg"`
+}
+
+func (w *worker) do(t testing.TB, method, path string, body io.Reader, header map[string]string) reply {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, w.URL+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return reply{res.StatusCode, res.Header, b}
+}
+
+func (w *worker) get(t testing.TB, path string) reply { return w.do(t, "GET", path, nil, nil) }
+
+func decodePayload(t testing.TB, r reply) payload {
+	t.Helper()
+	var p payload
+	if err := json.Unmarshal(r.Body, &p); err != nil {
+		t.Fatalf("answer %s is not JSON: %v", r, err)
+	}
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Fatalf("Content-Type %q", ct)
+	}
+	return p
+}
+
+// verify checks a /config answer as WeChat would: the signature over the
+// canonical string with the stand-in's ticket, computed here with fmt and
+// crypto/sha1, independently of core.
+func verify(t testing.TB, r reply, ticket, wantURL string) payload {
+	t.Helper()
+	if r.Status != 200 {
+		t.Fatalf("status %s, want 200", r)
+	}
+	p := decodePayload(t, r)
+	if p.AppID != testAppID || p.URL != wantURL || len(p.NonceStr) != 16 {
+		t.Fatalf("payload %+v, want appId %s url %q", p, testAppID, wantURL)
+	}
+	if d := time.Now().Unix() - p.Timestamp; d < -5 || d > 60 {
+		t.Fatalf("timestamp %d is %d s off", p.Timestamp, d)
+	}
+	sum := sha1.Sum([]byte(fmt.Sprintf("jsapi_ticket=%s&noncestr=%s&timestamp=%d&url=%s", ticket, p.NonceStr, p.Timestamp, wantURL)))
+	if want := hex.EncodeToString(sum[:]); p.Signature != want {
+		t.Fatalf("signature %s does not verify with the stand-in's ticket (want %s)", p.Signature, want)
+	}
+	if cc := r.Header.Get("Cache-Control"); cc != "no-store" {
+		t.Fatalf("Cache-Control %q, want no-store", cc)
+	}
+	return p
+}

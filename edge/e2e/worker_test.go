@@ -1,0 +1,258 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+)
+
+var regexpNonce = regexp.MustCompile(`^\{"nonceStr":"[A-Za-z0-9]{16}"\}\s*$`)
+
+func configPath(page string) string { return "/config?url=" + url.QueryEscape(page) }
+
+// TestConfig covers what a page does: one fetch, a signature that verifies,
+// for every way of asking.
+func TestConfig(t *testing.T) {
+	wc := startStandin(t)
+	w := startWorker(t, wc, map[string]string{"ALLOWED_HOSTS": "h.example.com,*.example.org"})
+
+	page := "https://h.example.com/article/7?from=singlemessage&isappinstalled=0&q=%E4%B8%AD"
+	first := w.get(t, configPath(page+"#/route?x=1")) // cold: the Go path fetches the ticket
+	ticket := wc.ticket(t)
+	verify(t, first, ticket, page)
+
+	tests := []struct {
+		name   string
+		method string
+		path   string
+		body   string
+		ctype  string
+		want   string
+	}{
+		{"GET, fragment stripped, query kept", "GET", configPath(page + "#frag"), "", "", page},
+		{"/all", "GET", "/all?url=" + url.QueryEscape(page), "", "", page},
+		{"POST JSON", "POST", "/config", `{"url":"` + page + `#x"}`, "application/json", page},
+		{"POST form", "POST", "/config", "url=" + url.QueryEscape(page), "application/x-www-form-urlencoded", page},
+		{"POST text/plain JSON", "POST", "/config", `{"url":"` + page + `"}`, "text/plain;charset=UTF-8", page},
+		{"wildcard host, port", "GET", configPath("http://a.example.org:8080/x?y=1"), "", "", "http://a.example.org:8080/x?y=1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := map[string]string{}
+			if tt.ctype != "" {
+				h["Content-Type"] = tt.ctype
+			}
+			r := w.do(t, tt.method, tt.path, strings.NewReader(tt.body), h)
+			verify(t, r, ticket, tt.want)
+			if r.Header.Get("X-Wxsign-Record") != "" {
+				t.Fatal("the internal record header left the Worker")
+			}
+		})
+	}
+	if st := wc.stats(t); st.StableToken != 1 || st.Ticket != 1 {
+		t.Fatalf("upstream calls %+v, want one token and one ticket", st)
+	}
+}
+
+// TestBadURLs sends the core's refusals through the real Worker.
+func TestBadURLs(t *testing.T) {
+	wc := startStandin(t)
+	w := startWorker(t, wc, map[string]string{"ALLOWED_HOSTS": "h.example.com"})
+	tests := []struct {
+		name, path      string
+		status, errcode int
+	}{
+		{"missing", "/config", 400, 1001},
+		{"too long", configPath("https://h.example.com/?q=" + strings.Repeat("a", 4100)), 400, 1002},
+		{"whitespace", configPath("https://h.example.com/a b"), 400, 1003},
+		{"control", configPath("https://h.example.com/\x01"), 400, 1003},
+		{"scheme", configPath("ftp://h.example.com/"), 400, 1004},
+		{"relative", configPath("/page"), 400, 1004},
+		{"no host", configPath("https:///page"), 400, 1005},
+		{"userinfo", configPath("https://a@h.example.com/"), 400, 1006},
+		{"lookalike userinfo", configPath("https://h.example.com@evil.net/"), 400, 1006},
+		{"escape", configPath("https://h.example.com/%zz"), 400, 1007},
+		{"port", configPath("https://h.example.com:99999/"), 400, 1008},
+		{"host not allowed", configPath("https://evil.net/"), 403, 1010},
+		{"lookalike host", configPath("https://h.example.com.evil.net/"), 403, 1010},
+		{"bad query escape", "/config?url=%zz", 400, 1021},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := w.get(t, tt.path)
+			p := decodePayload(t, r)
+			if r.Status != tt.status || p.ErrCode == nil || *p.ErrCode != tt.errcode || p.ErrMsg == "" {
+				t.Fatalf("got %s, want %d errcode %d", r, tt.status, tt.errcode)
+			}
+		})
+	}
+	if st := wc.stats(t); st.StableToken+st.Token+st.Ticket != 0 {
+		t.Fatalf("refused requests called WeChat: %+v", st)
+	}
+}
+
+// TestColdConcurrency: many requests at once in a fresh Worker cause one
+// token and one ticket fetch, and every one of them gets a valid signature.
+func TestColdConcurrency(t *testing.T) {
+	wc := startStandin(t)
+	wc.fault(t, map[string]any{"endpoint": "ticket", "kind": "slow", "delay_ms": 500, "count": 0})
+	w := startWorker(t, wc, nil)
+	page := "https://h.example.com/cold"
+	var wg sync.WaitGroup
+	replies := make([]reply, 50)
+	for i := range replies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			replies[i] = w.get(t, configPath(page))
+		}()
+	}
+	wg.Wait()
+	wc.clearFaults(t)
+	ticket := wc.ticket(t)
+	for _, r := range replies {
+		verify(t, r, ticket, page)
+	}
+	if st := wc.stats(t); st.StableToken > 1 || st.Ticket > 1 {
+		t.Fatalf("50 cold requests made %+v upstream calls, want at most one token and one ticket", st)
+	}
+}
+
+// TestWarm: once the ticket is cached, requests never reach WeChat.
+func TestWarm(t *testing.T) {
+	wc := startStandin(t)
+	w := startWorker(t, wc, nil)
+	page := "https://h.example.com/warm"
+	w.get(t, configPath(page))
+	before := wc.stats(t)
+	ticket := wc.ticket(t)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 16)
+	errs := make(chan string, 300)
+	for i := 0; i < 300; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			r := w.get(t, configPath(page))
+			if r.Status != 200 {
+				errs <- r.String()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Fatalf("warm request: %s", e)
+	}
+	verify(t, w.get(t, configPath(page)), ticket, page)
+	if after := wc.stats(t); after != before {
+		t.Fatalf("300 warm requests called WeChat: %+v before, %+v after", before, after)
+	}
+}
+
+// TestCron: the scheduled refresh renews a ticket that is due and leaves a
+// fresh one alone.
+func TestCron(t *testing.T) {
+	wc := startStandin(t)
+	// A short-lived ticket: with REFRESH_MARGIN 1800, a 1000 s ticket is due as
+	// soon as it is fetched.
+	wc.control(t, "POST", "/__standin/config", map[string]any{"ticket_expires_in": 1000})
+	w := startWorker(t, wc, nil)
+	w.get(t, configPath("https://h.example.com/"))
+	due := wc.stats(t)
+
+	wc.control(t, "POST", "/__standin/config", map[string]any{"ticket_expires_in": 7200})
+	if r := w.get(t, "/__scheduled?cron=*/10+*+*+*+*"); r.Status != 200 {
+		t.Fatalf("cron: %s", r)
+	}
+	refreshed := wc.stats(t)
+	if refreshed.Ticket != due.Ticket+1 {
+		t.Fatalf("cron on a due ticket: %+v before, %+v after; want one ticket fetch", due, refreshed)
+	}
+	health := w.get(t, "/healthz")
+	if !strings.Contains(string(health.Body), `"due":false`) {
+		t.Fatalf("after the cron the ticket should be fresh: %s", health)
+	}
+	if r := w.get(t, "/__scheduled?cron=*/10+*+*+*+*"); r.Status != 200 {
+		t.Fatalf("cron: %s", r)
+	}
+	if again := wc.stats(t); again != refreshed {
+		t.Fatalf("cron on a fresh ticket called WeChat: %+v before, %+v after", refreshed, again)
+	}
+	if !strings.Contains(w.logs.String(), "refreshed jsapi_ticket") {
+		t.Fatalf("no log line for the refresh:\n%s", w.logs)
+	}
+}
+
+// TestSecretEndpoints: /token and /ticket only for API_KEY holders.
+func TestSecretEndpoints(t *testing.T) {
+	wc := startStandin(t)
+	w := startWorker(t, wc, nil)
+	for _, path := range []string{"/token", "/ticket"} {
+		t.Run(path, func(t *testing.T) {
+			none := w.get(t, path)
+			wrong := w.do(t, "GET", path, nil, map[string]string{"Authorization": "Bearer wrong-key"})
+			for _, r := range []reply{none, wrong} {
+				p := decodePayload(t, r)
+				if r.Status != 401 || p.ErrCode == nil || *p.ErrCode != 1040 {
+					t.Fatalf("without the key: %s, want 401 errcode 1040", r)
+				}
+			}
+			if string(none.Body) != string(wrong.Body) {
+				t.Fatalf("401s differ: %s vs %s", none, wrong)
+			}
+			right := w.do(t, "GET", path, nil, map[string]string{"Authorization": "Bearer " + testAPIKey})
+			if right.Status != 200 {
+				t.Fatalf("with the key: %s", right)
+			}
+			field := map[string]string{"/token": `"access_token":"`, "/ticket": `"ticket":"`}[path]
+			if !strings.Contains(string(right.Body), field) || !strings.Contains(string(right.Body), `"expires_at":`) {
+				t.Fatalf("with the key: %s", right)
+			}
+		})
+	}
+	if !strings.Contains(string(w.do(t, "GET", "/ticket", nil, map[string]string{"Authorization": "Bearer " + testAPIKey}).Body), wc.ticket(t)) {
+		t.Fatal("/ticket does not hand out the stand-in's ticket")
+	}
+	// Without API_KEY the endpoints do not exist.
+	w2 := startWorker(t, wc, map[string]string{"API_KEY": ""})
+	if r := w2.do(t, "GET", "/token", nil, map[string]string{"Authorization": "Bearer "}); r.Status != 404 {
+		t.Fatalf("/token without API_KEY: %s, want 404", r)
+	}
+}
+
+// TestHealthAndNonce covers the small endpoints.
+func TestHealthAndNonce(t *testing.T) {
+	wc := startStandin(t)
+	w := startWorker(t, wc, nil)
+	h := w.get(t, "/healthz")
+	if h.Status != 200 || !strings.Contains(string(h.Body), "ALLOWED_HOSTS is not set") {
+		t.Fatalf("/healthz: %s", h)
+	}
+	for _, secret := range []string{testSecret, testAPIKey} {
+		if strings.Contains(string(h.Body), secret) {
+			t.Fatalf("/healthz shows a secret: %s", h)
+		}
+	}
+	n := w.get(t, "/nonce")
+	if n.Status != 200 || !regexpNonce.Match(n.Body) {
+		t.Fatalf("/nonce: %s", n)
+	}
+	if r := w.get(t, "/nope"); r.Status != 404 || !strings.Contains(string(r.Body), `"errcode":1030`) {
+		t.Fatalf("/nope: %s", r)
+	}
+	// A missing required setting: a clear error, never a crash.
+	w2 := startWorker(t, wc, map[string]string{"WECHAT_APPID": ""})
+	if r := w2.get(t, "/healthz"); r.Status != 503 || !strings.Contains(string(r.Body), "WECHAT_APPID is not set") {
+		t.Fatalf("/healthz without WECHAT_APPID: %s", r)
+	}
+	if r := w2.get(t, configPath("https://h.example.com/")); r.Status != 503 || !strings.Contains(string(r.Body), `"errcode":1050`) {
+		t.Fatalf("/config without WECHAT_APPID: %s", r)
+	}
+}

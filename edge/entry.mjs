@@ -1,0 +1,186 @@
+// The Worker's entry. It keeps one instance of the signer module per isolate
+// and hands /config (and /all) to it; everything else, the cron trigger and
+// /config without a usable ticket go to the Go program on syumai/workers.
+//
+// This file carries bytes only: it frames the request for the module and
+// turns the module's answer into a Response. Validation and signing live in
+// Go (core/, compiled into build/signer.wasm). The ABI is documented in
+// wasm/signer.
+import { WASI } from "@bjorn3/browser_wasi_shim";
+import signerModule from "../build/signer.wasm";
+import goWorker from "../build/go/worker.mjs";
+
+const MAX_BODY = 16 << 10; // the module refuses more with 413
+const RECORD_TTL_MS = 60_000; // re-read the ticket from KV at most once a minute
+const NEED_TICKET = 1 << 15;
+const RECORD_HEADER = "x-wxsign-record"; // the Go cold path hands its fresh record back here
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+let signer; // created lazily: Workers forbid randomness in global scope
+let ticket = ""; // the jsapi_ticket record, as stored in KV
+let ticketReadAt = -Infinity;
+let coldStart = null; // the one cold-path request in flight in this isolate
+
+function instantiate() {
+  const wasi = new WASI([], [], [], { debug: false });
+  const instance = new WebAssembly.Instance(signerModule, {
+    wasi_snapshot_preview1: wasi.wasiImport,
+  });
+  wasi.initialize(instance);
+  const x = instance.exports;
+  return { x, input: x.wxs_input(), output: x.wxs_output(), inputCap: x.wxs_input_cap() };
+}
+
+// frame writes fields as little-endian uint32 length + bytes into the module's
+// input region and returns the length written.
+function frame(s, fields) {
+  const mem = new Uint8Array(s.x.memory.buffer);
+  const view = new DataView(s.x.memory.buffer);
+  let at = s.input;
+  const end = s.input + s.inputCap;
+  for (const f of fields) {
+    const room = end - at - 4;
+    if (room < 0) break;
+    let n;
+    if (typeof f === "string") {
+      n = enc.encodeInto(f, mem.subarray(at + 4, at + 4 + room)).written;
+    } else {
+      n = Math.min(f.length, room);
+      mem.set(f.subarray(0, n), at + 4);
+    }
+    view.setUint32(at, n, true);
+    at += 4 + n;
+  }
+  return at - s.input;
+}
+
+// answer turns the module's output (header lines, a blank line, the body)
+// into a Response.
+function answer(s, r) {
+  const n = r & 0x7fff;
+  const out = dec.decode(new Uint8Array(s.x.memory.buffer, s.output, n));
+  const split = out.indexOf("\n\n");
+  const headers = new Headers();
+  for (const line of out.slice(0, split).split("\n")) {
+    const colon = line.indexOf(": ");
+    if (colon > 0) headers.append(line.slice(0, colon), line.slice(colon + 2));
+  }
+  const status = r >>> 16;
+  return new Response(status === 204 ? null : out.slice(split + 2), { status, headers });
+}
+
+async function readBody(request) {
+  if (request.method !== "POST" || request.body === null) return new Uint8Array(0);
+  // Read at most MAX_BODY + 1 bytes: enough for the module to say 413.
+  const reader = request.body.getReader();
+  const chunks = [];
+  let size = 0;
+  while (size <= MAX_BODY) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.length;
+  }
+  reader.cancel().catch(() => {});
+  const body = new Uint8Array(Math.min(size, MAX_BODY + 1));
+  let at = 0;
+  for (const c of chunks) {
+    const part = c.subarray(0, body.length - at);
+    body.set(part, at);
+    at += part.length;
+    if (at === body.length) break;
+  }
+  return body;
+}
+
+function ticketKey(env) {
+  return `wxsign:${env.WECHAT_APPID || ""}:jsapi_ticket`;
+}
+
+async function refreshTicket(env, nowMs) {
+  if (nowMs - ticketReadAt < RECORD_TTL_MS) return;
+  try {
+    ticket = (await env.WXSIGN_KV.get(ticketKey(env))) ?? "";
+    ticketReadAt = nowMs;
+  } catch (e) {
+    // KV unavailable: keep serving the record in memory while it is valid
+    // (the module checks its expiry); try KV again on the next request.
+    console.log(`wxsign: KV read failed, serving the cached ticket: ${e}`);
+  }
+}
+
+function sign(env, request, body) {
+  signer ??= instantiate();
+  const n = frame(signer, [
+    request.method,
+    request.url,
+    request.headers.get("content-type") ?? "",
+    request.headers.get("origin") ?? "",
+    body,
+    ticket,
+    env.WECHAT_APPID ?? "",
+    env.ALLOWED_HOSTS ?? "",
+    env.ALLOWED_ORIGINS ?? "",
+  ]);
+  return signer.x.wxs_config(n, BigInt(Math.floor(Date.now() / 1000)));
+}
+
+// withoutRecord drops the internal header before a Go answer leaves the Worker.
+function withoutRecord(res) {
+  if (!res.headers.has(RECORD_HEADER)) return res;
+  const out = new Response(res.body, res);
+  out.headers.delete(RECORD_HEADER);
+  return out;
+}
+
+async function config(request, env, ctx) {
+  const body = await readBody(request);
+  await refreshTicket(env, Date.now());
+  let r = sign(env, request, body);
+  if (!(r & NEED_TICKET)) return answer(signer, r);
+
+  // No usable ticket: one Go cold path per isolate fetches and stores it;
+  // requests arriving meanwhile wait for it instead of calling WeChat too.
+  let pending = coldStart;
+  if (pending === null) {
+    const forward = new Request(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.method === "POST" ? body : null,
+    });
+    pending = coldStart = goCold(forward, env, ctx).finally(() => {
+      coldStart = null;
+    });
+    const c = await pending;
+    return new Response(c.text, c);
+  }
+  const c = await pending;
+  r = sign(env, request, body);
+  if (!(r & NEED_TICKET) || c.status === 200) return answer(signer, r);
+  return new Response(c.text, c); // the cold path's error: WeChat's code and message
+}
+
+async function goCold(request, env, ctx) {
+  const res = await goWorker.fetch(request, env, ctx);
+  const rec = res.headers.get(RECORD_HEADER);
+  if (rec) {
+    ticket = rec;
+    ticketReadAt = Date.now();
+  }
+  const headers = new Headers(res.headers);
+  headers.delete(RECORD_HEADER);
+  return { status: res.status, headers, text: await res.text() };
+}
+
+export default {
+  async fetch(request, env, ctx) {
+    const { pathname } = new URL(request.url);
+    if (pathname === "/config" || pathname === "/all") return config(request, env, ctx);
+    return withoutRecord(await goWorker.fetch(request, env, ctx));
+  },
+  scheduled(event, env, ctx) {
+    return goWorker.scheduled(event, env, ctx);
+  },
+};

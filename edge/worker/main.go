@@ -1,0 +1,117 @@
+//go:build js && wasm
+
+// Command worker is the Worker's Go program on syumai/workers: the cron
+// trigger, /token, /ticket, /nonce, /healthz and the cold path of /config.
+// The JS entry (edge/entry.mjs) sends it every request but the warm /config.
+//
+// syumai/workers starts a fresh Go instance for every event, so nothing here
+// outlives a request: state lives in Workers KV.
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"syscall/js"
+
+	"github.com/syumai/workers"
+	"github.com/syumai/workers/cloudflare"
+	"github.com/syumai/workers/cloudflare/cron"
+	"github.com/syumai/workers/cloudflare/fetch"
+	"github.com/syumai/workers/cloudflare/kv"
+
+	"github.com/wxsign/wxsign/core/wechat"
+	"github.com/wxsign/wxsign/edge/service"
+)
+
+func main() {
+	cron.ScheduleTaskNonBlock(func(ctx context.Context) error {
+		svc, err := newService()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "wxsign: cron: %v\n", err)
+			return nil
+		}
+		svc.Cron(ctx) // logs its own failures; an error here would panic the event
+		return nil
+	})
+	workers.Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		svc, err := newService()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "wxsign: %v\n", err)
+			http.Error(w, `{"errcode":1053,"errmsg":"Workers KV is unavailable"}`, 503)
+			return
+		}
+		svc.ServeHTTP(w, r)
+	}))
+}
+
+func newService() (*service.Service, error) {
+	settings := service.LoadSettings(cloudflare.Getenv)
+	ns, err := cloudflare.NewKVNamespace("WXSIGN_KV")
+	if err != nil {
+		return nil, fmt.Errorf("the WXSIGN_KV binding is missing: %w", err)
+	}
+	client := &wechat.Client{
+		BaseURL: settings.APIBase,
+		AppID:   settings.AppID,
+		Secret:  settings.AppSecret,
+		Mode:    settings.TokenMode,
+		Doer:    fetchDoer{client()},
+	}
+	return &service.Service{
+		Settings: settings,
+		Store:    kvStore{ns},
+		WeChat:   client,
+		Logf:     func(format string, a ...any) { fmt.Printf(format+"\n", a...) },
+	}, nil
+}
+
+// client is a fetch client bound to the real global object. syumai/workers
+// binds fetch.NewClient to its Proxy of globalThis, and workerd refuses a
+// fetch called on anything but the global itself ("Illegal invocation").
+func client() *fetch.Client {
+	return fetch.NewClient(fetch.WithBinding(js.Global().Get("globalThis")))
+}
+
+// fetchDoer sends requests with the Workers fetch API. It does not build an
+// *http.Client: that would double the size of the binary. Workers' fetch
+// ignores the context, so the call is raced against it.
+type fetchDoer struct{ c *fetch.Client }
+
+func (d fetchDoer) Do(r *http.Request) (*http.Response, error) {
+	type result struct {
+		res *http.Response
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		res, err := d.c.Do(&fetch.Request{Request: r}, nil)
+		done <- result{res, err}
+	}()
+	select {
+	case x := <-done:
+		return x.res, x.err
+	case <-r.Context().Done():
+		return nil, r.Context().Err()
+	}
+}
+
+// kvStore is Workers KV through syumai/workers. GetString returns the text
+// "<null>" for a missing key; that is reported as missing.
+type kvStore struct{ ns *kv.Namespace }
+
+func (s kvStore) Get(ctx context.Context, key string) (string, bool, error) {
+	v, err := s.ns.GetString(key, nil)
+	if err != nil {
+		return "", false, err
+	}
+	if v == "<null>" {
+		return "", false, nil
+	}
+	return v, true, nil
+}
+
+func (s kvStore) Put(ctx context.Context, key, value string) error {
+	return s.ns.PutString(key, value, nil)
+}
