@@ -99,15 +99,25 @@ function ticketKey(env) {
   return `wxsign:${env.WECHAT_APPID || ""}:jsapi_ticket`;
 }
 
+// kvGet reads KV. WXSIGN_TEST_KV_FAULT / _AT make it fail, for the tests of
+// what the Worker does when KV does (the Go side honours the same variables).
+function kvGet(env, key) {
+  const fault = env.WXSIGN_TEST_KV_FAULT ?? "";
+  if (fault.includes("read") && Date.now() / 1000 >= Number(env.WXSIGN_TEST_KV_FAULT_AT ?? 0)) {
+    return Promise.reject(new Error("KV failure injected by WXSIGN_TEST_KV_FAULT"));
+  }
+  return env.WXSIGN_KV.get(key);
+}
+
 async function refreshTicket(env, nowMs) {
-  if (nowMs - ticketReadAt < RECORD_TTL_MS) return;
+  if (nowMs - ticketReadAt < Number(env.WXSIGN_TEST_RECORD_TTL_MS ?? RECORD_TTL_MS)) return;
+  ticketReadAt = nowMs; // failed or not, the next read is due a minute later
   try {
-    ticket = (await env.WXSIGN_KV.get(ticketKey(env))) ?? "";
-    ticketReadAt = nowMs;
+    ticket = (await kvGet(env, ticketKey(env))) ?? "";
   } catch (e) {
     // KV unavailable: keep serving the record in memory while it is valid
-    // (the module checks its expiry); try KV again on the next request.
-    console.log(`wxsign: KV read failed, serving the cached ticket: ${e}`);
+    // (the module checks its expiry).
+    console.log(`wxsign: KV read failed, serving the ticket in memory: ${e.message}`);
   }
 }
 
@@ -174,11 +184,29 @@ async function goCold(request, env, ctx) {
   return { status: res.status, headers, text: await res.text() };
 }
 
+// internalError is the answer when something below throws: JSON, without
+// internals, and the isolate goes on serving.
+function internalError(e) {
+  console.log(`wxsign: internal error: ${e && e.name}`);
+  return new Response('{"errcode":1060,"errmsg":"internal error"}', {
+    status: 500,
+    headers: {
+      "Content-Type": "application/json; charset=utf-8",
+      "Cache-Control": "no-store",
+      "X-Content-Type-Options": "nosniff",
+    },
+  });
+}
+
 export default {
   async fetch(request, env, ctx) {
-    const { pathname } = new URL(request.url);
-    if (pathname === "/config" || pathname === "/all") return config(request, env, ctx);
-    return withoutRecord(await goWorker.fetch(request, env, ctx));
+    try {
+      const { pathname } = new URL(request.url);
+      if (pathname === "/config" || pathname === "/all") return await config(request, env, ctx);
+      return withoutRecord(await goWorker.fetch(request, env, ctx));
+    } catch (e) {
+      return internalError(e);
+    }
   },
   scheduled(event, env, ctx) {
     return goWorker.scheduled(event, env, ctx);

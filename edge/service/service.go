@@ -53,6 +53,10 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if r.ContentLength > core.MaxBodyLen {
+		writeError(w, core.ErrBodyTooLarge, 0)
+		return
+	}
 	switch r.URL.Path {
 	case "/config", "/all":
 		s.serveConfig(w, r)
@@ -61,12 +65,38 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/ticket":
 		s.serveSecret(w, r, ticketKey, "ticket")
 	case "/nonce":
-		writeJSON(w, 200, map[string]string{"nonceStr": core.NewNonce()})
+		s.serveNonce(w, r)
 	case "/healthz":
 		s.serveHealth(w, r)
+	case "/__test/panic":
+		if s.Settings.TestPanic {
+			panic("test panic with internals: " + s.Settings.AppSecret)
+		}
+		writeError(w, core.ErrNotFound, 0)
 	default:
 		writeError(w, core.ErrNotFound, 0)
 	}
+}
+
+// serveNonce answers /nonce, with CORS as /config has it.
+func (s *Service) serveNonce(w http.ResponseWriter, r *http.Request) {
+	app := s.Settings.App()
+	resp := core.Response{Status: 200, AllowOrigin: app.CORS(r.Header.Get("Origin")), Vary: !app.Origins.Empty()}
+	switch r.Method {
+	case "GET", "HEAD":
+	case "OPTIONS":
+		if resp.AllowOrigin == "" {
+			resp.Fail(nil, core.ErrOrigin)
+		} else {
+			resp.Status, resp.Preflight = 204, true
+		}
+	default:
+		resp.Fail(nil, core.ErrMethod)
+	}
+	if resp.Status == 200 {
+		resp.Body, _ = json.Marshal(map[string]string{"nonceStr": core.NewNonce()})
+	}
+	writeResponse(w, &resp)
 }
 
 // serveConfig is /config when the JS entry has no usable ticket: the same
@@ -96,6 +126,10 @@ func (s *Service) serveConfig(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+	writeResponse(w, &resp)
+}
+
+func writeResponse(w http.ResponseWriter, resp *core.Response) {
 	for _, h := range resp.Headers(nil) {
 		w.Header().Set(h.Name, h.Value)
 	}

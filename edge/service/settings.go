@@ -27,6 +27,10 @@ type Settings struct {
 	APIKey         string // API_KEY (secret): enables /token and /ticket
 	RefreshMargin  int64  // REFRESH_MARGIN, seconds
 
+	// TestPanic (WXSIGN_TEST_PANIC) makes /__test/panic panic, for the test
+	// that a panic becomes a clean 500. Never set it in production.
+	TestPanic bool
+
 	Problems []string // what is wrong with the configuration, for /healthz
 	Warnings []string // what is risky, for /healthz
 }
@@ -43,6 +47,7 @@ func LoadSettings(getenv func(string) string) Settings {
 		AllowedOrigins: getenv("ALLOWED_ORIGINS"),
 		APIKey:         getenv("API_KEY"),
 		RefreshMargin:  core.DefaultRefreshMargin,
+		TestPanic:      getenv("WXSIGN_TEST_PANIC") != "",
 	}
 	if s.AppID == "" {
 		s.Problems = append(s.Problems, "WECHAT_APPID is not set")
@@ -63,7 +68,7 @@ func LoadSettings(getenv func(string) string) Settings {
 		s.Problems = append(s.Problems, `WECHAT_TOKEN_MODE must be "stable" or "classic"`)
 	}
 	if m := strings.TrimSpace(getenv("REFRESH_MARGIN")); m != "" {
-		n, err := strconv.ParseInt(m, 10, 64)
+		n, err := parseInt(m)
 		if err != nil || n < 60 || n > 7000 {
 			s.Problems = append(s.Problems, "REFRESH_MARGIN must be a whole number of seconds from 60 to 7000")
 		} else {
@@ -78,6 +83,8 @@ func LoadSettings(getenv func(string) string) Settings {
 	}
 	return s
 }
+
+func parseInt(s string) (int64, error) { return strconv.ParseInt(strings.TrimSpace(s), 10, 64) }
 
 // OK reports whether the settings are complete enough to talk to WeChat.
 func (s *Settings) OK() bool { return len(s.Problems) == 0 }

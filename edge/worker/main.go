@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"syscall/js"
+	"time"
 
 	"github.com/syumai/workers"
 	"github.com/syumai/workers/cloudflare"
@@ -59,9 +60,10 @@ func newService() (*service.Service, error) {
 		Mode:    settings.TokenMode,
 		Doer:    fetchDoer{client()},
 	}
+	now := func() int64 { return time.Now().Unix() }
 	return &service.Service{
 		Settings: settings,
-		Store:    kvStore{ns},
+		Store:    service.NewFaultyStore(kvStore{ns}, cloudflare.Getenv, now),
 		WeChat:   client,
 		Logf:     func(format string, a ...any) { fmt.Printf(format+"\n", a...) },
 	}, nil

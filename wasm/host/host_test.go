@@ -15,6 +15,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/tetratelabs/wazero"
+
 	"github.com/wxsign/wxsign/core"
 	"github.com/wxsign/wxsign/wasm/host"
 )
@@ -48,9 +50,12 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// testCache makes every Signer after the first skip compilation.
+var testCache = wazero.NewCompilationCache()
+
 func newSigner(t testing.TB) *host.Signer {
 	t.Helper()
-	s, err := host.New(context.Background(), wasmBytes, nil)
+	s, err := host.New(context.Background(), wasmBytes, &host.Options{Cache: testCache})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +208,7 @@ func TestConfigCORS(t *testing.T) {
 // TestSettingsCache: the module caches parsed settings and ticket by their
 // bytes; a change must take effect on the next call.
 func TestSettingsCache(t *testing.T) {
-	s, err := host.New(context.Background(), wasmBytes, &host.Options{PoolSize: 1})
+	s, err := host.New(context.Background(), wasmBytes, &host.Options{PoolSize: 1, Cache: testCache})
 	if err != nil {
 		t.Fatal(err)
 	}
