@@ -157,15 +157,22 @@ func (s *standin) clearFaults(t testing.TB)             { s.control(t, "DELETE",
 
 // worker is one `wrangler dev` with its own local KV.
 type worker struct {
-	URL  string
-	logs *logBuffer
-	cmd  *exec.Cmd
+	URL   string
+	state string // the --persist-to folder: its local KV
+	logs  *logBuffer
+	cmd   *exec.Cmd
 }
 
 // startWorker runs the Worker against the stand-in. vars override the
 // Worker's variables; secrets go through an env file so that wrangler shows
 // them as hidden.
 func startWorker(t testing.TB, wc *standin, vars map[string]string) *worker {
+	t.Helper()
+	return startWorkerAt(t, wc, filepath.Join(t.TempDir(), "state"), vars)
+}
+
+// startWorkerAt runs the Worker on an existing local KV state.
+func startWorkerAt(t testing.TB, wc *standin, state string, vars map[string]string) *worker {
 	t.Helper()
 	dir := t.TempDir()
 	secrets := fmt.Sprintf("WECHAT_APPSECRET=%s\nAPI_KEY=%s\n", testSecret, testAPIKey)
@@ -184,7 +191,7 @@ func startWorker(t testing.TB, wc *standin, vars map[string]string) *worker {
 	port := freePort(t)
 	args := []string{"dev", "--ip", "127.0.0.1", "--port", strconv.Itoa(port),
 		"--inspector-port", strconv.Itoa(freePort(t)), "--test-scheduled",
-		"--persist-to", filepath.Join(dir, "state"), "--env-file", envFile,
+		"--persist-to", state, "--env-file", envFile,
 		"--show-interactive-dev-session=false"}
 	for k, v := range all {
 		args = append(args, "--var", k+":"+v)
@@ -193,7 +200,7 @@ func startWorker(t testing.TB, wc *standin, vars map[string]string) *worker {
 	cmd.Dir = repoRoot
 	cmd.Env = append(os.Environ(), "WRANGLER_SEND_METRICS=false", "NO_COLOR=1", "FORCE_COLOR=0")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	w := &worker{URL: fmt.Sprintf("http://127.0.0.1:%d", port), logs: &logBuffer{}, cmd: cmd}
+	w := &worker{URL: fmt.Sprintf("http://127.0.0.1:%d", port), state: state, logs: &logBuffer{}, cmd: cmd}
 	cmd.Stdout, cmd.Stderr = w.logs, w.logs
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting wrangler dev: %v", err)
@@ -215,7 +222,7 @@ func startWorker(t testing.TB, wc *standin, vars map[string]string) *worker {
 
 // stop ends wrangler and its workerd by process group.
 func (w *worker) stop() {
-	if w.cmd.Process == nil {
+	if w.cmd.Process == nil || w.cmd.ProcessState != nil {
 		return
 	}
 	syscall.Kill(-w.cmd.Process.Pid, syscall.SIGTERM)
@@ -251,22 +258,31 @@ type payload struct {
 
 func (w *worker) do(t testing.TB, method, path string, body io.Reader, header map[string]string) reply {
 	t.Helper()
+	r, err := w.try(method, path, body, header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// try is do for goroutines other than the test's: it returns the error.
+func (w *worker) try(method, path string, body io.Reader, header map[string]string) (reply, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, w.URL+path, body)
 	if err != nil {
-		t.Fatal(err)
+		return reply{}, fmt.Errorf("%s %.80s: %v", method, path, err)
 	}
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
+		return reply{}, fmt.Errorf("%s %.80s: %v", method, path, err)
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	return reply{res.StatusCode, res.Header, b}
+	return reply{res.StatusCode, res.Header, b}, nil
 }
 
 func (w *worker) get(t testing.TB, path string) reply { return w.do(t, "GET", path, nil, nil) }
@@ -281,6 +297,12 @@ func decodePayload(t testing.TB, r reply) payload {
 		t.Fatalf("Content-Type %q", ct)
 	}
 	return p
+}
+
+// sign computes a signature with fmt and crypto/sha1, independently of core.
+func sign(ticket, nonce string, ts int64, url string) string {
+	sum := sha1.Sum([]byte(fmt.Sprintf("jsapi_ticket=%s&noncestr=%s&timestamp=%d&url=%s", ticket, nonce, ts, url)))
+	return hex.EncodeToString(sum[:])
 }
 
 // verify checks a /config answer as WeChat would: the signature over the
@@ -298,8 +320,7 @@ func verify(t testing.TB, r reply, ticket, wantURL string) payload {
 	if d := time.Now().Unix() - p.Timestamp; d < -5 || d > 60 {
 		t.Fatalf("timestamp %d is %d s off", p.Timestamp, d)
 	}
-	sum := sha1.Sum([]byte(fmt.Sprintf("jsapi_ticket=%s&noncestr=%s&timestamp=%d&url=%s", ticket, p.NonceStr, p.Timestamp, wantURL)))
-	if want := hex.EncodeToString(sum[:]); p.Signature != want {
+	if want := sign(ticket, p.NonceStr, p.Timestamp, wantURL); p.Signature != want {
 		t.Fatalf("signature %s does not verify with the stand-in's ticket (want %s)", p.Signature, want)
 	}
 	if cc := r.Header.Get("Cache-Control"); cc != "no-store" {

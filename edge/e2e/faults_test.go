@@ -1,0 +1,436 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var faultKinds = []string{"busy", "http500", "nonjson", "slow"}
+
+// health is the part of /healthz the fault tests read.
+type health struct {
+	Ticket struct {
+		Usable bool `json:"usable"`
+		Due    bool `json:"due"`
+	} `json:"jsapi_ticket"`
+	Refresh *struct {
+		LastError   string `json:"last_error"`
+		LastErrCode int    `json:"last_errcode"`
+		LastErrorAt int64  `json:"last_error_at"`
+		Failures    int    `json:"consecutive_failures"`
+	} `json:"refresh"`
+}
+
+func (w *worker) health(t testing.TB) health {
+	var h health
+	r := w.get(t, "/healthz")
+	if err := json.Unmarshal(r.Body, &h); err != nil {
+		t.Fatalf("/healthz %s: %v", r, err)
+	}
+	return h
+}
+
+func (w *worker) cron(t testing.TB) {
+	if r := w.get(t, "/__scheduled?cron=*/10+*+*+*+*"); r.Status != 200 {
+		t.Fatalf("cron: %s", r)
+	}
+}
+
+// TestFaultDuringRefresh: WeChat failing while the cached ticket is still
+// valid changes nothing for pages; /healthz tells; the next cron recovers.
+func TestFaultDuringRefresh(t *testing.T) {
+	wc := startStandin(t)
+	wc.control(t, "POST", "/__standin/config", map[string]any{"ticket_expires_in": 1000}) // due at once
+	w := startWorker(t, wc, nil)
+	page := "https://h.example.com/f"
+	w.get(t, configPath(page))
+	ticket := wc.ticket(t)
+	for _, kind := range faultKinds {
+		t.Run(kind, func(t *testing.T) {
+			wc.fault(t, map[string]any{"endpoint": "all", "kind": kind, "delay_ms": 7000})
+			before := time.Now().Unix()
+			w.cron(t)
+			verify(t, w.get(t, configPath(page)), ticket, page)
+			h := w.health(t)
+			if h.Refresh == nil || h.Refresh.LastError == "" || h.Refresh.LastErrorAt < before || !h.Ticket.Usable {
+				t.Fatalf("/healthz after a failed refresh: %+v", h)
+			}
+			wc.clearFaults(t)
+		})
+	}
+	calls := wc.stats(t).Ticket
+	w.cron(t)
+	if wc.stats(t).Ticket != calls+1 {
+		t.Fatal("the next cron did not try again")
+	}
+}
+
+// TestFaultCold: the same faults with nothing cached: a 503 JSON with
+// Retry-After within 10 s, never a hang or a 500.
+func TestFaultCold(t *testing.T) {
+	wc := startStandin(t)
+	for _, kind := range faultKinds {
+		t.Run(kind, func(t *testing.T) {
+			wc.fault(t, map[string]any{"endpoint": "all", "kind": kind, "delay_ms": 30000})
+			defer wc.clearFaults(t)
+			w := startWorker(t, wc, nil)
+			start := time.Now()
+			r := w.get(t, configPath("https://h.example.com/"))
+			took := time.Since(start)
+			p := decodePayload(t, r)
+			if r.Status != 503 || p.ErrCode == nil || p.ErrMsg == "" || r.Header.Get("Retry-After") == "" {
+				t.Fatalf("cold /config under %s: %s (Retry-After %q)", kind, r, r.Header.Get("Retry-After"))
+			}
+			if took > 10*time.Second {
+				t.Fatalf("cold /config under %s took %v", kind, took)
+			}
+		})
+	}
+}
+
+// TestRevoked: a ticket call answering 40001 costs one forced token refresh
+// and one retry; a second 40001 is reported, not retried.
+func TestRevoked(t *testing.T) {
+	wc := startStandin(t)
+	wc.fault(t, map[string]any{"endpoint": "ticket", "kind": "revoked", "count": 1})
+	w := startWorker(t, wc, nil)
+	r := w.get(t, configPath("https://h.example.com/r"))
+	verify(t, r, wc.ticket(t), "https://h.example.com/r")
+	if st := wc.stats(t); st.StableToken != 2 || st.Ticket != 2 {
+		t.Fatalf("one 40001: calls %+v, want 2 token (one forced) and 2 ticket", st)
+	}
+
+	wc2 := startStandin(t)
+	wc2.fault(t, map[string]any{"endpoint": "ticket", "kind": "revoked", "count": 2})
+	w2 := startWorker(t, wc2, nil)
+	r = w2.get(t, configPath("https://h.example.com/r"))
+	if p := decodePayload(t, r); r.Status != 503 || p.ErrCode == nil || *p.ErrCode != 40001 {
+		t.Fatalf("two 40001: %s, want 503 errcode 40001", r)
+	}
+	if st := wc2.stats(t); st.Ticket != 2 {
+		t.Fatalf("two 40001: %d ticket calls, want 2 (no second retry)", st.Ticket)
+	}
+}
+
+// TestConfigErrors: WeChat's configuration errors reach /healthz and the 503
+// body with WeChat's code and message, and failed refreshes back off.
+func TestConfigErrors(t *testing.T) {
+	tests := []struct {
+		kind string
+		code int
+		msg  string
+	}{
+		{"quota", 45009, "quota"},
+		{"ip", 40164, "whitelist"},
+		{"badsecret", 40125, "appsecret"},
+		{"badappid", 40013, "appid"},
+	}
+	wc := startStandin(t)
+	for _, tt := range tests {
+		t.Run(tt.kind, func(t *testing.T) {
+			wc.control(t, "POST", "/__standin/reset", nil)
+			wc.fault(t, map[string]any{"endpoint": "all", "kind": tt.kind})
+			w := startWorker(t, wc, nil)
+			r := w.get(t, configPath("https://h.example.com/"))
+			p := decodePayload(t, r)
+			if r.Status != 503 || p.ErrCode == nil || *p.ErrCode != tt.code || !strings.Contains(p.ErrMsg, tt.msg) || r.Header.Get("Retry-After") == "" {
+				t.Fatalf("cold /config: %s, want 503 errcode %d mentioning %q", r, tt.code, tt.msg)
+			}
+			h := w.health(t)
+			if h.Refresh == nil || h.Refresh.LastErrCode != tt.code || !strings.Contains(h.Refresh.LastError, tt.msg) {
+				t.Fatalf("/healthz: %+v", h.Refresh)
+			}
+			// A burst of requests meets the back-off, not WeChat.
+			before := wc.stats(t)
+			var wg sync.WaitGroup
+			for i := 0; i < 40; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if r := w.get(t, configPath("https://h.example.com/")); r.Status != 503 {
+						t.Errorf("during the back-off: %s", r)
+					}
+				}()
+			}
+			wg.Wait()
+			if after := wc.stats(t); after.StableToken+after.Ticket > before.StableToken+before.Ticket+1 {
+				t.Fatalf("40 requests during the back-off called WeChat: %+v then %+v", before, after)
+			}
+		})
+	}
+}
+
+// TestKVFailure: with KV failing, the hot path serves the ticket it holds
+// while it is valid, the Go path answers 503 JSON, nothing valid is lost.
+func TestKVFailure(t *testing.T) {
+	wc := startStandin(t)
+	failAt := time.Now().Add(12 * time.Second).Unix()
+	w := startWorker(t, wc, map[string]string{
+		"WXSIGN_TEST_KV_FAULT": "read,write", "WXSIGN_TEST_KV_FAULT_AT": strconv.FormatInt(failAt, 10),
+		"WXSIGN_TEST_RECORD_TTL_MS": "1000",
+	})
+	page := "https://h.example.com/kv"
+	w.get(t, configPath(page)) // cold: fetched and stored while KV works
+	ticket := wc.ticket(t)
+	time.Sleep(time.Until(time.Unix(failAt+1, 0)))
+	for i := 0; i < 3; i++ { // each re-reads KV (TTL 1 s) and fails
+		verify(t, w.get(t, configPath(page)), ticket, page)
+		time.Sleep(1100 * time.Millisecond)
+	}
+	if !strings.Contains(w.logs.String(), "KV read failed") {
+		t.Fatalf("the hot path never met the KV failure:\n%s", w.logs)
+	}
+	for _, path := range []string{"/ticket", "/token"} {
+		r := w.do(t, "GET", path, nil, map[string]string{"Authorization": "Bearer " + testAPIKey})
+		if p := decodePayload(t, r); r.Status != 503 || p.ErrCode == nil || *p.ErrCode != 1053 {
+			t.Fatalf("%s with KV down: %s, want 503 errcode 1053", path, r)
+		}
+	}
+	w.cron(t) // must not fail the event, nor delete anything
+	w.stop()
+	// KV back: the same state still holds the ticket.
+	w2 := startWorkerAt(t, wc, w.state, nil)
+	verify(t, w2.get(t, configPath(page)), ticket, page)
+	if st := wc.stats(t); st.Ticket != 1 {
+		t.Fatalf("ticket calls %d, want 1: the stored ticket was lost", st.Ticket)
+	}
+}
+
+// TestPanic: a panic in a handler is a 500 JSON without internals, and the
+// Worker goes on serving.
+func TestPanic(t *testing.T) {
+	wc := startStandin(t)
+	w := startWorker(t, wc, map[string]string{"WXSIGN_TEST_PANIC": "1"})
+	r := w.get(t, "/__test/panic")
+	p := decodePayload(t, r)
+	if r.Status != 500 || p.ErrCode == nil || *p.ErrCode != 1060 || strings.Contains(string(r.Body), "panic") || strings.Contains(string(r.Body), testSecret) {
+		t.Fatalf("panic: %s", r)
+	}
+	if r.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Fatal("500 without nosniff")
+	}
+	verify(t, w.get(t, configPath("https://h.example.com/after")), wc.ticket(t), "https://h.example.com/after")
+	if r := w.get(t, "/nonce"); r.Status != 200 {
+		t.Fatalf("after the panic: %s", r)
+	}
+}
+
+// TestAbuse: CORS only for ALLOWED_ORIGINS, bodies over 16 KiB refused,
+// nosniff everywhere, 401s that say nothing, no secret in any log line.
+func TestAbuse(t *testing.T) {
+	wc := startStandin(t)
+	w := startWorker(t, wc, map[string]string{"ALLOWED_ORIGINS": "https://h.example.com"})
+	page := configPath("https://h.example.com/")
+	w.get(t, page)
+	cors := []struct {
+		method, path, origin string
+		status               int
+		allow                string
+	}{
+		{"GET", page, "https://h.example.com", 200, "https://h.example.com"},
+		{"GET", page, "https://evil.net", 200, ""},
+		{"OPTIONS", "/config", "https://h.example.com", 204, "https://h.example.com"},
+		{"OPTIONS", "/config", "https://evil.net", 403, ""},
+		{"GET", "/nonce", "https://h.example.com", 200, "https://h.example.com"},
+		{"OPTIONS", "/nonce", "https://h.example.com", 204, "https://h.example.com"},
+		{"GET", "/token", "https://h.example.com", 401, ""},
+	}
+	for _, c := range cors {
+		h := map[string]string{"Origin": c.origin}
+		if c.method == "OPTIONS" {
+			h["Access-Control-Request-Method"] = "POST"
+		}
+		r := w.do(t, c.method, c.path, nil, h)
+		if r.Status != c.status || r.Header.Get("Access-Control-Allow-Origin") != c.allow {
+			t.Errorf("%s %s from %s: %d, Allow-Origin %q; want %d %q", c.method, c.path, c.origin, r.Status, r.Header.Get("Access-Control-Allow-Origin"), c.status, c.allow)
+		}
+	}
+	// Without ALLOWED_ORIGINS: no CORS header at all.
+	w2 := startWorker(t, wc, nil)
+	if r := w2.do(t, "GET", page, nil, map[string]string{"Origin": "https://h.example.com"}); r.Header.Get("Access-Control-Allow-Origin") != "" {
+		t.Errorf("CORS without ALLOWED_ORIGINS: %v", r.Header)
+	}
+
+	big := strings.NewReader(`{"url":"https://h.example.com/` + strings.Repeat("a", 17<<10) + `"}`)
+	if r := w.do(t, "POST", "/config", big, map[string]string{"Content-Type": "application/json"}); r.Status != 413 {
+		t.Errorf("17 KiB body: %s, want 413", r)
+	}
+	if r := w.do(t, "POST", "/nonce", strings.NewReader(strings.Repeat("a", 17<<10)), nil); r.Status != 413 {
+		t.Errorf("17 KiB body to the Go path: %s, want 413", r)
+	}
+
+	for _, path := range []string{page, "/nonce", "/healthz", "/token", "/nope", "/config"} {
+		if r := w.get(t, path); r.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: no nosniff (%d)", path, r.Status)
+		}
+	}
+
+	a := w.do(t, "GET", "/ticket", nil, nil)
+	b := w.do(t, "GET", "/ticket", nil, map[string]string{"Authorization": "Bearer " + testAPIKey[:len(testAPIKey)-1]})
+	c := w.do(t, "GET", "/ticket", nil, map[string]string{"Authorization": "Basic " + testAPIKey})
+	if a.Status != 401 || string(a.Body) != string(b.Body) || string(b.Body) != string(c.Body) {
+		t.Errorf("401s differ: %s / %s / %s", a, b, c)
+	}
+	w.do(t, "GET", "/ticket", nil, map[string]string{"Authorization": "Bearer " + testAPIKey})
+	w.do(t, "GET", "/token", nil, map[string]string{"Authorization": "Bearer " + testAPIKey})
+	w.cron(t)
+
+	logs := w.logs.String()
+	var state map[string]string
+	json.Unmarshal(wc.control(t, "GET", "/__standin/state", nil), &state)
+	for _, secret := range []string{testSecret, testAPIKey, state["access_token"], state["ticket"], "ACCESS_TOKEN_", "TICKET_"} {
+		if secret != "" && strings.Contains(logs, secret) {
+			t.Errorf("the wrangler dev output contains %q", secret)
+		}
+	}
+}
+
+// TestRandomized: a few thousand generated requests, seeded: every answer
+// is a 200 whose signature verifies or a 4xx JSON error, never a 5xx.
+func TestRandomized(t *testing.T) {
+	seed := uint64(20261124)
+	if s := strings.TrimSpace(os.Getenv("WXSIGN_E2E_SEED")); s != "" {
+		seed, _ = strconv.ParseUint(s, 10, 64)
+	}
+	t.Logf("seed %d (set WXSIGN_E2E_SEED to replay)", seed)
+	wc := startStandin(t)
+	w := startWorker(t, wc, map[string]string{"ALLOWED_HOSTS": "h.example.com,*.example.org"})
+	w.get(t, configPath("https://h.example.com/"))
+	ticket := wc.ticket(t)
+	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	reqs := make([]genRequest, 3000)
+	for i := range reqs {
+		reqs[i] = generate(rng)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	failures, ok := 0, 0
+	sem := make(chan struct{}, 16)
+	for i, g := range reqs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			r, err := w.try(g.method, g.path, strings.NewReader(g.body), g.header)
+			msg := ""
+			if err != nil {
+				msg = err.Error()
+			} else {
+				msg = judge(r, ticket)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if msg == "" {
+				if r.Status == 200 {
+					ok++
+				}
+				return
+			}
+			if failures++; failures <= 10 {
+				t.Errorf("request %d %s %s %q: %s", i, g.method, g.path, g.body, msg)
+			}
+		}()
+	}
+	wg.Wait()
+	t.Logf("%d requests: %d signed, %d refused with 4xx, %d wrong", len(reqs), ok, len(reqs)-ok-failures, failures)
+	if ok < len(reqs)/4 {
+		t.Fatalf("only %d of %d generated requests were signable: the generator is off", ok, len(reqs))
+	}
+}
+
+type genRequest struct {
+	method, path, body string
+	header             map[string]string
+}
+
+// judge accepts a 200 that verifies or a 4xx JSON error.
+func judge(r reply, ticket string) string {
+	var p payload
+	if err := json.Unmarshal(r.Body, &p); err != nil {
+		return fmt.Sprintf("%d, not JSON: %q", r.Status, r.Body)
+	}
+	switch {
+	case r.Status == 200:
+		if p.Signature != sign(ticket, p.NonceStr, p.Timestamp, p.URL) || p.URL == "" || strings.Contains(p.URL, "#") {
+			return fmt.Sprintf("200 that does not verify: %s", r.Body)
+		}
+	case r.Status >= 400 && r.Status < 500:
+		if p.ErrCode == nil || p.ErrMsg == "" {
+			return fmt.Sprintf("%d without errcode/errmsg: %s", r.Status, r.Body)
+		}
+	default:
+		return fmt.Sprintf("status %d: %s", r.Status, r.Body)
+	}
+	return ""
+}
+
+// pieces holds URL parts; the first good[i] of each list are valid, and
+// are picked three times in four so that about half the pages are signable.
+var good = [5]int{3, 4, 6, 6, 3}
+
+var pieces = struct{ schemes, hosts, paths, queries, frags []string }{
+	schemes: []string{"https://", "http://", "HTTPS://", "ftp://", "//", "", "javascript:", "https:/"},
+	hosts:   []string{"h.example.com", "a.example.org", "a.b.example.org", "h.example.com:8443", "evil.net", "h.example.com.evil.net", "h.example.com@evil.net", "[::1]:80", "", "xn--fiqs8s.example.org", "例子.example.org", "h.example.com:99999"},
+	paths:   []string{"", "/", "/a/b", "/%E4%B8%AD", "/a?b", "/\u00e9", "/%zz", "/a b", "/\x01", "/" + strings.Repeat("x", 3000), "/" + strings.Repeat("y", 5000)},
+	queries: []string{"", "?a=1", "?a=b+c&d=e%20f", "?from=singlemessage&isappinstalled=0", "?next=%2Fx%3Fa%3D1%26b%3D2", "?k==v&&", `?q="quoted"`, "?%"},
+	frags:   []string{"", "#", "#/route?x=1", "#a b"},
+}
+
+func pick(rng *rand.Rand, s []string) string { return s[rng.IntN(len(s))] }
+
+// part picks a valid piece three times in four.
+func part(rng *rand.Rand, s []string, good int) string {
+	if rng.IntN(4) > 0 {
+		return s[rng.IntN(good)]
+	}
+	return pick(rng, s)
+}
+
+func generate(rng *rand.Rand) genRequest {
+	p := pieces
+	page := part(rng, p.schemes, good[0]) + part(rng, p.hosts, good[1]) + part(rng, p.paths, good[2]) + part(rng, p.queries, good[3]) + part(rng, p.frags, good[4])
+	if rng.IntN(10) == 0 { // random bytes anywhere
+		b := []byte(page)
+		for i := rng.IntN(4); i >= 0 && len(b) > 0; i-- {
+			b[rng.IntN(len(b))] = byte(rng.IntN(256))
+		}
+		page = string(b)
+	}
+	endpoint := pick(rng, []string{"/config", "/config", "/config", "/all"})
+	switch rng.IntN(6) {
+	case 0, 1:
+		return genRequest{method: "GET", path: endpoint + "?url=" + url.QueryEscape(page)}
+	case 2: // not encoded, as careless callers send it
+		var raw strings.Builder
+		for _, c := range []byte(page) {
+			if c <= ' ' || c == 0x7f || c == '#' {
+				fmt.Fprintf(&raw, "%%%02X", c)
+			} else {
+				raw.WriteByte(c)
+			}
+		}
+		return genRequest{method: "GET", path: endpoint + "?url=" + raw.String() + pick(rng, []string{"", "&x=1", "&url=second"})}
+	case 3:
+		b, _ := json.Marshal(map[string]any{"url": page})
+		return genRequest{method: "POST", path: endpoint, body: string(b),
+			header: map[string]string{"Content-Type": pick(rng, []string{"application/json", "text/plain;charset=UTF-8", ""})}}
+	case 4:
+		return genRequest{method: "POST", path: endpoint, body: "url=" + url.QueryEscape(page),
+			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}
+	default: // garbage
+		bodies := []string{`{"url":`, `{"url":5}`, `[]`, `url=%zz`, strings.Repeat("{", 100), `{"page":"x"}`, "\x00\x01"}
+		return genRequest{method: pick(rng, []string{"POST", "PUT", "DELETE", "PATCH"}), path: endpoint, body: pick(rng, bodies),
+			header: map[string]string{"Content-Type": pick(rng, []string{"application/json", "application/xml", "multipart/form-data"})}}
+	}
+}
