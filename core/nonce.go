@@ -1,20 +1,40 @@
 package core
 
-import "crypto/rand"
+import (
+	"crypto/rand"
+	"sync"
+)
 
 // NonceLen is the length of a generated nonce.
 const NonceLen = 16
 
 const nonceAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
+// randomPool holds crypto/rand output drawn a kilobyte at a time: reading
+// it per nonce is a host call in WebAssembly that costs as much as the rest
+// of making the nonce.
+var randomPool struct {
+	sync.Mutex
+	buf   [1024]byte
+	at    int
+	ready bool
+}
+
 // AppendNonce appends NonceLen characters of [A-Za-z0-9] from crypto/rand.
 func AppendNonce(dst []byte) []byte {
-	var pool [2 * NonceLen]byte
+	p := &randomPool
+	p.Lock()
+	defer p.Unlock()
 	for need := NonceLen; need > 0; {
-		rand.Read(pool[:]) // never fails since Go 1.24
+		if !p.ready || p.at >= len(p.buf) {
+			rand.Read(p.buf[:]) // never fails since Go 1.24
+			p.at, p.ready = 0, true
+		}
+		end := min(p.at+2*need, len(p.buf))
 		var n int
-		dst, n = appendNonceChars(dst, pool[:], need)
-		need -= n
+		dst, n = appendNonceChars(dst, p.buf[p.at:end], need)
+		clear(p.buf[p.at:end]) // drawn bytes are not kept
+		p.at, need = end, need-n
 	}
 	return dst
 }

@@ -34,23 +34,33 @@ func splitPageURL(raw string) (u, authority string, err *Error) {
 	if len(raw) > MaxURLLen {
 		return "", "", ErrURLTooLong
 	}
-	// Characters are checked over the whole input, fragment included: a
-	// control character anywhere means the caller did not send location.href.
+	// One pass over the input (passes cost in WebAssembly): characters are
+	// checked over all of it, fragment included, since a control character
+	// anywhere means the caller did not send location.href; percent-escapes
+	// only before the fragment, which is not signed.
+	frag, nonASCII := -1, false
 	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		if c <= ' ' || c == 0x7f {
+		switch c := raw[i]; {
+		case c <= ' ' || c == 0x7f:
 			return "", "", ErrURLBadChar
-		}
-		if c >= utf8.RuneSelf {
-			if !utf8.ValidString(raw) {
-				return "", "", ErrURLBadChar
+		case c >= utf8.RuneSelf:
+			nonASCII = true
+		case c == '#':
+			if frag < 0 {
+				frag = i
 			}
-			break
+		case c == '%' && frag < 0:
+			if i+2 >= len(raw) || !isHex(raw[i+1]) || !isHex(raw[i+2]) {
+				return "", "", ErrURLEscape
+			}
 		}
 	}
+	if nonASCII && !utf8.ValidString(raw) {
+		return "", "", ErrURLBadChar
+	}
 	u = raw
-	if i := strings.IndexByte(u, '#'); i >= 0 {
-		u = u[:i]
+	if frag >= 0 {
+		u = raw[:frag]
 	}
 	var rest string
 	switch {
@@ -70,11 +80,6 @@ func splitPageURL(raw string) (u, authority string, err *Error) {
 	}
 	if err := checkAuthority(authority); err != nil {
 		return "", "", err
-	}
-	for i := 0; i < len(u); i++ {
-		if u[i] == '%' && (i+2 >= len(u) || !isHex(u[i+1]) || !isHex(u[i+2])) {
-			return "", "", ErrURLEscape
-		}
 	}
 	return u, authority, nil
 }

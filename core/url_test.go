@@ -51,6 +51,9 @@ func TestPageURL(t *testing.T) {
 		{"https://h.example.com/\x7f", "", ErrURLBadChar},
 		{"https://h.example.com/#a b", "", ErrURLBadChar},
 		{"https://h.example.com/\xff", "", ErrURLBadChar},
+		{"https://例子.测试/\x01", "", ErrURLBadChar}, // after non-ASCII too
+		{"https://例子.测试/ #", "", ErrURLBadChar},
+		{"https://h.example.com/%B#x", "", ErrURLEscape}, // cut by the fragment
 		{"https://h.example.com/%", "", ErrURLEscape},
 		{"https://h.example.com/%4", "", ErrURLEscape},
 		{"https://h.example.com/%zz", "", ErrURLEscape},
