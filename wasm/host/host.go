@@ -9,6 +9,7 @@
 package host
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -17,6 +18,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -186,7 +188,8 @@ func (s *Signer) Sign(ctx context.Context, c SignInput) (Result, error) {
 	f = appendField(f, c.AppID)
 	f = appendField(f, c.Ticket)
 	f = appendField(f, c.Nonce)
-	f = appendField(f, strconv.FormatInt(c.Timestamp, 10))
+	var ts [20]byte
+	f = appendField(f, strconv.AppendInt(ts[:0], c.Timestamp, 10))
 	f = appendField(f, c.URL)
 	in.frame = appendField(f, c.AllowedHosts)
 	return s.call(ctx, in, in.sign)
@@ -224,24 +227,30 @@ func appendField[T string | []byte](dst []byte, f T) []byte {
 	return append(dst, f...)
 }
 
-// parse copies the answer out of the module's memory.
+// parse copies the answer out of the module's memory: one copy, of which
+// the header strings and the body are views. The header bytes are never
+// written again (Body's capacity ends at its length, so an append to it
+// copies), which is what makes the strings safe.
 func parse(packed uint32, out []byte) (Result, error) {
 	r := Result{Status: int(packed >> 16), NeedTicket: packed&(1<<15) != 0}
-	// One copy of the whole answer; headers and body are views of it.
-	all := string(out)
-	head, body, ok := strings.Cut(all, "\n\n")
-	if !ok {
+	i := bytes.Index(out, []byte("\n\n"))
+	if i < 0 {
 		return r, errors.New("malformed answer from the signer module")
 	}
-	r.Header = make([]core.Header, 0, strings.Count(head, "\n")+1)
-	for line := range strings.SplitSeq(head, "\n") {
+	buf := make([]byte, len(out))
+	copy(buf, out)
+	head := unsafe.String(unsafe.SliceData(buf), i+1) // each line ends in "\n"
+	r.Header = make([]core.Header, 0, strings.Count(head, "\n"))
+	for head != "" {
+		var line string
+		line, head, _ = strings.Cut(head, "\n")
 		name, value, ok := strings.Cut(line, ": ")
 		if !ok {
 			return r, errors.New("malformed header from the signer module")
 		}
 		r.Header = append(r.Header, core.Header{Name: name, Value: value})
 	}
-	r.Body = []byte(body)
+	r.Body = buf[i+2 : len(buf) : len(buf)]
 	return r, nil
 }
 

@@ -11,9 +11,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
-	"unicode/utf8"
 
 	"github.com/tetratelabs/wazero"
 
@@ -126,29 +126,50 @@ func TestConfig(t *testing.T) {
 	good := record("TICKET", now+3600)
 	page := "https://h.example.com/p?a=1&b=%E4%B8%AD"
 	get := "https://wxsign.example/config?url=" + url.QueryEscape(page+"#frag")
+	q := func(page string) string { return "https://w/config?url=" + url.QueryEscape(page) }
+	long := "https://h.example.com/" + strings.Repeat("a", 4096)
 	tests := []struct {
 		name       string
 		in         host.ConfigInput
 		status     int
-		errcode    int
+		err        *core.Error // nil for 200
 		needTicket bool
 	}{
-		{"GET", host.ConfigInput{Method: "GET", URL: get}, 200, 0, false},
-		{"GET with a fragment on the request URL", host.ConfigInput{Method: "GET", URL: get + "#x"}, 200, 0, false},
-		{"POST JSON", host.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "application/json", Body: []byte(`{"url":"` + page + `#f"}`)}, 200, 0, false},
-		{"POST form", host.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "application/x-www-form-urlencoded", Body: []byte("url=" + url.QueryEscape(page))}, 200, 0, false},
-		{"POST text/plain", host.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "text/plain;charset=UTF-8", Body: []byte(`{"url":"` + page + `"}`)}, 200, 0, false},
-		{"no url", host.ConfigInput{Method: "GET", URL: "https://w/config"}, 400, 1001, false},
-		{"bad scheme", host.ConfigInput{Method: "GET", URL: "https://w/config?url=ftp%3A%2F%2Fx%2F"}, 400, 1004, false},
-		{"userinfo", host.ConfigInput{Method: "GET", URL: "https://w/config?url=" + url.QueryEscape("https://h.example.com@evil.net/")}, 400, 1006, false},
-		{"escape", host.ConfigInput{Method: "GET", URL: "https://w/config?url=" + url.QueryEscape("https://h.example.com/%zz")}, 400, 1007, false},
-		{"host not allowed", host.ConfigInput{Method: "GET", URL: "https://w/config?url=" + url.QueryEscape("https://evil.net/"), AllowedHosts: "h.example.com"}, 403, 1010, false},
-		{"no ticket", host.ConfigInput{Method: "GET", URL: get, Ticket: []byte{}}, 503, 1051, true},
-		{"expired ticket", host.ConfigInput{Method: "GET", URL: get, Ticket: record("OLD", now)}, 503, 1051, true},
-		{"garbage ticket", host.ConfigInput{Method: "GET", URL: get, Ticket: []byte("{not json")}, 503, 1051, true},
-		{"not configured", host.ConfigInput{Method: "GET", URL: get, AppID: "-"}, 503, 1050, false},
-		{"body too large", host.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "application/json", Body: make([]byte, core.MaxBodyLen+1)}, 413, 1022, false},
-		{"PUT", host.ConfigInput{Method: "PUT", URL: get}, 405, 1020, false},
+		{"GET", host.ConfigInput{Method: "GET", URL: get}, 200, nil, false},
+		{"HEAD", host.ConfigInput{Method: "HEAD", URL: get}, 200, nil, false},
+		{"GET with a fragment on the request URL", host.ConfigInput{Method: "GET", URL: get + "#x"}, 200, nil, false},
+		{"GET, the url parameter after others", host.ConfigInput{Method: "GET", URL: "https://w/config?a=b&url=" + url.QueryEscape(page) + "&url=x"}, 200, nil, false},
+		{"GET, the query's '?' after a fragment is not a query", host.ConfigInput{Method: "GET", URL: "https://w/config#?url=" + url.QueryEscape(page)}, 400, core.ErrURLMissing, false},
+		{"POST JSON", host.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "application/json", Body: []byte(`{"url":"` + page + `#f"}`)}, 200, nil, false},
+		{"POST JSON with charset", host.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "Application/JSON; charset=utf-8", Body: []byte(` {"url":"` + page + `"} `)}, 200, nil, false},
+		{"POST form", host.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "application/x-www-form-urlencoded", Body: []byte("url=" + url.QueryEscape(page+"#f"))}, 200, nil, false},
+		{"POST text/plain JSON", host.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "text/plain;charset=UTF-8", Body: []byte(`{"url":"` + page + `"}`)}, 200, nil, false},
+		{"POST without a body reads ?url=", host.ConfigInput{Method: "POST", URL: get}, 200, nil, false},
+		{"POST bad JSON", host.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "application/json", Body: []byte(`{"url":`)}, 400, core.ErrBadRequest, false},
+		{"POST JSON without url", host.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "application/json", Body: []byte(`{"u":"x"}`)}, 400, core.ErrURLMissing, false},
+		{"POST XML", host.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "application/xml", Body: []byte(`<url/>`)}, 415, core.ErrMediaType, false},
+		{"no url", host.ConfigInput{Method: "GET", URL: "https://w/config"}, 400, core.ErrURLMissing, false},
+		{"empty url", host.ConfigInput{Method: "GET", URL: "https://w/config?url="}, 400, core.ErrURLMissing, false},
+		{"malformed query escape", host.ConfigInput{Method: "GET", URL: "https://w/config?url=https%3A%2F%2Fh%ZZ"}, 400, core.ErrBadRequest, false},
+		{"bad scheme", host.ConfigInput{Method: "GET", URL: q("ftp://x/")}, 400, core.ErrURLScheme, false},
+		{"relative", host.ConfigInput{Method: "GET", URL: q("/p")}, 400, core.ErrURLScheme, false},
+		{"no host", host.ConfigInput{Method: "GET", URL: q("https:///p")}, 400, core.ErrURLNoHost, false},
+		{"bad port", host.ConfigInput{Method: "GET", URL: q("https://h.example.com:99999/")}, 400, core.ErrURLBadHost, false},
+		{"userinfo", host.ConfigInput{Method: "GET", URL: q("https://h.example.com@evil.net/")}, 400, core.ErrURLUserinfo, false},
+		{"page escape", host.ConfigInput{Method: "GET", URL: q("https://h.example.com/%zz")}, 400, core.ErrURLEscape, false},
+		{"space", host.ConfigInput{Method: "GET", URL: q("https://h.example.com/a b")}, 400, core.ErrURLBadChar, false},
+		{"too long", host.ConfigInput{Method: "GET", URL: q(long)}, 400, core.ErrURLTooLong, false},
+		{"host not allowed", host.ConfigInput{Method: "GET", URL: q("https://evil.net/"), AllowedHosts: "h.example.com"}, 403, core.ErrHostForbidden, false},
+		{"host allowed by wildcard", host.ConfigInput{Method: "GET", URL: get, AllowedHosts: "x.org, *.example.com"}, 200, nil, false},
+		{"no ticket", host.ConfigInput{Method: "GET", URL: get, Ticket: []byte{}}, 503, core.ErrNoTicket, true},
+		{"expired ticket", host.ConfigInput{Method: "GET", URL: get, Ticket: record("OLD", now)}, 503, core.ErrNoTicket, true},
+		{"empty ticket value", host.ConfigInput{Method: "GET", URL: get, Ticket: record("", now+3600)}, 503, core.ErrNoTicket, true},
+		{"garbage ticket", host.ConfigInput{Method: "GET", URL: get, Ticket: []byte("{not json")}, 503, core.ErrNoTicket, true},
+		{"ticket of the wrong JSON type", host.ConfigInput{Method: "GET", URL: get, Ticket: []byte(`{"value":"T","expires_at":"soon"}`)}, 503, core.ErrNoTicket, true},
+		{"no ticket but a bad request: the request's error first", host.ConfigInput{Method: "GET", URL: "https://w/config", Ticket: []byte{}}, 400, core.ErrURLMissing, false},
+		{"not configured", host.ConfigInput{Method: "GET", URL: get, AppID: "-"}, 503, core.ErrNotConfigured, false},
+		{"body too large", host.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "application/json", Body: make([]byte, core.MaxBodyLen+1)}, 413, core.ErrBodyTooLarge, false},
+		{"PUT", host.ConfigInput{Method: "PUT", URL: get}, 405, core.ErrMethod, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -168,19 +189,30 @@ func TestConfig(t *testing.T) {
 			}
 			var a struct {
 				core.Config
-				ErrCode int `json:"errcode"`
+				ErrCode int    `json:"errcode"`
+				ErrMsg  string `json:"errmsg"`
 			}
 			if err := json.Unmarshal(r.Body, &a); err != nil {
 				t.Fatalf("body %q: %v", r.Body, err)
 			}
-			if r.Status != tt.status || a.ErrCode != tt.errcode || r.NeedTicket != tt.needTicket {
-				t.Fatalf("status %d errcode %d need %v (%s), want %d %d %v", r.Status, a.ErrCode, r.NeedTicket, r.Body, tt.status, tt.errcode, tt.needTicket)
+			wantCode := 0
+			if tt.err != nil {
+				wantCode = tt.err.Code
+				if tt.err.Status != tt.status || a.ErrMsg != tt.err.Msg {
+					t.Fatalf("errmsg %q, want %q (status %d)", a.ErrMsg, tt.err.Msg, tt.err.Status)
+				}
+			}
+			if r.Status != tt.status || a.ErrCode != wantCode || r.NeedTicket != tt.needTicket {
+				t.Fatalf("status %d errcode %d need %v (%s), want %d %d %v", r.Status, a.ErrCode, r.NeedTicket, r.Body, tt.status, wantCode, tt.needTicket)
 			}
 			if r.Get("Content-Type") != "application/json; charset=utf-8" || r.Get("X-Content-Type-Options") != "nosniff" || r.Get("Cache-Control") != "no-store" {
 				t.Fatalf("headers %v", r.Header)
 			}
-			if tt.status == 503 && r.Get("Retry-After") == "" {
-				t.Fatal("503 without Retry-After")
+			if (r.Status == 503) != (r.Get("Retry-After") != "") {
+				t.Fatalf("status %d with Retry-After %q", r.Status, r.Get("Retry-After"))
+			}
+			if (r.Status == 405) != (r.Get("Allow") != "") {
+				t.Fatalf("status %d with Allow %q", r.Status, r.Get("Allow"))
 			}
 			if r.Status != 200 {
 				return
@@ -189,6 +221,27 @@ func TestConfig(t *testing.T) {
 				t.Fatalf("payload %+v does not verify", a.Config)
 			}
 		})
+	}
+}
+
+// TestConfigNonce: every answer has a fresh nonce, and its timestamp is now.
+func TestConfigNonce(t *testing.T) {
+	s := newSigner(t)
+	seen := map[string]bool{}
+	for i := range 200 {
+		ts := int64(now + i)
+		r, err := s.Config(context.Background(), host.ConfigInput{Method: "GET", URL: "https://w/config?url=https%3A%2F%2Fh.example.com%2F", AppID: "wxapp", Ticket: record("TICKET", now+3600)}, ts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var c core.Config
+		if err := json.Unmarshal(r.Body, &c); err != nil || r.Status != 200 {
+			t.Fatalf("%d %s %v", r.Status, r.Body, err)
+		}
+		if !nonceRE.MatchString(c.NonceStr) || seen[c.NonceStr] || c.Timestamp != ts || !verifies("TICKET", c) {
+			t.Fatalf("call %d: %+v (nonce seen before: %v)", i, c, seen[c.NonceStr])
+		}
+		seen[c.NonceStr] = true
 	}
 }
 
@@ -202,6 +255,34 @@ func TestConfigCORS(t *testing.T) {
 	in.Origin = "https://evil.net"
 	if r, _ := s.Config(context.Background(), in, now); r.Status != 403 || r.Get("Access-Control-Allow-Origin") != "" {
 		t.Fatalf("preflight from another origin: %+v", r)
+	}
+
+	get := host.ConfigInput{Method: "GET", URL: "https://w/config?url=https%3A%2F%2Fh.example.com%2F", AppID: "wxapp", Ticket: record("T", now+3600), AllowedOrigins: "https://h.example.com, https://*.example.org"}
+	for _, tt := range []struct {
+		origin, allow string
+		status        int
+	}{
+		{"https://h.example.com", "https://h.example.com", 200},
+		{"https://a.example.org", "https://a.example.org", 200},
+		{"https://evil.net", "", 200}, // answered, but the browser will not let the page read it
+		{"", "", 200},
+		{"null", "", 200},
+	} {
+		get.Origin = tt.origin
+		r, err := s.Config(context.Background(), get, now)
+		if err != nil || r.Status != tt.status || r.Get("Access-Control-Allow-Origin") != tt.allow || r.Get("Vary") != "Origin" || r.Get("Access-Control-Allow-Methods") != "" {
+			t.Fatalf("GET from %q: %d %v %v, want Allow-Origin %q", tt.origin, r.Status, r.Header, err, tt.allow)
+		}
+	}
+	// An error keeps the CORS decision, so that the page can read it.
+	get.Origin, get.Ticket = "https://h.example.com", []byte{}
+	if r, _ := s.Config(context.Background(), get, now); r.Status != 503 || r.Get("Access-Control-Allow-Origin") != "https://h.example.com" {
+		t.Fatalf("503 from an allowed origin: %d %v", r.Status, r.Header)
+	}
+	// No ALLOWED_ORIGINS: no CORS headers and no Vary.
+	get.AllowedOrigins, get.Ticket = "", record("T", now+3600)
+	if r, _ := s.Config(context.Background(), get, now); r.Status != 200 || r.Get("Access-Control-Allow-Origin") != "" || r.Get("Vary") != "" {
+		t.Fatalf("without ALLOWED_ORIGINS: %d %v", r.Status, r.Header)
 	}
 }
 
@@ -289,42 +370,77 @@ func TestConcurrent(t *testing.T) {
 }
 
 // FuzzNativeVsWasm: the native core and the module give the same answer.
+// SignPage is deterministic, so its status and body must be byte-identical;
+// ServeConfig draws a nonce, so status, errcode, the need for a ticket and
+// the CORS answer must agree, and a 200 must verify.
 func FuzzNativeVsWasm(f *testing.F) {
 	for _, g := range loadGolden(f) {
-		f.Add(g.URL, g.Nonce, g.Timestamp, g.Ticket, "")
+		f.Add(g.URL, g.Nonce, g.Timestamp, g.Ticket, "", "GET", "url="+url.QueryEscape(g.URL), "", "", "", "")
+		f.Add(g.URL, g.Nonce, g.Timestamp, g.Ticket, "", "POST", "", "application/json", "https://h.example.com", `{"url":"`+g.URL+`"}`, "h.example.com")
 	}
-	f.Add("https://h.example.com/", "n", int64(-1), "t", "h.example.com,*.x.org")
-	f.Add("https://evil.net/", "n", int64(0), "t", "h.example.com")
-	f.Add("http://[::1]:99999/", "", int64(1), "", "")
+	f.Add("https://h.example.com/", "n", int64(-1), "t", "h.example.com,*.x.org", "POST", "a=1", "application/x-www-form-urlencoded", "https://a.x.org", "url=https%3A%2F%2Fb.x.org%2F", "*.x.org")
+	f.Add("https://evil.net/", "n", int64(0), "t", "h.example.com", "OPTIONS", "", "", "https://evil.net", "", "evil.net")
+	f.Add("http://[::1]:99999/", "", int64(1), "", "", "PUT", "url=%zz#x", "text/plain", "null", "{", "")
 	s := newSigner(f)
-	f.Fuzz(func(t *testing.T, page, nonce string, ts int64, ticket, hosts string) {
-		app := core.App{AppID: "wxfuzz", Hosts: core.ParseAllowlist(hosts)}
+	f.Fuzz(func(t *testing.T, page, nonce string, ts int64, ticket, hosts, method, rawQuery, contentType, origin, body, origins string) {
+		ctx := context.Background()
+		app := core.App{AppID: "wxfuzz", Hosts: core.ParseAllowlist(hosts), Origins: core.ParseAllowlist(origins)}
 		native := app.SignPage(nil, page, ticket, nonce, ts)
-		r, err := s.Sign(context.Background(), host.SignInput{AppID: "wxfuzz", Ticket: ticket, Nonce: nonce, Timestamp: ts, URL: page, AllowedHosts: hosts})
+		r, err := s.Sign(ctx, host.SignInput{AppID: "wxfuzz", Ticket: ticket, Nonce: nonce, Timestamp: ts, URL: page, AllowedHosts: hosts})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if r.Status != native.Status || string(r.Body) != string(native.Body) {
-			t.Fatalf("native %d %s, wasm %d %s", native.Status, native.Body, r.Status, r.Body)
+			t.Fatalf("SignPage: native %d %s, wasm %d %s", native.Status, native.Body, r.Status, r.Body)
 		}
-		// The request path too: status and errcode agree (nonces differ).
-		if !utf8.ValidString(ticket) {
-			return // JSON, the KV format, cannot carry it
-		}
+
+		// The request path. The ticket goes through JSON as it does in KV
+		// (which turns invalid UTF-8 into U+FFFD): the native side gets the
+		// value the module will read.
 		rec := record(ticket, now+3600)
-		req := core.Request{Method: "GET", Query: "url=" + url.QueryEscape(page)}
-		nr := (&core.App{AppID: "wxfuzz", Hosts: app.Hosts}).ServeConfig(nil, &req, &core.Record{Value: ticket, ExpiresAt: now + 3600}, now)
-		wr, err := s.Config(context.Background(), host.ConfigInput{Method: "GET", URL: "https://w/config?url=" + url.QueryEscape(page), Ticket: rec, AppID: "wxfuzz", AllowedHosts: hosts}, now)
+		var nrec core.Record
+		if err := json.Unmarshal(rec, &nrec); err != nil {
+			t.Fatal(err)
+		}
+		if len(body) > core.MaxBodyLen+1 {
+			body = body[:core.MaxBodyLen+1] // what the Worker passes at most
+		}
+		reqURL := "https://w/config?" + rawQuery
+		q, _, _ := strings.Cut(rawQuery, "#")
+		req := core.Request{Method: method, Query: q, ContentType: contentType, Origin: origin, Body: []byte(body)}
+		nr := app.ServeConfig(nil, &req, &nrec, now)
+		wr, err := s.Config(ctx, host.ConfigInput{Method: method, URL: reqURL, ContentType: contentType, Origin: origin, Body: []byte(body),
+			Ticket: rec, AppID: "wxfuzz", AllowedHosts: hosts, AllowedOrigins: origins}, now)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if nr.Status != wr.Status || nr.NeedTicket != wr.NeedTicket {
-			t.Fatalf("ServeConfig native %d %s, wasm %d %s", nr.Status, nr.Body, wr.Status, wr.Body)
+		var nh []core.Header
+		nh = nr.Headers(nh)
+		if nr.Status != wr.Status || nr.NeedTicket != wr.NeedTicket || len(nh) != len(wr.Header) {
+			t.Fatalf("ServeConfig: native %d %v %s, wasm %d %v %s", nr.Status, nh, nr.Body, wr.Status, wr.Header, wr.Body)
 		}
-		if wr.Status == 200 {
-			var c core.Config
-			if err := json.Unmarshal(wr.Body, &c); err != nil || !verifies(ticket, c) {
-				t.Fatalf("wasm answer %s does not verify", wr.Body)
+		for i := range nh {
+			if nh[i] != wr.Header[i] {
+				t.Fatalf("header %d: native %v, wasm %v", i, nh[i], wr.Header[i])
+			}
+		}
+		switch wr.Status {
+		case 200:
+			var nc, wc core.Config
+			if err := json.Unmarshal(nr.Body, &nc); err != nil {
+				t.Fatalf("native body %q: %v", nr.Body, err)
+			}
+			if err := json.Unmarshal(wr.Body, &wc); err != nil || !verifies(nrec.Value, wc) || wc.URL != nc.URL || wc.Timestamp != now || wc.AppID != "wxfuzz" || !nonceRE.MatchString(wc.NonceStr) {
+				t.Fatalf("wasm answer %s does not verify (native %s)", wr.Body, nr.Body)
+			}
+		case 204:
+			if len(wr.Body) != 0 || len(nr.Body) != 0 {
+				t.Fatalf("204 with a body: native %q, wasm %q", nr.Body, wr.Body)
+			}
+		default:
+			// Errors carry no nonce: identical bytes.
+			if string(nr.Body) != string(wr.Body) {
+				t.Fatalf("native %s, wasm %s", nr.Body, wr.Body)
 			}
 		}
 	})

@@ -91,7 +91,8 @@ var (
 //go:wasmexport wxs_config
 func wxsConfig(n uint32, now int64) uint32 {
 	var f [9][]byte
-	if !split(n, f[:]) {
+	end, ok := split(n, f[:])
+	if !ok {
 		return fail(core.ErrBadRequest)
 	}
 	if !bytes.Equal(f[5], ticketRaw) {
@@ -101,7 +102,9 @@ func wxsConfig(n uint32, now int64) uint32 {
 			ticket = core.Record{} // unreadable reads as missing: the cold path fetches anew
 		}
 	}
-	settings := input[fieldsStart(n, f[:], 6):fieldsEnd(f[8])]
+	// Fields 6–8, length prefixes included, are the settings: they end where
+	// the input does and start at field 6's prefix.
+	settings := input[end-(4+len(f[6]))-(4+len(f[7]))-(4+len(f[8])) : end]
 	if !bytes.Equal(settings, settingsRaw) {
 		settingsRaw = append(settingsRaw[:0], settings...)
 		app = core.App{AppID: string(f[6]), Hosts: core.ParseAllowlist(string(f[7])), Origins: core.ParseAllowlist(string(f[8]))}
@@ -120,7 +123,7 @@ func wxsConfig(n uint32, now int64) uint32 {
 //go:wasmexport wxs_sign
 func wxsSign(n uint32) uint32 {
 	var f [6][]byte
-	if !split(n, f[:]) {
+	if _, ok := split(n, f[:]); !ok {
 		return fail(core.ErrBadRequest)
 	}
 	ts, err := strconv.ParseInt(string(f[3]), 10, 64)
@@ -133,34 +136,25 @@ func wxsSign(n uint32) uint32 {
 }
 
 // split reads len(f) length-prefixed fields from the first n bytes of the
-// input region; the fields alias the region.
-func split(n uint32, f [][]byte) bool {
+// input region; the fields alias the region. It returns the offset just
+// past the last field (bytes after it, up to n, are ignored).
+func split(n uint32, f [][]byte) (end int, ok bool) {
 	if n > inputCap {
-		return false
+		return 0, false
 	}
-	in := input[:n]
 	for i := range f {
-		if len(in) < 4 {
-			return false
+		if uint64(end)+4 > uint64(n) {
+			return 0, false
 		}
-		l := binary.LittleEndian.Uint32(in)
-		in = in[4:]
-		if uint64(l) > uint64(len(in)) {
-			return false
+		l := uint64(binary.LittleEndian.Uint32(input[end:]))
+		end += 4
+		if l > uint64(n)-uint64(end) {
+			return 0, false
 		}
-		f[i], in = in[:l:l], in[l:]
+		f[i] = input[end : end+int(l) : end+int(l)]
+		end += int(l)
 	}
-	return true
-}
-
-// fieldsStart is the offset in the input region of field i's length prefix.
-func fieldsStart(n uint32, f [][]byte, i int) int {
-	return int(uintptr(unsafe.Pointer(unsafe.SliceData(f[i])))-uintptr(unsafe.Pointer(&input[0]))) - 4
-}
-
-// fieldsEnd is the offset just past field b.
-func fieldsEnd(b []byte) int {
-	return int(uintptr(unsafe.Pointer(unsafe.SliceData(b)))-uintptr(unsafe.Pointer(&input[0]))) + len(b)
+	return end, true
 }
 
 // view is b as a string without copying. The strings only live for the
@@ -168,13 +162,11 @@ func fieldsEnd(b []byte) int {
 // until the call returns.
 func view(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
-// query is the raw query of a request URL: after the first "?", before "#".
+// query is the raw query of a request URL, as net/url's RawQuery: what
+// follows the first "?" of the part before any "#".
 func query(u string) string {
-	_, q, ok := strings.Cut(u, "?")
-	if !ok {
-		return ""
-	}
-	q, _, _ = strings.Cut(q, "#")
+	u, _, _ = strings.Cut(u, "#")
+	_, q, _ := strings.Cut(u, "?")
 	return q
 }
 

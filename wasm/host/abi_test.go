@@ -1,0 +1,186 @@
+package host_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"testing"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/wxsign/wxsign/core"
+)
+
+// abi is one instance of the module driven through its exports directly,
+// as the Worker's JavaScript does, to reach inputs the host never sends.
+type abi struct {
+	m                  api.Module
+	in, out            uint32
+	inCap, outCap      uint32
+	config, sign       api.Function
+	inputFn, outputFn  api.Function
+	inputCap, outputCp api.Function
+}
+
+func newABI(t testing.TB) *abi {
+	t.Helper()
+	ctx := context.Background()
+	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCompilationCache(testCache))
+	t.Cleanup(func() { rt.Close(ctx) })
+	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
+	m, err := rt.InstantiateWithConfig(ctx, wasmBytes, wazero.NewModuleConfig().WithStartFunctions("_initialize").
+		WithSysWalltime().WithSysNanotime().WithRandSource(rand.Reader))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &abi{m: m, config: m.ExportedFunction("wxs_config"), sign: m.ExportedFunction("wxs_sign")}
+	get := func(name string) uint32 {
+		fn := m.ExportedFunction(name)
+		if fn == nil {
+			t.Fatalf("no export %s", name)
+		}
+		r, err := fn.Call(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return uint32(r[0])
+	}
+	a.in, a.out, a.inCap, a.outCap = get("wxs_input"), get("wxs_output"), get("wxs_input_cap"), get("wxs_output_cap")
+	if a.inCap != 64<<10 || a.outCap != 16<<10 || a.config == nil || a.sign == nil {
+		t.Fatalf("capacities %d %d", a.inCap, a.outCap)
+	}
+	return a
+}
+
+// call writes raw to the input region, calls fn with n (and now for
+// wxs_config) and checks the answer's shape: it never traps, the length
+// fits the output region, the headers parse and the body is JSON.
+func (a *abi) call(t testing.TB, fn api.Function, raw []byte, n uint32) (status int, need bool, body []byte) {
+	t.Helper()
+	ctx := context.Background()
+	if !a.m.Memory().Write(a.in, raw[:min(len(raw), int(a.inCap))]) {
+		t.Fatal("write")
+	}
+	stack := []uint64{uint64(n), now}
+	if err := fn.CallWithStack(ctx, stack); err != nil {
+		t.Fatalf("trap on %d bytes (n=%d): %v", len(raw), n, err)
+	}
+	packed := uint32(stack[0])
+	length := packed & 0x7fff
+	if length > a.outCap {
+		t.Fatalf("length %d beyond the output region", length)
+	}
+	out, _ := a.m.Memory().Read(a.out, length)
+	head, b, ok := cut(out)
+	if !ok || len(head) == 0 {
+		t.Fatalf("answer %q has no header block", out)
+	}
+	if !json.Valid(b) && len(b) != 0 {
+		t.Fatalf("body %q is not JSON", b)
+	}
+	return int(packed >> 16), packed&(1<<15) != 0, append([]byte(nil), b...)
+}
+
+func cut(out []byte) (head, body []byte, ok bool) {
+	for i := 0; i+1 < len(out); i++ {
+		if out[i] == '\n' && out[i+1] == '\n' {
+			return out[:i+1], out[i+2:], true
+		}
+	}
+	return nil, nil, false
+}
+
+func frame(fields ...string) []byte {
+	var b []byte
+	for _, f := range fields {
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(f)))
+		b = append(b, f...)
+	}
+	return b
+}
+
+func errcode(t testing.TB, body []byte) int {
+	var e struct {
+		ErrCode int `json:"errcode"`
+	}
+	if err := json.Unmarshal(body, &e); err != nil {
+		t.Fatalf("%q: %v", body, err)
+	}
+	return e.ErrCode
+}
+
+// TestABIMalformed: framing errors are answered with 400 JSON, never a trap,
+// and a good call afterwards still works.
+func TestABIMalformed(t *testing.T) {
+	a := newABI(t)
+	rec := string(record("TICKET", now+3600))
+	good := frame("GET", "https://w/config?url=https%3A%2F%2Fh.example.com%2F", "", "", "", rec, "wxapp", "", "")
+	goodSign := frame("wxapp", "TICKET", "nonce", "1414587457", "https://h.example.com/", "")
+	huge := make([]byte, 4)
+	binary.LittleEndian.PutUint32(huge, 0xffffffff)
+	tests := []struct {
+		name string
+		fn   api.Function
+		raw  []byte
+		n    uint32
+	}{
+		{"config: n = 0", a.config, nil, 0},
+		{"config: n beyond the region", a.config, good, a.inCap + 1},
+		{"config: n = 2^32-1", a.config, good, 0xffffffff},
+		{"config: truncated prefix", a.config, good[:2], 2},
+		{"config: a field longer than n", a.config, good, uint32(len(good) - 1)},
+		{"config: length 2^32-1", a.config, huge, 4},
+		{"config: too few fields", a.config, frame("GET", "https://w/config"), uint32(len(frame("GET", "https://w/config")))},
+		{"sign: n = 0", a.sign, nil, 0},
+		{"sign: n beyond the region", a.sign, goodSign, a.inCap + 1},
+		{"sign: truncated", a.sign, goodSign, uint32(len(goodSign) - 1)},
+		{"sign: timestamp not a number", a.sign, frame("wxapp", "T", "n", "12x", "https://h/", ""), uint32(len(frame("wxapp", "T", "n", "12x", "https://h/", "")))},
+		{"sign: timestamp out of range", a.sign, frame("wxapp", "T", "n", "99999999999999999999", "https://h/", ""), uint32(len(frame("wxapp", "T", "n", "99999999999999999999", "https://h/", "")))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, need, body := a.call(t, tt.fn, tt.raw, tt.n)
+			if status != 400 || need || errcode(t, body) != core.ErrBadRequest.Code {
+				t.Fatalf("%d %v %s, want 400 %d", status, need, body, core.ErrBadRequest.Code)
+			}
+			if status, _, body := a.call(t, a.config, good, uint32(len(good))); status != 200 {
+				t.Fatalf("good call after it: %d %s", status, body)
+			}
+			if status, _, body := a.call(t, a.sign, goodSign, uint32(len(goodSign))); status != 200 {
+				t.Fatalf("good sign after it: %d %s", status, body)
+			}
+		})
+	}
+	// Trailing bytes after the last field are ignored; a full region works.
+	full := append(append([]byte(nil), good...), make([]byte, int(a.inCap)-len(good))...)
+	if status, _, body := a.call(t, a.config, full, a.inCap); status != 200 {
+		t.Fatalf("full region: %d %s", status, body)
+	}
+}
+
+// FuzzABI: arbitrary bytes in the input region, any n: an answer, never a
+// trap.
+func FuzzABI(f *testing.F) {
+	rec := string(record("TICKET", now+3600))
+	f.Add(frame("GET", "https://w/config?url=https%3A%2F%2Fh.example.com%2F", "", "", "", rec, "wxapp", "", ""), uint32(0), false)
+	f.Add(frame("POST", "https://w/config", "application/json", "https://h.example.com", `{"url":"https://h.example.com/"}`, rec, "wxapp", "h.example.com", "h.example.com"), uint32(0), false)
+	f.Add(frame("wxapp", "TICKET", "nonce", "1414587457", "https://h.example.com/", ""), uint32(0), true)
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff}, uint32(4), false)
+	a := newABI(f)
+	f.Fuzz(func(t *testing.T, raw []byte, n uint32, sign bool) {
+		if n == 0 || n > uint32(len(raw)) && n <= a.inCap {
+			n = uint32(len(raw)) // mostly the real length; beyond the region too
+		}
+		fn := a.config
+		if sign {
+			fn = a.sign
+		}
+		status, need, _ := a.call(t, fn, raw, n)
+		if status < 200 || status > 599 || need && status != 503 {
+			t.Fatalf("status %d need %v", status, need)
+		}
+	})
+}
