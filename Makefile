@@ -12,7 +12,7 @@ GOSRC   := $(shell find core wasm edge wechattest cmd -name '*.go' 2>/dev/null) 
 SHELL   := bash
 export GOFLAGS := -buildvcs=false
 
-.PHONY: all build test test-go test-wasip1 test-e2e bench lint dev deploy clean
+.PHONY: all build test test-go test-wasip1 test-e2e bench wrk lint dev deploy clean
 
 all: build
 
@@ -56,12 +56,13 @@ test-wasip1: $(WAZERO)
 test-e2e: build $(NPM_OK)
 	WXSIGN_WASM=$(abspath $(SIGNER)) $(GO) test -tags e2e -count=1 -v ./edge/e2e 2>&1 | tee $(BUILD)/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go' ; exit $${PIPESTATUS[0]}
 
-## bench: the figures (see README, Performance)
-bench: $(SIGNER)
-	$(GO) test -run '^$$' -bench . -benchmem ./core/
-	WXSIGN_WASM=$(abspath $(SIGNER)) $(GO) test -run '^$$' -bench . -benchmem ./wasm/...
-	@ls -l $(SIGNER) | awk '{print "signer.wasm raw bytes:", $$5}'
-	@gzip -9 -c $(SIGNER) | wc -c | awk '{print "signer.wasm gzip -9 bytes:", $$1}'
+## bench: the figures, printed and written to build/bench.json (see README, Performance)
+bench: build $(NPM_OK) wrk
+	$(GO) run ./bench -o $(BUILD)/bench.json
+
+# The load generator comes from Debian.
+wrk:
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 
 ## lint: gofmt and go vet, natively and for both wasm targets
 lint:

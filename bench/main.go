@@ -1,0 +1,190 @@
+// Command bench is `make bench`: it measures wxsign on the machine it runs
+// on — the core, the signer module under wazero, the Worker under wrangler
+// dev beside a hand-written JavaScript reference, the bundle, and how often
+// WeChat and KV are called — prints one table and writes the same figures
+// as JSON (build/bench.json) for comparing runs.
+//
+// Absolute times on shared machines are noisy: compare the ratios, which
+// are measured within one run.
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const (
+	appID  = "wxbench0123456789"
+	secret = "bench-secret-0123456789"
+)
+
+// Figure is one measured number.
+type Figure struct {
+	Name  string  `json:"name"`
+	Value float64 `json:"value"`
+	Unit  string  `json:"unit"`
+	Note  string  `json:"note,omitempty"`
+}
+
+type report struct {
+	When    time.Time `json:"when"`
+	Machine string    `json:"machine"`
+	Figures []Figure  `json:"figures"`
+}
+
+func (r *report) add(name string, value float64, unit, note string) {
+	r.Figures = append(r.Figures, Figure{name, value, unit, note})
+	fmt.Printf("  %-52s %14s %-8s %s\n", name, format(value), unit, note)
+}
+
+func format(v float64) string {
+	switch {
+	case v == float64(int64(v)) && v < 1e12:
+		return strconv.FormatInt(int64(v), 10)
+	case v >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case v >= 1:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	default:
+		return strconv.FormatFloat(v, 'f', 3, 64)
+	}
+}
+
+var (
+	duration = flag.Duration("d", 5*time.Second, "duration of each load run")
+	out      = flag.String("o", "build/bench.json", "where to write the figures as JSON")
+)
+
+func main() {
+	flag.Parse()
+	log.SetFlags(0)
+	r := &report{When: time.Now().UTC(), Machine: machine()}
+	fmt.Printf("wxsign bench — %s — %s\n", r.When.Format(time.RFC3339), r.Machine)
+
+	fmt.Println("\ncore (go test -bench, native)")
+	goBench(r, "./core", "Sign|SHA1Baseline|Nonce|ServeConfig", "")
+	ratio(r, "core: Sign / raw SHA1 of the same bytes", "core: Sign", "core: SHA1Baseline")
+
+	fmt.Println("\nsigner module under wazero")
+	goBench(r, "./wasm/host", "ConfigHotPath|SignExport", "")
+	goBench(r, "./wasm/host", "Instantiate|Compile", "5x")
+	sizes(r, "build/signer.wasm", "signer.wasm")
+
+	fmt.Println("\nWorker under wrangler dev (loopback, wrk)")
+	workers(r)
+
+	fmt.Println("\nbundle (wrangler deploy --dry-run)")
+	bundle(r)
+
+	fmt.Println("\nupstream economy")
+	simulatedDay(r)
+
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+		log.Fatal(err)
+	}
+	b, _ := json.MarshalIndent(r, "", "  ")
+	if err := os.WriteFile(*out, b, 0o644); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("\nfigures written to %s\n", *out)
+}
+
+func machine() string {
+	cpu := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		if m := regexp.MustCompile(`(?m)^model name\s*:\s*(.+)$`).FindSubmatch(b); m != nil {
+			cpu = string(m[1])
+		}
+	}
+	return fmt.Sprintf("%s, %d cores, %s %s/%s", cpu, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
+var benchLine = regexp.MustCompile(`^Benchmark(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+([\d.]+) B/op\s+([\d.]+) allocs/op)?`)
+
+// goBench runs go test -bench and records ns/op and allocs/op.
+func goBench(r *report, pkg, pattern, benchtime string) {
+	args := []string{"test", "-run", "^$", "-bench", pattern, "-benchmem"}
+	if benchtime != "" {
+		args = append(args, "-benchtime", benchtime)
+	}
+	cmd := exec.Command("go", append(args, pkg)...)
+	cmd.Env = append(os.Environ(), "WXSIGN_WASM="+abs("build/signer.wasm"))
+	outb, err := cmd.CombinedOutput()
+	if err != nil {
+		log.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, outb)
+	}
+	prefix := map[string]string{"./core": "core: ", "./wasm/host": "wasm: "}[pkg]
+	for _, line := range strings.Split(string(outb), "\n") {
+		m := benchLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		ns, _ := strconv.ParseFloat(m[2], 64)
+		name := prefix + m[1]
+		switch {
+		case ns >= 1e6:
+			r.add(name, ns/1e6, "ms/op", "")
+		case strings.HasPrefix(prefix, "wasm"):
+			r.add(name, ns/1e3, "µs/op", allocs(m))
+		default:
+			r.add(name, ns, "ns/op", allocs(m))
+		}
+	}
+}
+
+func allocs(m []string) string {
+	if m[4] == "" {
+		return ""
+	}
+	return m[4] + " allocs/op"
+}
+
+func find(r *report, name string) (Figure, bool) {
+	for _, f := range r.Figures {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Figure{}, false
+}
+
+func ratio(r *report, name, num, den string) {
+	a, ok1 := find(r, num)
+	b, ok2 := find(r, den)
+	if ok1 && ok2 && b.Value > 0 {
+		r.add(name, a.Value/b.Value, "×", "same run")
+	}
+}
+
+func sizes(r *report, path, name string) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		log.Fatal(err)
+	}
+	var z bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&z, gzip.BestCompression)
+	w.Write(b)
+	w.Close()
+	r.add(name+" raw", float64(len(b))/1024, "KiB", "")
+	r.add(name+" gzip -9", float64(z.Len())/1024, "KiB", "")
+}
+
+func abs(p string) string {
+	a, err := filepath.Abs(p)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return a
+}

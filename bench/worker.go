@@ -1,0 +1,320 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/wxsign/wxsign/wechattest"
+)
+
+// wrangler is one `wrangler dev`.
+type wrangler struct {
+	url   string
+	cmd   *exec.Cmd
+	logs  *syncBuffer
+	ready time.Duration // from the start of the process to its first answer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func freePort() int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startWrangler runs `wrangler dev` in dir on state, with vars and the
+// secret in an env file, and waits for its first answer.
+func startWrangler(dir, state string, vars map[string]string) *wrangler {
+	envFile := filepath.Join(state+"-env", "secrets.env")
+	os.MkdirAll(filepath.Dir(envFile), 0o700)
+	os.WriteFile(envFile, []byte("WECHAT_APPSECRET="+secret+"\nAPI_KEY="+vars["API_KEY"]+"\n"), 0o600)
+	port := freePort()
+	args := []string{"dev", "--ip", "127.0.0.1", "--port", strconv.Itoa(port), "--inspector-port", strconv.Itoa(freePort()),
+		"--persist-to", state, "--env-file", envFile, "--show-interactive-dev-session=false"}
+	for k, v := range vars {
+		if k != "API_KEY" {
+			args = append(args, "--var", k+":"+v)
+		}
+	}
+	w := &wrangler{url: fmt.Sprintf("http://127.0.0.1:%d", port), logs: &syncBuffer{}}
+	w.cmd = exec.Command(abs("node_modules/.bin/wrangler"), args...)
+	w.cmd.Dir = dir
+	w.cmd.Env = append(os.Environ(), "WRANGLER_SEND_METRICS=false", "NO_COLOR=1")
+	w.cmd.Stdout, w.cmd.Stderr = w.logs, w.logs
+	w.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	start := time.Now()
+	if err := w.cmd.Start(); err != nil {
+		log.Fatalf("wrangler dev: %v", err)
+	}
+	for time.Since(start) < 90*time.Second {
+		if res, err := http.Get(w.url + "/healthz"); err == nil {
+			res.Body.Close()
+			w.ready = time.Since(start)
+			return w
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	w.stop()
+	log.Fatalf("wrangler dev did not answer:\n%s", w.logs)
+	return nil
+}
+
+func (w *wrangler) stop() {
+	if w.cmd.ProcessState != nil {
+		return
+	}
+	syscall.Kill(-w.cmd.Process.Pid, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { w.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		syscall.Kill(-w.cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+	}
+}
+
+// timeGet is the latency of one request, which must answer 200.
+func timeGet(u string) time.Duration {
+	start := time.Now()
+	res, err := http.Get(u)
+	if err != nil {
+		log.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		log.Fatalf("GET %s: %d %s", u, res.StatusCode, b)
+	}
+	return time.Since(start)
+}
+
+// load is one wrk run.
+type load struct {
+	rps, p50, p99 float64 // req/s, ms, ms
+	requests      int
+	errors        bool
+}
+
+var (
+	wrkRPS      = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
+	wrkTotal    = regexp.MustCompile(`(\d+) requests in`)
+	wrkLatency  = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$`)
+	wrkNon2xx   = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
+	unitSeconds = map[string]float64{"us": 1e-3, "ms": 1, "s": 1e3}
+)
+
+func runWrk(u string, conns int) load {
+	threads := min(conns, 2)
+	out, err := exec.Command("wrk", "-t", strconv.Itoa(threads), "-c", strconv.Itoa(conns), "-d", duration.String(), "--latency", u).CombinedOutput()
+	if err != nil {
+		log.Fatalf("wrk: %v\n%s", err, out)
+	}
+	var l load
+	s := string(out)
+	if m := wrkRPS.FindStringSubmatch(s); m != nil {
+		l.rps, _ = strconv.ParseFloat(m[1], 64)
+	}
+	if m := wrkTotal.FindStringSubmatch(s); m != nil {
+		l.requests, _ = strconv.Atoi(m[1])
+	}
+	for _, m := range wrkLatency.FindAllStringSubmatch(s, -1) {
+		v, _ := strconv.ParseFloat(m[2], 64)
+		v *= unitSeconds[m[3]]
+		if m[1] == "50" {
+			l.p50 = v
+		} else {
+			l.p99 = v
+		}
+	}
+	l.errors = wrkNon2xx.MatchString(s)
+	if l.errors || l.rps == 0 {
+		log.Fatalf("wrk against %s failed:\n%s", u, s)
+	}
+	return l
+}
+
+func (r *report) loads(name string, l1, l32 load) {
+	r.add(name+": req/s at 1 connection", l1.rps, "req/s", "")
+	r.add(name+": p50 at 1 connection", l1.p50, "ms", "")
+	r.add(name+": p99 at 1 connection", l1.p99, "ms", "")
+	r.add(name+": req/s at 32 connections", l32.rps, "req/s", "")
+	r.add(name+": p50 at 32 connections", l32.p50, "ms", "")
+	r.add(name+": p99 at 32 connections", l32.p99, "ms", "")
+}
+
+func workers(r *report) {
+	if _, err := exec.LookPath("wrk"); err != nil {
+		log.Fatal("wrk is missing: make bench installs it (apt-get install wrk)")
+	}
+	wc := wechattest.NewServer(appID, secret)
+	defer wc.Close()
+	tmp, err := os.MkdirTemp("", "wxsign-bench")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(tmp)
+	vars := map[string]string{"WECHAT_APPID": appID, "WECHAT_API_BASE": wc.URL, "API_KEY": "bench"}
+	page := "/config?url=" + url.QueryEscape("https://h.example.com/article/2024/11/24?id=123456&from=singlemessage&isappinstalled=0")
+
+	// wxsign's hot path. Its first /config fetches the token and ticket.
+	hot := startWrangler(".", filepath.Join(tmp, "hot"), vars)
+	defer hot.stop()
+	r.add("wrangler dev start to first answer", hot.ready.Seconds(), "s", "includes wrangler's own start-up")
+	r.add("first /config, nothing cached (fetch + sign)", ms(timeGet(hot.url+page)), "ms", "Go cold path, stand-in on loopback")
+	record := getBody(hot.url+"/ticket", "bench")
+
+	// The same Worker with /config sent to the Go program (a Go instance per
+	// request, as syumai/workers runs it).
+	govars := map[string]string{"WXSIGN_BENCH_GO_PATH": "1"}
+	for k, v := range vars {
+		govars[k] = v
+	}
+	gop := startWrangler(".", filepath.Join(tmp, "go"), govars)
+	defer gop.stop()
+	timeGet(gop.url + page)
+
+	// The hand-written JavaScript reference, signing with the same ticket.
+	ref := startWrangler("bench/reference", filepath.Join(tmp, "ref"), vars)
+	defer ref.stop()
+	seed(ref.url, record)
+	r.add("reference: first /config of a fresh Worker", ms(timeGet(ref.url+page)), "ms", "")
+
+	// Interleaved rounds, the median of each: the machine's speed drifts
+	// over minutes, and a ratio is only fair if both sides see the same.
+	before := wc.Stats()
+	hotLog := len(hot.logs.String())
+	const rounds = 3
+	var hot1, hot32, ref1, ref32, go1, go32 []load
+	for i := 0; i < rounds; i++ {
+		hot1 = append(hot1, runWrk(hot.url+page, 1))
+		ref1 = append(ref1, runWrk(ref.url+page, 1))
+		go1 = append(go1, runWrk(gop.url+page, 1))
+		hot32 = append(hot32, runWrk(hot.url+page, 32))
+		ref32 = append(ref32, runWrk(ref.url+page, 32))
+		go32 = append(go32, runWrk(gop.url+page, 32))
+	}
+	after := wc.Stats()
+	h1, h32, r1, r32, g1, g32 := median(hot1), median(hot32), median(ref1), median(ref32), median(go1), median(go32)
+	r.loads("wxsign /config hot path", h1, h32)
+	r.loads("wxsign /config Go path", g1, g32)
+	r.loads("JS reference /config", r1, r32)
+	r.add("hot path / JS reference, req/s at 1 connection", h1.rps/r1.rps, "×", "same run, medians of 3; ≥ 1 is as fast")
+	r.add("hot path / JS reference, req/s at 32 connections", h32.rps/r32.rps, "×", "same run, medians of 3")
+	r.add("hot path / Go path, req/s at 32 connections", h32.rps/g32.rps, "×", "same run")
+	r.add("Go path / hot path, p50 at 1 connection", g1.p50/h1.p50, "×", "same run")
+
+	requests := 0
+	for _, l := range append(hot1, hot32...) {
+		requests += l.requests
+	}
+	calls := (after.StableToken + after.Token + after.Ticket) - (before.StableToken + before.Token + before.Ticket)
+	writes := strings.Count(hot.logs.String()[hotLog:], "wxsign: refreshed")
+	r.add("WeChat calls per 10,000 warm requests", float64(calls)*10000/float64(requests), "calls", fmt.Sprintf("%d requests to the hot path", requests))
+	r.add("KV writes per 10,000 warm requests", float64(writes)*10000/float64(requests), "writes", "")
+	hot.stop()
+
+	// A fresh Worker with the ticket in KV: its first answer instantiates the
+	// signer module and reads KV.
+	fresh := startWrangler(".", filepath.Join(tmp, "hot"), vars)
+	defer fresh.stop()
+	r.add("first /config of a fresh Worker, ticket in KV", ms(timeGet(fresh.url+page)), "ms", "signer instantiation + KV read")
+	r.add("second /config of that Worker", ms(timeGet(fresh.url+page)), "ms", "")
+}
+
+// median is the run with the median req/s.
+func median(ls []load) load {
+	s := append([]load(nil), ls...)
+	sort.Slice(s, func(i, j int) bool { return s[i].rps < s[j].rps })
+	return s[len(s)/2]
+}
+
+func getBody(u, key string) []byte {
+	req, _ := http.NewRequest("GET", u, nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 {
+		log.Fatalf("GET %s: %d %s", u, res.StatusCode, b)
+	}
+	return b
+}
+
+// seed stores wxsign's ticket ({"ticket","expires_at"}) as a KV record in
+// the reference Worker.
+func seed(base string, ticket []byte) {
+	var t struct {
+		Ticket    string `json:"ticket"`
+		ExpiresAt int64  `json:"expires_at"`
+	}
+	json.Unmarshal(ticket, &t)
+	rec, _ := json.Marshal(map[string]any{"value": t.Ticket, "expires_at": t.ExpiresAt, "fetched_at": time.Now().Unix()})
+	req, _ := http.NewRequest("PUT", base+"/__seed", bytes.NewReader(rec))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 204 {
+		log.Fatalf("seeding the reference: %v %v", err, res)
+	}
+	res.Body.Close()
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+var bundleSize = regexp.MustCompile(`Total Upload:\s*([\d.]+)\s*KiB\s*/\s*gzip:\s*([\d.]+)\s*KiB`)
+
+func bundle(r *report) {
+	dir, _ := os.MkdirTemp("", "wxsign-dist")
+	defer os.RemoveAll(dir)
+	cmd := exec.Command(abs("node_modules/.bin/wrangler"), "deploy", "--dry-run", "--outdir", dir)
+	cmd.Env = append(os.Environ(), "WRANGLER_SEND_METRICS=false", "NO_COLOR=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		log.Fatalf("wrangler deploy --dry-run: %v\n%s", err, out)
+	}
+	m := bundleSize.FindSubmatch(out)
+	if m == nil {
+		log.Fatalf("no size in the output of wrangler deploy --dry-run:\n%s", out)
+	}
+	raw, _ := strconv.ParseFloat(string(m[1]), 64)
+	gz, _ := strconv.ParseFloat(string(m[2]), 64)
+	r.add("bundle: total upload", raw, "KiB", "")
+	r.add("bundle: gzip", gz, "KiB", "the free plan's limit is 3 MiB gzip")
+}
