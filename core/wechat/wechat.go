@@ -41,6 +41,12 @@ const DefaultTimeout = 5 * time.Second
 // before WeChat's copy does even with some clock skew and latency.
 const ExpirySafety = 60
 
+// StableRenewal is how many seconds before its expiry WeChat renews a
+// stable token. Asked earlier without force_refresh, WeChat hands back the
+// same token with expires_in counting down, so refreshing sooner only
+// costs calls (and KV writes).
+const StableRenewal = 300
+
 // maxBody caps what is read of an answer: WeChat's are a few hundred bytes.
 const maxBody = 64 << 10
 

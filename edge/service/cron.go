@@ -9,8 +9,10 @@ import (
 // CronTimeout bounds one cron run.
 const CronTimeout = 20 * time.Second
 
-// Cron refreshes what is due: the access_token and the jsapi_ticket when
-// fewer than REFRESH_MARGIN seconds of them remain. It writes to KV only
+// Cron refreshes what is due: the jsapi_ticket when fewer than
+// REFRESH_MARGIN seconds of it remain, and the access_token likewise (a
+// stable token only in the window where WeChat renews it, see
+// Settings.TokenMargin). It writes to KV only
 // what changed and logs one line per refresh. It ignores the back-off of
 // the request path: the cron is itself the slow, regular retry. It returns
 // an error only for the log; the Worker must not fail the cron event.
@@ -31,7 +33,7 @@ func (s *Service) Cron(ctx context.Context) error {
 		if err := st.refreshTicket(ctx); err != nil {
 			return err
 		}
-	} else if st.token.Due(st.now, margin) {
+	} else if st.token.Due(st.now, s.Settings.TokenMargin()) {
 		// Back-end servers use the token too (/token): keep it fresh.
 		if _, err := st.Token(ctx, false); err != nil {
 			st.fail(ctx, err)

@@ -65,7 +65,7 @@ func (s *Service) serveHealth(w http.ResponseWriter, r *http.Request) {
 		if st, err := s.load(ctx); err != nil {
 			h.Problems = append(h.Problems, core.ErrStorage.Msg)
 		} else {
-			h.Token = recordState(st.token, st.now, cfg.RefreshMargin)
+			h.Token = recordState(st.token, st.now, cfg.TokenMargin())
 			h.Ticket = recordState(st.ticket, st.now, cfg.RefreshMargin)
 			if st.status != (status{}) {
 				h.Refresh = &refreshHealth{LastError: st.status.LastError, LastErrCode: st.status.LastErrCode,

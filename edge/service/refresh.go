@@ -65,7 +65,7 @@ func (s *Service) load(ctx context.Context) (*state, error) {
 // Token implements TokenSource over the cached token: the cached one unless
 // it is due or force is set, else a new one, stored.
 func (st *state) Token(ctx context.Context, force bool) (string, error) {
-	if !force && !st.token.Due(st.now, st.s.Settings.RefreshMargin) {
+	if !force && !st.token.Due(st.now, st.s.Settings.TokenMargin()) {
 		return st.token.Value, nil
 	}
 	rec, err := st.s.WeChat.Token(ctx, force)
@@ -81,8 +81,10 @@ func (st *state) Token(ctx context.Context, force bool) (string, error) {
 
 // put stores rec under key if it differs from *old; a failed write is
 // logged and the new record still used in memory: nothing valid is lost.
+// The same value with the same expiry (give or take the seconds a call
+// takes) is no change: WeChat handed back what KV already holds.
 func (st *state) put(ctx context.Context, key string, old *core.Record, rec core.Record, what string) {
-	if rec == *old {
+	if rec.Value == old.Value && abs(rec.ExpiresAt-old.ExpiresAt) <= sameExpiry {
 		return
 	}
 	*old = rec
@@ -158,6 +160,17 @@ func describe(err error) *core.Error {
 		return &core.Error{Code: core.ErrUpstream.Code, Status: 503, Msg: "WeChat did not answer in time"}
 	}
 	return &core.Error{Code: core.ErrUpstream.Code, Status: 503, Msg: core.ErrUpstream.Msg + ": " + err.Error()}
+}
+
+// sameExpiry is how far apart two expiries of one value may be and still
+// be the same: WeChat's expires_in counts down in whole seconds.
+const sameExpiry = 5
+
+func abs(n int64) int64 {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

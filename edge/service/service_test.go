@@ -149,6 +149,53 @@ func TestCronPolicy(t *testing.T) {
 	}
 }
 
+// TestCronDay runs the cron every 10 minutes for a simulated day. The
+// ticket must always be usable, and WeChat must be called only for what is
+// new: a stable token is handed back unchanged until its last 5 minutes,
+// so asking for it earlier would cost a call and a KV write per cron run.
+func TestCronDay(t *testing.T) {
+	for _, tc := range []struct {
+		mode                  string
+		maxCalls, maxWrites   int
+		wantStable, wantToken bool
+	}{
+		// A refresh every 90 minutes (7200 s less the margin and
+		// ExpirySafety, rounded to cron runs) is 16 a day; one call each
+		// for the ticket, plus the token.
+		{mode: "stable", maxCalls: 36, maxWrites: 36, wantStable: true},
+		{mode: "classic", maxCalls: 36, maxWrites: 36, wantToken: true},
+	} {
+		t.Run(tc.mode, func(t *testing.T) {
+			f := newFixture(t, map[string]string{"WECHAT_TOKEN_MODE": tc.mode})
+			ctx := context.Background()
+			f.svc.Cron(ctx)
+			before, writes := f.wc.Stats(), f.store.writes
+			for i := 0; i < 144; i++ {
+				f.now = f.now.Add(10 * time.Minute)
+				f.svc.Cron(ctx)
+				if w := f.config("https://h.example.com/"); w.Code != 200 {
+					t.Fatalf("run %d: /config %d %s", i, w.Code, w.Body)
+				}
+				var rec core.Record
+				getJSON(ctx, f.store, ticketKey(appID), &rec)
+				if !rec.Usable(f.now.Unix()) || rec.Due(f.now.Unix(), 600) {
+					t.Fatalf("run %d: the ticket in KV expires in %d s", i, rec.ExpiresAt-f.now.Unix())
+				}
+			}
+			st := f.wc.Stats()
+			calls := st.Token + st.StableToken + st.Ticket - before.Token - before.StableToken - before.Ticket
+			if calls > tc.maxCalls || f.store.writes-writes > tc.maxWrites {
+				t.Errorf("a day: %d WeChat calls (%+v), %d KV writes; want at most %d and %d",
+					calls, st, f.store.writes-writes, tc.maxCalls, tc.maxWrites)
+			}
+			if (st.StableToken > 0) != tc.wantStable || (st.Token > 0) != tc.wantToken {
+				t.Errorf("%s mode called %+v", tc.mode, st)
+			}
+			t.Logf("%s: %d WeChat calls, %d KV writes a day", tc.mode, calls, f.store.writes-writes)
+		})
+	}
+}
+
 func TestRefreshFailureKeepsTheValidTicket(t *testing.T) {
 	for _, kind := range []string{wechattest.Busy, wechattest.HTTP500, wechattest.NonJSON, wechattest.Slow, wechattest.Quota} {
 		t.Run(kind, func(t *testing.T) {

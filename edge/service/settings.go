@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/wechat"
 )
 
 // DefaultAPIBase is WeChat's API server.
@@ -85,6 +86,17 @@ func LoadSettings(getenv func(string) string) Settings {
 }
 
 func parseInt(s string) (int64, error) { return strconv.ParseInt(strings.TrimSpace(s), 10, 64) }
+
+// TokenMargin is the refresh margin of the access_token. A stable token is
+// renewed by WeChat only in its last StableRenewal seconds (less the
+// ExpirySafety already taken off the record), so asking for it sooner
+// than that would fetch the same token again on every cron run.
+func (s *Settings) TokenMargin() int64 {
+	if s.TokenMode == wechat.ModeClassic {
+		return s.RefreshMargin
+	}
+	return min(s.RefreshMargin, wechat.StableRenewal-wechat.ExpirySafety)
+}
 
 // OK reports whether the settings are complete enough to talk to WeChat.
 func (s *Settings) OK() bool { return len(s.Problems) == 0 }
