@@ -78,7 +78,7 @@ func main() {
 	ratio(r, "core: Sign / raw SHA1 of the same bytes", "core: Sign", "core: SHA1Baseline")
 
 	fmt.Println("\nsigner module under wazero")
-	goBench(r, "./wasm/host", "ConfigHotPath|SignExport", "")
+	goBench(r, "./wasm/host", "ConfigHotPath|SignExport|ExportEntry", "")
 	goBench(r, "./wasm/host", "Instantiate|Compile", "5x")
 	sizes(r, "build/signer.wasm", "signer.wasm")
 

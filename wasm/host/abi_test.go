@@ -17,12 +17,10 @@ import (
 // abi is one instance of the module driven through its exports directly,
 // as the Worker's JavaScript does, to reach inputs the host never sends.
 type abi struct {
-	m                  api.Module
-	in, out            uint32
-	inCap, outCap      uint32
-	config, sign       api.Function
-	inputFn, outputFn  api.Function
-	inputCap, outputCp api.Function
+	m             api.Module
+	in, out       uint32
+	inCap, outCap uint32
+	config, sign  api.Function
 }
 
 func newABI(t testing.TB) *abi {

@@ -90,3 +90,16 @@ func BenchmarkCompile(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkExportEntry is the floor under every call: entering the Go
+// module through an export that does nothing (wxs_input_cap). What
+// BenchmarkConfigHotPath costs above it is the signer's own work.
+func BenchmarkExportEntry(b *testing.B) {
+	a := newABI(b)
+	ctx := context.Background()
+	fn := a.m.ExportedFunction("wxs_input_cap")
+	var stack [1]uint64
+	for b.Loop() {
+		fn.CallWithStack(ctx, stack[:])
+	}
+}
