@@ -82,6 +82,9 @@ func main() {
 	goBench(r, "./wasm/host", "Instantiate|Compile", "5x")
 	sizes(r, "build/signer.wasm", "signer.wasm")
 
+	fmt.Println("\none /config inside the isolate, under V8 (Node), ticket in memory")
+	isolate(r)
+
 	fmt.Println("\nWorker under wrangler dev (loopback, wrk)")
 	workers(r)
 
@@ -179,6 +182,27 @@ func sizes(r *report, path, name string) {
 	w.Close()
 	r.add(name+" raw", float64(len(b))/1024, "KiB", "")
 	r.add(name+" gzip -9", float64(z.Len())/1024, "KiB", "")
+}
+
+// isolate runs bench/isolate.mjs: the in-isolate work of one /config, for
+// wxsign and for the JavaScript reference, without wrangler dev's proxy.
+func isolate(r *report) {
+	cmd := exec.Command("node", "bench/isolate.mjs", abs("build/signer.wasm"))
+	outb, err := cmd.Output()
+	if err != nil {
+		log.Fatalf("node bench/isolate.mjs: %v\n%s", err, outb)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(outb)), "\n") {
+		var f struct {
+			Name string  `json:"name"`
+			US   float64 `json:"us"`
+		}
+		if err := json.Unmarshal([]byte(line), &f); err != nil {
+			log.Fatalf("node bench/isolate.mjs: %q: %v", line, err)
+		}
+		r.add("V8: "+f.Name, f.US, "µs/op", "median of 5 × 20,000")
+	}
+	ratio(r, "V8: JS reference handler / wxsign hot path", "V8: JS reference handler", "V8: wxsign hot path")
 }
 
 func abs(p string) string {

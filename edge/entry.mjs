@@ -6,70 +6,18 @@
 // turns the module's answer into a Response. Validation and signing live in
 // Go (core/, compiled into build/signer.wasm). The ABI is documented in
 // wasm/signer.
-import { WASI } from "@bjorn3/browser_wasi_shim";
+import { NEED_TICKET, Signer } from "./signer.mjs";
 import signerModule from "../build/signer.wasm";
 import goWorker from "../build/go/worker.mjs";
 
 const MAX_BODY = 16 << 10; // the module refuses more with 413
 const RECORD_TTL_MS = 60_000; // re-read the ticket from KV at most once a minute
-const NEED_TICKET = 1 << 15;
 const RECORD_HEADER = "x-wxsign-record"; // the Go cold path hands its fresh record back here
-
-const enc = new TextEncoder();
-const dec = new TextDecoder();
 
 let signer; // created lazily: Workers forbid randomness in global scope
 let ticket = ""; // the jsapi_ticket record, as stored in KV
 let ticketReadAt = -Infinity;
 let coldStart = null; // the one cold-path request in flight in this isolate
-
-function instantiate() {
-  const wasi = new WASI([], [], [], { debug: false });
-  const instance = new WebAssembly.Instance(signerModule, {
-    wasi_snapshot_preview1: wasi.wasiImport,
-  });
-  wasi.initialize(instance);
-  const x = instance.exports;
-  return { x, input: x.wxs_input(), output: x.wxs_output(), inputCap: x.wxs_input_cap() };
-}
-
-// frame writes fields as little-endian uint32 length + bytes into the module's
-// input region and returns the length written.
-function frame(s, fields) {
-  const mem = new Uint8Array(s.x.memory.buffer);
-  const view = new DataView(s.x.memory.buffer);
-  let at = s.input;
-  const end = s.input + s.inputCap;
-  for (const f of fields) {
-    const room = end - at - 4;
-    if (room < 0) break;
-    let n;
-    if (typeof f === "string") {
-      n = enc.encodeInto(f, mem.subarray(at + 4, at + 4 + room)).written;
-    } else {
-      n = Math.min(f.length, room);
-      mem.set(f.subarray(0, n), at + 4);
-    }
-    view.setUint32(at, n, true);
-    at += 4 + n;
-  }
-  return at - s.input;
-}
-
-// answer turns the module's output (header lines, a blank line, the body)
-// into a Response.
-function answer(s, r) {
-  const n = r & 0x7fff;
-  const out = dec.decode(new Uint8Array(s.x.memory.buffer, s.output, n));
-  const split = out.indexOf("\n\n");
-  const headers = new Headers();
-  for (const line of out.slice(0, split).split("\n")) {
-    const colon = line.indexOf(": ");
-    if (colon > 0) headers.append(line.slice(0, colon), line.slice(colon + 2));
-  }
-  const status = r >>> 16;
-  return new Response(status === 204 ? null : out.slice(split + 2), { status, headers });
-}
 
 async function readBody(request) {
   if (request.method !== "POST" || request.body === null) return new Uint8Array(0);
@@ -122,8 +70,8 @@ async function refreshTicket(env, nowMs) {
 }
 
 function sign(env, request, body) {
-  signer ??= instantiate();
-  const n = frame(signer, [
+  signer ??= new Signer(signerModule);
+  return signer.config([
     request.method,
     request.url,
     request.headers.get("content-type") ?? "",
@@ -133,8 +81,7 @@ function sign(env, request, body) {
     env.WECHAT_APPID ?? "",
     env.ALLOWED_HOSTS ?? "",
     env.ALLOWED_ORIGINS ?? "",
-  ]);
-  return signer.x.wxs_config(n, BigInt(Math.floor(Date.now() / 1000)));
+  ], Math.floor(Date.now() / 1000));
 }
 
 // withoutRecord drops the internal header before a Go answer leaves the Worker.
@@ -149,7 +96,7 @@ async function config(request, env, ctx) {
   const body = await readBody(request);
   await refreshTicket(env, Date.now());
   let r = sign(env, request, body);
-  if (!(r & NEED_TICKET)) return answer(signer, r);
+  if (!(r & NEED_TICKET)) return signer.response(r);
 
   // No usable ticket: one Go cold path per isolate fetches and stores it;
   // requests arriving meanwhile wait for it instead of calling WeChat too.
@@ -168,7 +115,7 @@ async function config(request, env, ctx) {
   }
   const c = await pending;
   r = sign(env, request, body);
-  if (!(r & NEED_TICKET) || c.status === 200) return answer(signer, r);
+  if (!(r & NEED_TICKET) || c.status === 200) return signer.response(r);
   return new Response(c.text, c); // the cold path's error: WeChat's code and message
 }
 
