@@ -64,6 +64,7 @@ func format(v float64) string {
 
 var (
 	duration = flag.Duration("d", 5*time.Second, "duration of each load run")
+	rounds   = flag.Int("rounds", 4, "interleaved load rounds of wxsign and the JS reference")
 	out      = flag.String("o", "build/bench.json", "where to write the figures as JSON")
 )
 
@@ -74,12 +75,12 @@ func main() {
 	fmt.Printf("wxsign bench — %s — %s\n", r.When.Format(time.RFC3339), r.Machine)
 
 	fmt.Println("\ncore (go test -bench, native)")
-	goBench(r, "./core", "Sign|SHA1Baseline|Nonce|ServeConfig", "")
+	goBench(r, "./core", "Sign|SHA1Baseline|Nonce|ServeConfig", "300ms")
 	ratio(r, "core: Sign / raw SHA1 of the same bytes", "core: Sign", "core: SHA1Baseline")
 
 	fmt.Println("\nsigner module under wazero")
-	goBench(r, "./wasm/host", "ConfigHotPath|SignExport|ExportEntry", "")
-	goBench(r, "./wasm/host", "Instantiate|Compile", "5x")
+	goBench(r, "./wasm/host", "ConfigHotPath|SignExport|ExportEntry", "300ms")
+	goBench(r, "./wasm/host", "Instantiate|Compile", "1x")
 	sizes(r, "build/signer.wasm", "signer.wasm")
 
 	fmt.Println("\none /config inside the isolate, under V8 (Node), ticket in memory")
@@ -116,9 +117,12 @@ func machine() string {
 
 var benchLine = regexp.MustCompile(`^Benchmark(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+([\d.]+) B/op\s+([\d.]+) allocs/op)?`)
 
-// goBench runs go test -bench and records ns/op and allocs/op.
+// goBench runs go test -bench five times over and records the fastest
+// ns/op of each benchmark, with its allocs/op: on a shared machine noise
+// only ever adds time, so the minimum is the steadiest estimate, and a
+// ratio of minima the fairest.
 func goBench(r *report, pkg, pattern, benchtime string) {
-	args := []string{"test", "-run", "^$", "-bench", pattern, "-benchmem"}
+	args := []string{"test", "-run", "^$", "-bench", pattern, "-benchmem", "-count", "5"}
 	if benchtime != "" {
 		args = append(args, "-benchtime", benchtime)
 	}
@@ -129,29 +133,44 @@ func goBench(r *report, pkg, pattern, benchtime string) {
 		log.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, outb)
 	}
 	prefix := map[string]string{"./core": "core: ", "./wasm/host": "wasm: "}[pkg]
+	var names []string
+	best := map[string][]string{}
 	for _, line := range strings.Split(string(outb), "\n") {
 		m := benchLine.FindStringSubmatch(line)
 		if m == nil {
 			continue
 		}
-		ns, _ := strconv.ParseFloat(m[2], 64)
-		name := prefix + m[1]
-		switch {
-		case ns >= 1e6:
-			r.add(name, ns/1e6, "ms/op", "")
-		case strings.HasPrefix(prefix, "wasm"):
-			r.add(name, ns/1e3, "µs/op", allocs(m))
-		default:
-			r.add(name, ns, "ns/op", allocs(m))
+		if b, ok := best[m[1]]; !ok {
+			names = append(names, m[1])
+			best[m[1]] = m
+		} else if ns(m) < ns(b) {
+			best[m[1]] = m
 		}
 	}
+	for _, name := range names {
+		m := best[name]
+		v := ns(m)
+		switch {
+		case v >= 1e6:
+			r.add(prefix+name, v/1e6, "ms/op", "fastest of 5")
+		case strings.HasPrefix(prefix, "wasm"):
+			r.add(prefix+name, v/1e3, "µs/op", allocs(m)+"fastest of 5")
+		default:
+			r.add(prefix+name, v, "ns/op", allocs(m)+"fastest of 5")
+		}
+	}
+}
+
+func ns(m []string) float64 {
+	v, _ := strconv.ParseFloat(m[2], 64)
+	return v
 }
 
 func allocs(m []string) string {
 	if m[4] == "" {
 		return ""
 	}
-	return m[4] + " allocs/op"
+	return m[4] + " allocs/op, "
 }
 
 func find(r *report, name string) (Figure, bool) {
