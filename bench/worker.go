@@ -129,6 +129,26 @@ type load struct {
 	rps, p50, p99 float64 // req/s, ms, ms
 	requests      int
 	errors        bool
+	workerd, all  time.Duration // CPU used by the Worker's workerd, and by its whole wrangler dev
+}
+
+// load runs wrk against w and measures the CPU its processes used meanwhile.
+func (w *wrangler) load(path string, conns int) load {
+	wd0, all0 := cpuTime(w.cmd.Process.Pid)
+	l := runWrk(w.url+path, conns)
+	wd1, all1 := cpuTime(w.cmd.Process.Pid)
+	l.workerd, l.all = wd1-wd0, all1-all0
+	return l
+}
+
+// cpuPerRequest is the CPU per request over runs, in µs.
+func cpuPerRequest(ls []load) (workerd, all float64) {
+	var wd, a time.Duration
+	n := 0
+	for _, l := range ls {
+		wd, a, n = wd+l.workerd, a+l.all, n+l.requests
+	}
+	return float64(wd.Microseconds()) / float64(n), float64(a.Microseconds()) / float64(n)
 }
 
 var (
@@ -225,7 +245,7 @@ func workers(r *report) {
 	for i := 0; i < *rounds; i++ {
 		for _, c := range []int{1, 32} {
 			h := func() {
-				l := runWrk(hot.url+page, c)
+				l := hot.load(page, c)
 				if c == 1 {
 					hot1 = append(hot1, l)
 				} else {
@@ -233,7 +253,7 @@ func workers(r *report) {
 				}
 			}
 			j := func() {
-				l := runWrk(ref.url+page, c)
+				l := ref.load(page, c)
 				if c == 1 {
 					ref1 = append(ref1, l)
 				} else {
@@ -250,8 +270,8 @@ func workers(r *report) {
 		}
 	}
 	for i := 0; i < 3; i++ {
-		go1 = append(go1, runWrk(gop.url+page, 1))
-		go32 = append(go32, runWrk(gop.url+page, 32))
+		go1 = append(go1, gop.load(page, 1))
+		go32 = append(go32, gop.load(page, 32))
 	}
 	after := wc.Stats()
 	h1, h32, r1, r32, g1, g32 := median(hot1), median(hot32), median(ref1), median(ref32), median(go1), median(go32)
@@ -261,6 +281,16 @@ func workers(r *report) {
 	note := fmt.Sprintf("same run, medians of %d; ≥ 1 is as fast", *rounds)
 	r.add("hot path / JS reference, req/s at 1 connection", h1.rps/r1.rps, "×", note)
 	r.add("hot path / JS reference, req/s at 32 connections", h32.rps/r32.rps, "×", note)
+	// CPU per request is the sharper measure of the Worker's own work: wrk,
+	// wrangler's proxy and the other Workers share the two cores, which
+	// blurs req/s, but not what workerd itself spends on each request.
+	hw, ha := cpuPerRequest(append(hot1, hot32...))
+	rw, ra := cpuPerRequest(append(ref1, ref32...))
+	gw, _ := cpuPerRequest(append(go1, go32...))
+	r.add("wxsign hot path: workerd CPU per request", hw, "µs", fmt.Sprintf("wrangler dev in all: %.0f µs", ha))
+	r.add("JS reference: workerd CPU per request", rw, "µs", fmt.Sprintf("wrangler dev in all: %.0f µs", ra))
+	r.add("wxsign Go path: workerd CPU per request", gw, "µs", "")
+	r.add("hot path / JS reference, workerd CPU per request", hw/rw, "×", "same run; ≤ 1 is as cheap")
 	r.add("hot path / Go path, req/s at 32 connections", h32.rps/g32.rps, "×", "same run")
 	r.add("Go path / hot path, p50 at 1 connection", g1.p50/h1.p50, "×", "same run")
 
