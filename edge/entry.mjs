@@ -19,8 +19,10 @@ let ticket = ""; // the jsapi_ticket record, as stored in KV
 let ticketReadAt = -Infinity;
 let coldStart = null; // the one cold-path request in flight in this isolate
 
+const NO_BODY = new Uint8Array(0);
+
 async function readBody(request) {
-  if (request.method !== "POST" || request.body === null) return new Uint8Array(0);
+  if (request.body === null) return NO_BODY;
   // Read at most MAX_BODY + 1 bytes: enough for the module to say 413.
   const reader = request.body.getReader();
   const chunks = [];
@@ -70,7 +72,6 @@ async function refreshTicket(env, nowMs) {
 }
 
 function sign(env, request, body) {
-  signer ??= new Signer(signerModule);
   return signer.config([
     request.method,
     request.url,
@@ -93,8 +94,12 @@ function withoutRecord(res) {
 }
 
 async function config(request, env, ctx) {
-  const body = await readBody(request);
-  await refreshTicket(env, Date.now());
+  // The KV read (at most once a minute) is started first, so that a new
+  // isolate creates its signer while KV answers instead of after.
+  const reading = refreshTicket(env, Date.now());
+  signer ??= new Signer(signerModule);
+  const body = request.method === "POST" ? await readBody(request) : NO_BODY;
+  await reading;
   let r = sign(env, request, body);
   if (!(r & NEED_TICKET)) return signer.response(r);
 
