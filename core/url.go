@@ -40,7 +40,11 @@ func splitPageURL(raw string) (u, authority string, err *Error) {
 	// only before the fragment, which is not signed.
 	frag, nonASCII := -1, false
 	for i := 0; i < len(raw); i++ {
-		switch c := raw[i]; {
+		c := raw[i]
+		if urlPlain[c] {
+			continue // most bytes: one table look-up
+		}
+		switch {
 		case c <= ' ' || c == 0x7f:
 			return "", "", ErrURLBadChar
 		case c >= utf8.RuneSelf:
@@ -72,8 +76,11 @@ func splitPageURL(raw string) (u, authority string, err *Error) {
 		return "", "", ErrURLScheme
 	}
 	authority = rest
-	if i := strings.IndexAny(rest, "/?"); i >= 0 {
-		authority = rest[:i]
+	for i := 0; i < len(rest); i++ {
+		if rest[i] == '/' || rest[i] == '?' {
+			authority = rest[:i]
+			break
+		}
 	}
 	if strings.IndexByte(authority, '@') >= 0 {
 		return "", "", ErrURLUserinfo
@@ -146,6 +153,15 @@ func splitHostPort(a string) (host, port string) {
 	}
 	return a, ""
 }
+
+// urlPlain marks the bytes splitPageURL's scan passes over without a
+// second look: printable ASCII other than "#" and "%".
+var urlPlain = func() (t [256]bool) {
+	for c := '!'; c < 0x7f; c++ {
+		t[c] = c != '#' && c != '%'
+	}
+	return t
+}()
 
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
