@@ -100,12 +100,11 @@ func (a *App) CORS(origin string) string {
 // dst. A request that cannot be signed for want of a usable ticket is
 // answered with ErrNoTicket, after every check of the request itself, so
 // that a caller may fetch a ticket and try again.
+//
+// The nonce is drawn last, once the request is known to be signable: a
+// refused request costs no randomness, and so neither does the signer's
+// warm-up, which runs where randomness is not allowed (see wasm/signer).
 func (a *App) ServeConfig(dst []byte, req *Request, ticket *Record, now int64) Response {
-	var nonce [NonceLen]byte
-	return a.serve(dst, req, ticket, now, AppendNonce(nonce[:0]))
-}
-
-func (a *App) serve(dst []byte, req *Request, ticket *Record, now int64, nonce []byte) Response {
 	var r Response
 	r.AllowOrigin = a.CORS(req.Origin)
 	r.Vary = !a.Origins.Empty()
@@ -140,8 +139,9 @@ func (a *App) serve(dst []byte, req *Request, ticket *Record, now int64, nonce [
 		r.Fail(dst, ErrNoTicket)
 		return r
 	}
+	var nonce [NonceLen]byte
 	r.Status = 200
-	r.Body = a.appendConfig(dst, ticket.Value, string(nonce), now, page)
+	r.Body = a.appendConfig(dst, ticket.Value, string(AppendNonce(nonce[:0])), now, page)
 	return r
 }
 

@@ -198,3 +198,52 @@ func FuzzQueryUnescape(f *testing.F) {
 		}
 	})
 }
+
+// A refused request, or one without a usable ticket, draws no randomness:
+// the signer's warm-up relies on it, since it runs where randomness is
+// forbidden (the Worker's global scope).
+func TestServeConfigRefusedDrawsNoRandomness(t *testing.T) {
+	app := &App{AppID: "wxapp", Hosts: ParseAllowlist("h.example.com"), Origins: ParseAllowlist("https://h.example.com")}
+	expired := &Record{Value: "T", ExpiresAt: testNow - 1}
+	page := "url=" + url.QueryEscape(benchURL)
+	tests := []struct {
+		name   string
+		req    Request
+		ticket *Record
+	}{
+		{"no ticket", Request{Method: "GET", Query: page}, nil},
+		{"expired ticket", Request{Method: "GET", Query: page}, expired},
+		{"bad url", Request{Method: "GET", Query: "url=ftp%3A%2F%2Fh%2F"}, testTicket},
+		{"host not allowed", Request{Method: "GET", Query: "url=https%3A%2F%2Fevil.example.net%2F"}, testTicket},
+		{"method", Request{Method: "PUT", Query: page}, testTicket},
+		{"preflight", Request{Method: "OPTIONS", Origin: "https://h.example.com"}, testTicket},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			randomPool.Lock()
+			before, ready := randomPool.at, randomPool.ready
+			randomPool.Unlock()
+			r := app.ServeConfig(nil, &tt.req, tt.ticket, testNow)
+			if r.Status == 200 {
+				t.Fatalf("status 200, want a refusal: %s", r.Body)
+			}
+			randomPool.Lock()
+			defer randomPool.Unlock()
+			if randomPool.at != before || randomPool.ready != ready {
+				t.Fatalf("the nonce pool moved from %d to %d: randomness drawn for a refused request", before, randomPool.at)
+			}
+		})
+	}
+	// The control: a signable request does draw.
+	randomPool.Lock()
+	before := randomPool.at
+	randomPool.Unlock()
+	if r := app.ServeConfig(nil, &Request{Method: "GET", Query: page}, testTicket, testNow); r.Status != 200 {
+		t.Fatalf("status %d: %s", r.Status, r.Body)
+	}
+	randomPool.Lock()
+	defer randomPool.Unlock()
+	if randomPool.at == before {
+		t.Fatal("a signed request drew no randomness")
+	}
+}

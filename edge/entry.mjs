@@ -14,12 +14,26 @@ const MAX_BODY = 16 << 10; // the module refuses more with 413
 const RECORD_TTL_MS = 60_000; // re-read the ticket from KV at most once a minute
 const RECORD_HEADER = "x-wxsign-record"; // the Go cold path hands its fresh record back here
 
-let signer; // created lazily: Workers forbid randomness in global scope
+// The signer is made in global scope, which Workers run before the first
+// request (on Cloudflare, during the TLS handshake): starting the Go runtime
+// and compiling the hot path then costs no request anything. Workers forbid
+// random values there; the module needs none until it signs (see
+// signer.mjs). Should it fail anyway, the first /config makes it instead.
+let signer = startSigner();
 let ticket = ""; // the jsapi_ticket record, as stored in KV
 let ticketReadAt = -Infinity;
 let coldStart = null; // the one cold-path request in flight in this isolate
 
 const NO_BODY = new Uint8Array(0);
+
+function startSigner() {
+  try {
+    return new Signer(signerModule, { startup: true });
+  } catch (e) {
+    console.log(`wxsign: signer not started in global scope (${e && e.name}: ${e && e.message}); the first /config starts it`);
+    return null;
+  }
+}
 
 async function readBody(request) {
   if (request.body === null) return NO_BODY;
@@ -94,8 +108,8 @@ function withoutRecord(res) {
 }
 
 async function config(request, env, ctx) {
-  // The KV read (at most once a minute) is started first, so that a new
-  // isolate creates its signer while KV answers instead of after.
+  // The KV read (at most once a minute) is started first, so that a signer
+  // made here (if global scope could not) is made while KV answers.
   const reading = refreshTicket(env, Date.now());
   signer ??= new Signer(signerModule);
   const body = request.method === "POST" ? await readBody(request) : NO_BODY;

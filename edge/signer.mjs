@@ -9,12 +9,41 @@ export const NEED_TICKET = 1 << 15;
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
+const ERRNO_IO = 29; // WASI's EIO
+const CLOCK_MONOTONIC = 1;
+// Workers' clocks read 0 in global scope (and move only between I/O), and the
+// Go runtime stops if its monotonic clock reads 0 when it starts. A
+// monotonic clock's origin is arbitrary: this one starts at 1 s.
+const MONOTONIC_ORIGIN_NS = 1_000_000_000n;
+
 export class Signer {
-  /** @param {WebAssembly.Module} module the compiled signer.wasm */
-  constructor(module) {
+  /**
+   * @param {WebAssembly.Module} module the compiled signer.wasm
+   * @param {{startup?: boolean}} [options] startup: the instance is made in
+   *   a Worker's global scope, where random values are forbidden. random_get
+   *   then fails until the constructor returns (the Go runtime seeds its
+   *   internal generator from the clock instead; nonces are drawn from
+   *   random_get when a request is signed), and the module warms up
+   *   (wxs_warm) so that the first request finds its code compiled.
+   */
+  constructor(module, { startup = false } = {}) {
     const wasi = new WASI([], [], [], { debug: false });
-    const instance = new WebAssembly.Instance(module, { wasi_snapshot_preview1: wasi.wasiImport });
+    let noRandom = startup;
+    let instance;
+    const imports = {
+      ...wasi.wasiImport,
+      random_get: (buf, len) => (noRandom ? ERRNO_IO : wasi.wasiImport.random_get(buf, len)),
+      clock_time_get: (id, precision, at) => {
+        if (id !== CLOCK_MONOTONIC) return wasi.wasiImport.clock_time_get(id, precision, at);
+        const ns = BigInt(Math.round(performance.now() * 1e6)) + MONOTONIC_ORIGIN_NS;
+        new DataView(instance.exports.memory.buffer).setBigUint64(at, ns, true);
+        return 0;
+      },
+    };
+    instance = new WebAssembly.Instance(module, { wasi_snapshot_preview1: imports });
     wasi.initialize(instance);
+    if (startup) instance.exports.wxs_warm();
+    noRandom = false;
     this.x = instance.exports;
     this.input = this.x.wxs_input();
     this.output = this.x.wxs_output();

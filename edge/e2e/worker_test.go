@@ -56,6 +56,11 @@ func TestConfig(t *testing.T) {
 	if st := wc.stats(t); st.StableToken != 1 || st.Ticket != 1 {
 		t.Fatalf("upstream calls %+v, want one token and one ticket", st)
 	}
+	// The signer started in workerd's global scope (where random values are
+	// forbidden), not lazily in the first request.
+	if strings.Contains(w.logs.String(), "signer not started in global scope") {
+		t.Fatalf("the signer could not start in global scope:\n%s", w.logs)
+	}
 }
 
 // TestBadURLs sends the core's refusals through the real Worker.

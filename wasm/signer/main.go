@@ -32,7 +32,18 @@
 // reads 6 fields: 0 appid, 1 ticket, 2 nonce, 3 timestamp (decimal), 4 page
 // URL, 5 ALLOWED_HOSTS, and answers through core's App.SignPage.
 //
-// Both write the answer to the output region as header lines "Name: Value\n",
+//	wxs_warm()   runs the hot path once on canned input
+//
+// so that an engine that compiles functions on their first call (V8) does
+// so before the first request rather than during it. It draws no
+// randomness, leaves no state behind and may be called right after
+// _initialize, even where the host cannot give randomness yet: the Worker
+// starts its instance in global scope, where Workers forbid random values.
+// There random_get may fail; the Go runtime then seeds its internal
+// generator (map hashing, scheduling) from the clock, while nonces still
+// come from random_get, called only when a request is signed.
+//
+// wxs_config and wxs_sign write the answer to the output region as header lines "Name: Value\n",
 // an empty line "\n", then the JSON body, and return
 //
 //	status<<16 | needTicket<<15 | length
@@ -133,6 +144,25 @@ func wxsSign(n uint32) uint32 {
 	a := core.App{AppID: string(f[0]), Hosts: core.ParseAllowlist(string(f[5]))}
 	r := a.SignPage(output[:0:outputCap], string(f[4]), string(f[1]), string(f[2]), ts)
 	return answer(&r)
+}
+
+//go:wasmexport wxs_warm
+func wxsWarm() {
+	// What a GET /config touches, on local values: the record's JSON, the
+	// settings, the query, the URL rules and the allowlist. The ticket has
+	// expired, so ServeConfig stops before drawing a nonce; SignPage then
+	// runs the signature and the payload with a given one.
+	var rec core.Record
+	_ = json.Unmarshal([]byte(`{"value":"warm","expires_at":1,"fetched_at":0}`), &rec)
+	a := core.App{AppID: "wxwarm", Hosts: core.ParseAllowlist("*.example.com"), Origins: core.ParseAllowlist("https://h.example.com")}
+	req := core.Request{Method: "GET", Query: query("https://w/config?url=https%3A%2F%2Fh.example.com%2Fa%3Fb%3D1"), Origin: "https://h.example.com"}
+	var buf [512]byte
+	r := a.ServeConfig(buf[:0], &req, &rec, 2)
+	var hb [12]core.Header
+	r.Headers(hb[:0])
+	a.SignPage(buf[:0], "https://h.example.com/a?b=1", "warm", "warm", 2)
+	var f [1][]byte
+	split(0, f[:])
 }
 
 // split reads len(f) length-prefixed fields from the first n bytes of the
