@@ -41,10 +41,12 @@
 // starts its instance in global scope, where Workers forbid random values.
 // There random_get may fail; the Go runtime then seeds its internal
 // generator (map hashing, scheduling) from the clock, while nonces still
-// come from random_get, called only when a request is signed.
+// come from random_get, called only when a request is signed. A
+// predictable hash seed gives a caller nothing here: no map in the signer
+// is filled from request input (JSON bodies decode into a struct).
 //
-// wxs_config and wxs_sign write the answer to the output region as header lines "Name: Value\n",
-// an empty line "\n", then the JSON body, and return
+// wxs_config and wxs_sign write the answer to the output region as header
+// lines "Name: Value\n", an empty line "\n", then the JSON body, and return
 //
 //	status<<16 | needTicket<<15 | length
 //
