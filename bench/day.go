@@ -2,35 +2,12 @@ package main
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/wxsign/wxsign/core/wechat"
 	"github.com/wxsign/wxsign/edge/service"
 	"github.com/wxsign/wxsign/wechattest"
 )
-
-// countingStore is KV in memory, counting writes.
-type countingStore struct {
-	mu     sync.Mutex
-	m      map[string]string
-	writes int
-}
-
-func (s *countingStore) Get(_ context.Context, k string) (string, bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	v, ok := s.m[k]
-	return v, ok, nil
-}
-
-func (s *countingStore) Put(_ context.Context, k, v string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.m[k] = v
-	s.writes++
-	return nil
-}
 
 // simulatedDay runs the Worker's real cron code (edge/service) every 10
 // minutes for a simulated day against the stand-in on a simulated clock,
@@ -42,7 +19,7 @@ func simulatedDay(r *report) {
 		clock := func() time.Time { return now }
 		wc := wechattest.New(appID, secret)
 		wc.SetClock(clock)
-		store := &countingStore{m: map[string]string{}}
+		store := &service.MemStore{}
 		settings := service.LoadSettings(func(k string) string {
 			return map[string]string{"WECHAT_APPID": appID, "WECHAT_APPSECRET": secret, "WECHAT_TOKEN_MODE": mode}[k]
 		})
@@ -50,7 +27,7 @@ func simulatedDay(r *report) {
 			WeChat: &wechat.Client{BaseURL: "http://stand-in", AppID: appID, Secret: secret, Mode: mode, Doer: wc.Doer(), Now: clock}}
 		svc.Cron(context.Background()) // the first run fills the cache
 		before := wc.Stats()
-		store.writes = 0
+		writes := store.Writes()
 		for i := 0; i < 144; i++ {
 			now = now.Add(10 * time.Minute)
 			svc.Cron(context.Background())
@@ -58,6 +35,6 @@ func simulatedDay(r *report) {
 		st := wc.Stats()
 		calls := st.Token + st.StableToken + st.Ticket - before.Token - before.StableToken - before.Ticket
 		r.add("simulated day of cron runs ("+mode+" token): WeChat calls", float64(calls), "calls", "144 runs")
-		r.add("simulated day of cron runs ("+mode+" token): KV writes", float64(store.writes), "writes", "free plan: 1,000/day")
+		r.add("simulated day of cron runs ("+mode+" token): KV writes", float64(store.Writes()-writes), "writes", "free plan: 1,000/day")
 	}
 }

@@ -241,40 +241,30 @@ func workers(r *report) {
 	// Worker leaves its garbage to V8's background threads, runs after them.
 	before := wc.Stats()
 	hotLog := len(hot.logs.String())
-	var hot1, hot32, ref1, ref32, go1, go32 []load
+	// Loads by connection count, per side.
+	hotRuns, refRuns, goRuns := map[int][]load{}, map[int][]load{}, map[int][]load{}
+	type side struct {
+		w    *wrangler
+		runs map[int][]load
+	}
 	for i := 0; i < *rounds; i++ {
 		for _, c := range []int{1, 32} {
-			h := func() {
-				l := hot.load(page, c)
-				if c == 1 {
-					hot1 = append(hot1, l)
-				} else {
-					hot32 = append(hot32, l)
-				}
+			sides := []side{{hot, hotRuns}, {ref, refRuns}}
+			if i%2 == 1 {
+				sides[0], sides[1] = sides[1], sides[0]
 			}
-			j := func() {
-				l := ref.load(page, c)
-				if c == 1 {
-					ref1 = append(ref1, l)
-				} else {
-					ref32 = append(ref32, l)
-				}
-			}
-			if i%2 == 0 {
-				h()
-				j()
-			} else {
-				j()
-				h()
+			for _, s := range sides {
+				s.runs[c] = append(s.runs[c], s.w.load(page, c))
 			}
 		}
 	}
 	for i := 0; i < 3; i++ {
-		go1 = append(go1, gop.load(page, 1))
-		go32 = append(go32, gop.load(page, 32))
+		for _, c := range []int{1, 32} {
+			goRuns[c] = append(goRuns[c], gop.load(page, c))
+		}
 	}
 	after := wc.Stats()
-	h1, h32, r1, r32, g1, g32 := median(hot1), median(hot32), median(ref1), median(ref32), median(go1), median(go32)
+	h1, h32, r1, r32, g1, g32 := median(hotRuns[1]), median(hotRuns[32]), median(refRuns[1]), median(refRuns[32]), median(goRuns[1]), median(goRuns[32])
 	r.loads("wxsign /config hot path", h1, h32)
 	r.loads("wxsign /config Go path", g1, g32)
 	r.loads("JS reference /config", r1, r32)
@@ -284,9 +274,9 @@ func workers(r *report) {
 	// CPU per request is the sharper measure of the Worker's own work: wrk,
 	// wrangler's proxy and the other Workers share the two cores, which
 	// blurs req/s, but not what workerd itself spends on each request.
-	hw, ha := cpuPerRequest(append(hot1, hot32...))
-	rw, ra := cpuPerRequest(append(ref1, ref32...))
-	gw, _ := cpuPerRequest(append(go1, go32...))
+	hw, ha := cpuPerRequest(append(hotRuns[1], hotRuns[32]...))
+	rw, ra := cpuPerRequest(append(refRuns[1], refRuns[32]...))
+	gw, _ := cpuPerRequest(append(goRuns[1], goRuns[32]...))
 	r.add("wxsign hot path: workerd CPU per request", hw, "µs", fmt.Sprintf("wrangler dev in all: %.0f µs", ha))
 	r.add("JS reference: workerd CPU per request", rw, "µs", fmt.Sprintf("wrangler dev in all: %.0f µs", ra))
 	r.add("wxsign Go path: workerd CPU per request", gw, "µs", "")
@@ -295,7 +285,7 @@ func workers(r *report) {
 	r.add("Go path / hot path, p50 at 1 connection", g1.p50/h1.p50, "×", "same run")
 
 	requests := 0
-	for _, l := range append(hot1, hot32...) {
+	for _, l := range append(hotRuns[1], hotRuns[32]...) {
 		requests += l.requests
 	}
 	calls := (after.StableToken + after.Token + after.Ticket) - (before.StableToken + before.Token + before.Ticket)

@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,39 +22,23 @@ const (
 	apiKey = "svc-api-key"
 )
 
-// memStore is Workers KV in memory, counting writes.
-type memStore struct {
-	mu     sync.Mutex
-	m      map[string]string
-	writes int
-}
-
-func (s *memStore) Get(_ context.Context, key string) (string, bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	v, ok := s.m[key]
-	return v, ok, nil
-}
-
-func (s *memStore) Put(_ context.Context, key, value string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.m[key] = value
-	s.writes++
-	return nil
-}
-
 type fixture struct {
 	svc   *Service
 	wc    *wechattest.Server
-	store *memStore
+	store *MemStore
 	now   time.Time
 	logs  []string
 }
 
+// stored is the value at key, "" when there is none.
+func (f *fixture) stored(key string) string {
+	v, _, _ := f.store.Get(context.Background(), key)
+	return v
+}
+
 func newFixture(t *testing.T, env map[string]string) *fixture {
 	t.Helper()
-	f := &fixture{wc: wechattest.New(appID, secret), store: &memStore{m: map[string]string{}}, now: time.Unix(1_800_000_000, 0)}
+	f := &fixture{wc: wechattest.New(appID, secret), store: &MemStore{}, now: time.Unix(1_800_000_000, 0)}
 	f.wc.SetClock(func() time.Time { return f.now })
 	vars := map[string]string{"WECHAT_APPID": appID, "WECHAT_APPSECRET": secret, "API_KEY": apiKey, "WECHAT_API_BASE": "http://wechat.test"}
 	for k, v := range env {
@@ -112,8 +95,8 @@ func TestColdConfigFetchesAndHandsBackTheRecord(t *testing.T) {
 	if err := json.Unmarshal([]byte(w.Header().Get(RecordHeader)), &rec); err != nil || rec.Value != f.wc.Ticket() {
 		t.Fatalf("record header %q", w.Header().Get(RecordHeader))
 	}
-	if f.store.writes != 2 {
-		t.Fatalf("%d KV writes, want 2 (token and ticket)", f.store.writes)
+	if f.store.Writes() != 2 {
+		t.Fatalf("%d KV writes, want 2 (token and ticket)", f.store.Writes())
 	}
 	// A second cold request finds the ticket in KV.
 	f.config("https://h.example.com/")
@@ -126,13 +109,13 @@ func TestCronPolicy(t *testing.T) {
 	f := newFixture(t, nil)
 	ctx := context.Background()
 	f.svc.Cron(ctx) // nothing cached: fetch
-	if st := f.wc.Stats(); st.StableToken != 1 || st.Ticket != 1 || f.store.writes != 2 {
-		t.Fatalf("first cron: %+v, %d writes", st, f.store.writes)
+	if st := f.wc.Stats(); st.StableToken != 1 || st.Ticket != 1 || f.store.Writes() != 2 {
+		t.Fatalf("first cron: %+v, %d writes", st, f.store.Writes())
 	}
 	f.now = f.now.Add(10 * time.Minute)
 	f.svc.Cron(ctx) // fresh: nothing
-	if st := f.wc.Stats(); st.StableToken != 1 || st.Ticket != 1 || f.store.writes != 2 {
-		t.Fatalf("cron on fresh records: %+v, %d writes", st, f.store.writes)
+	if st := f.wc.Stats(); st.StableToken != 1 || st.Ticket != 1 || f.store.Writes() != 2 {
+		t.Fatalf("cron on fresh records: %+v, %d writes", st, f.store.Writes())
 	}
 	f.now = f.now.Add(90 * time.Minute) // 100 min old: 20 min left, inside the 30 min margin
 	f.svc.Cron(ctx)
@@ -169,7 +152,7 @@ func TestCronDay(t *testing.T) {
 			f := newFixture(t, map[string]string{"WECHAT_TOKEN_MODE": tc.mode})
 			ctx := context.Background()
 			f.svc.Cron(ctx)
-			before, writes := f.wc.Stats(), f.store.writes
+			before, writes := f.wc.Stats(), f.store.Writes()
 			for i := 0; i < 144; i++ {
 				f.now = f.now.Add(10 * time.Minute)
 				f.svc.Cron(ctx)
@@ -184,14 +167,14 @@ func TestCronDay(t *testing.T) {
 			}
 			st := f.wc.Stats()
 			calls := st.Token + st.StableToken + st.Ticket - before.Token - before.StableToken - before.Ticket
-			if calls > tc.maxCalls || f.store.writes-writes > tc.maxWrites {
+			if calls > tc.maxCalls || f.store.Writes()-writes > tc.maxWrites {
 				t.Errorf("a day: %d WeChat calls (%+v), %d KV writes; want at most %d and %d",
-					calls, st, f.store.writes-writes, tc.maxCalls, tc.maxWrites)
+					calls, st, f.store.Writes()-writes, tc.maxCalls, tc.maxWrites)
 			}
 			if (st.StableToken > 0) != tc.wantStable || (st.Token > 0) != tc.wantToken {
 				t.Errorf("%s mode called %+v", tc.mode, st)
 			}
-			t.Logf("%s: %d WeChat calls, %d KV writes a day", tc.mode, calls, f.store.writes-writes)
+			t.Logf("%s: %d WeChat calls, %d KV writes a day", tc.mode, calls, f.store.Writes()-writes)
 		})
 	}
 }
@@ -202,13 +185,13 @@ func TestRefreshFailureKeepsTheValidTicket(t *testing.T) {
 			f := newFixture(t, nil)
 			ctx := context.Background()
 			f.svc.Cron(ctx)
-			old := f.store.m[ticketKey(appID)]
+			old := f.stored(ticketKey(appID))
 			f.now = f.now.Add(100 * time.Minute)
 			f.wc.SetFault(wechattest.Fault{Endpoint: "all", Kind: kind, DelayMS: 2000})
 			if err := f.svc.Cron(ctx); err == nil {
 				t.Fatal("cron under a fault reported no error")
 			}
-			if f.store.m[ticketKey(appID)] != old {
+			if f.stored(ticketKey(appID)) != old {
 				t.Fatal("a failed refresh changed the stored ticket")
 			}
 			w := f.do("GET", "/healthz", nil)
@@ -222,7 +205,7 @@ func TestRefreshFailureKeepsTheValidTicket(t *testing.T) {
 			}
 			f.wc.ClearFaults()
 			f.now = f.now.Add(10 * time.Minute)
-			if err := f.svc.Cron(ctx); err != nil || f.store.m[ticketKey(appID)] == old {
+			if err := f.svc.Cron(ctx); err != nil || f.stored(ticketKey(appID)) == old {
 				t.Fatalf("the next cron did not refresh: %v", err)
 			}
 		})

@@ -163,8 +163,6 @@ func wxsWarm() {
 	var hb [12]core.Header
 	r.Headers(hb[:0])
 	a.SignPage(buf[:0], "https://h.example.com/a?b=1", "warm", "warm", 2)
-	var f [1][]byte
-	split(0, f[:])
 }
 
 // split reads len(f) length-prefixed fields from the first n bytes of the
