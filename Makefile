@@ -45,7 +45,7 @@ test: lint test-go test-wasip1 test-e2e
 # escape); the concurrent packages then run again under it.
 test-go: $(SIGNER)
 	WXSIGN_WASM=$(abspath $(SIGNER)) $(GO) test -count=1 ./...
-	WXSIGN_WASM=$(abspath $(SIGNER)) $(GO) test -race -count=1 -run 'Concurrent|Cold|Faults|Revoked|Ticket' ./wasm/host ./wechattest ./core/wechat ./edge/service
+	WXSIGN_WASM=$(abspath $(SIGNER)) $(GO) test -race -count=1 -run 'Concurrent|Cold|Faults|Revoked|Ticket' ./core ./wasm/host ./wechattest ./core/wechat ./edge/service
 
 # The core's whole suite compiled to wasip1 and run by the wazero CLI: the
 # code is proven on the target it ships for, not only on amd64.

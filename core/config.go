@@ -1,9 +1,12 @@
 package core
 
 import (
+	"encoding/binary"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"unsafe"
 )
 
@@ -24,6 +27,16 @@ type App struct {
 	AppID   string
 	Hosts   Allowlist // ALLOWED_HOSTS: pages that may be signed; empty = any
 	Origins Allowlist // ALLOWED_ORIGINS: origins that get CORS headers; empty = none
+
+	// Signer, if set, signs for ServeConfig whenever the ticket it is given
+	// is Signer's: a long-lived App (the signer module's) keeps one per
+	// ticket. Other tickets are signed with AppendSignature.
+	Signer *TicketSigner
+
+	// allowedOrigin is the last Origin CORS allowed (a copy): a site's
+	// pages send the same one with every request, and checking it is a URL
+	// parse. Hence an App's Origins must not change once it is in use.
+	allowedOrigin atomic.Pointer[string]
 }
 
 // Response is the answer to a /config request.
@@ -72,6 +85,35 @@ func (r *Response) Headers(dst []Header) []Header {
 	return dst
 }
 
+// AppendHeaderLines appends the headers Headers gives as "Name: Value\n"
+// lines, the form the signer module hands its host. It writes the fixed
+// lines in one piece: in WebAssembly each append is a branch through Go's
+// dispatch table, and header by header this cost as much as validating the
+// page URL. TestAppendHeaderLines holds it to Headers.
+func (r *Response) AppendHeaderLines(dst []byte) []byte {
+	dst = append(dst, "Content-Type: application/json; charset=utf-8\nCache-Control: no-store\nX-Content-Type-Options: nosniff\n"...)
+	if r.AllowOrigin != "" {
+		dst = append(dst, "Access-Control-Allow-Origin: "...)
+		dst = append(dst, r.AllowOrigin...)
+		dst = append(dst, '\n')
+		if r.Preflight {
+			dst = append(dst, "Access-Control-Allow-Methods: GET, POST, OPTIONS\nAccess-Control-Allow-Headers: Content-Type\nAccess-Control-Max-Age: 86400\n"...)
+		}
+	}
+	if r.Vary {
+		dst = append(dst, "Vary: Origin\n"...)
+	}
+	if r.RetryAfter > 0 {
+		dst = append(dst, "Retry-After: "...)
+		dst = strconv.AppendInt(dst, int64(r.RetryAfter), 10)
+		dst = append(dst, '\n')
+	}
+	if r.Allow {
+		dst = append(dst, "Allow: GET, POST, OPTIONS\n"...)
+	}
+	return dst
+}
+
 // Fail makes the response a refusal: e's status and JSON body (appended to
 // dst), keeping the CORS decision already made so that a browser can read
 // the error.
@@ -89,9 +131,17 @@ func (r *Response) Fail(dst []byte, e *Error) {
 // CORS returns the Access-Control-Allow-Origin value for origin: origin
 // itself when its host is in a.Origins, else "".
 func (a *App) CORS(origin string) string {
-	if origin == "" || a.Origins.Empty() || !a.Origins.AllowsURL(origin) {
+	if origin == "" || a.Origins.Empty() {
 		return ""
 	}
+	if last := a.allowedOrigin.Load(); last != nil && *last == origin {
+		return origin
+	}
+	if !a.Origins.AllowsURL(origin) {
+		return ""
+	}
+	o := strings.Clone(origin) // origin may be a view of a buffer about to be reused
+	a.allowedOrigin.Store(&o)
 	return origin
 }
 
@@ -164,7 +214,11 @@ func (a *App) SignPage(dst []byte, page, ticket, nonce string, timestamp int64) 
 
 func (a *App) appendConfig(dst []byte, ticket, nonce string, ts int64, page string) []byte {
 	dst = appendConfigHead(dst, a.AppID, ts, nonce)
-	dst = AppendSignature(dst, ticket, nonce, ts, page)
+	if s := a.Signer; s != nil && s.ticket == ticket {
+		dst = s.AppendSignature(dst, nonce, ts, page)
+	} else {
+		dst = AppendSignature(dst, ticket, nonce, ts, page)
+	}
 	return appendConfigTail(dst, page)
 }
 
@@ -234,38 +288,64 @@ func queryURL(q string, scratch []byte) (string, *Error) {
 // reports false for a malformed escape: url.QueryUnescape's rules
 // (FuzzQueryUnescape checks). It exists because url.QueryUnescape costs
 // about 8 µs per page URL compiled to WebAssembly, most of the hot path's
-// budget; this costs a fraction of that, copying the runs between escapes.
+// budget. It writes by index rather than appending (decoding never
+// lengthens), since in WebAssembly each append of a run is a call.
 func appendQueryUnescape(dst []byte, s string) ([]byte, bool) {
-	start := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '%' && c != '+' {
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		if c == '+' {
-			dst = append(dst, ' ')
-		} else {
-			if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
-				return dst, false
+	n := len(dst)
+	// The 8 spare bytes take a whole word's store near the end.
+	dst = slices.Grow(dst, len(s)+8)
+	out := dst[n : n+len(s)+8]
+	j := 0
+	for i := 0; i < len(s); {
+		if len(s) >= 8 {
+			// Copy the run before the next escape a word at a time (bytes
+			// after it are overwritten or past the end).
+			x := word(s, i)
+			k := min(plain(queryFlags(x)), len(s)-i)
+			binary.LittleEndian.PutUint64(out[j:], x)
+			i, j = i+k, j+k
+			if i == len(s) {
+				break
 			}
-			dst = append(dst, unhex(s[i+1])<<4|unhex(s[i+2]))
+		}
+		c := s[i]
+		switch c {
+		case '+':
+			c = ' '
+		case '%':
+			if i+2 >= len(s) {
+				return dst[:n], false
+			}
+			hi, lo := hexValue[s[i+1]], hexValue[s[i+2]]
+			if hi|lo > 0xf {
+				return dst[:n], false
+			}
+			c = hi<<4 | lo
 			i += 2
 		}
-		start = i + 1
+		out[j] = c
+		i, j = i+1, j+1
 	}
-	return append(dst, s[start:]...), true
+	return dst[:n+j], true
 }
 
-func unhex(c byte) byte {
-	switch {
-	case c <= '9':
-		return c - '0'
-	case c >= 'a':
-		return c - 'a' + 10
+// hexValue is the value of each hex digit, 0xff for other bytes: one
+// look-up per digit instead of a chain of comparisons, each a branch.
+var hexValue = func() (t [256]byte) {
+	for c := range t {
+		switch {
+		case '0' <= c && c <= '9':
+			t[c] = byte(c - '0')
+		case 'a' <= c && c <= 'f':
+			t[c] = byte(c - 'a' + 10)
+		case 'A' <= c && c <= 'F':
+			t[c] = byte(c - 'A' + 10)
+		default:
+			t[c] = 0xff
+		}
 	}
-	return c - 'A' + 10
-}
+	return t
+}()
 
 func jsonURL(body string) (string, *Error) {
 	var v struct {

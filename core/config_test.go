@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 const testNow = 1700000000
@@ -109,6 +110,33 @@ func TestServeConfigSignsThePage(t *testing.T) {
 	r2 := app.ServeConfig(nil, &Request{Method: "GET", Query: "url=" + url.QueryEscape(page)}, testTicket, testNow)
 	if decode(t, r).NonceStr == decode(t, r2).NonceStr {
 		t.Fatal("two answers share a nonce")
+	}
+}
+
+// App.Signer signs only for its own ticket: a request given another (the
+// ticket was renewed, the App not yet told) is signed with the one given.
+func TestServeConfigSigner(t *testing.T) {
+	long := &Record{Value: benchTicket, ExpiresAt: testNow + 3600}
+	renewed := &Record{Value: strings.Repeat("R", len(benchTicket)), ExpiresAt: testNow + 3600}
+	tests := []struct {
+		name   string
+		signer *TicketSigner
+		ticket *Record
+	}{
+		{"its ticket", NewTicketSigner(long.Value), long},
+		{"another ticket", NewTicketSigner(long.Value), renewed},
+		{"a short ticket", NewTicketSigner(testTicket.Value), testTicket},
+		{"no signer", nil, long},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			app := &App{AppID: "wxapp", Signer: tt.signer}
+			r := app.ServeConfig(nil, &Request{Method: "GET", Query: "url=" + url.QueryEscape(benchURL)}, tt.ticket, testNow)
+			a := decode(t, r)
+			if want := reference(tt.ticket.Value, a.NonceStr, a.Timestamp, a.URL); r.Status != 200 || a.Signature != want {
+				t.Fatalf("status %d signature %s, want 200 %s", r.Status, a.Signature, want)
+			}
+		})
 	}
 }
 
@@ -245,5 +273,56 @@ func TestServeConfigRefusedDrawsNoRandomness(t *testing.T) {
 	defer randomPool.Unlock()
 	if randomPool.at == before {
 		t.Fatal("a signed request drew no randomness")
+	}
+}
+
+// AppendHeaderLines is the signer's form of Headers: the same headers, in
+// the same order, one "Name: Value\n" line each.
+func TestAppendHeaderLines(t *testing.T) {
+	tests := []Response{
+		{Status: 200},
+		{Status: 200, AllowOrigin: "https://h.example.com", Vary: true},
+		{Status: 204, AllowOrigin: "https://h.example.com", Preflight: true, Vary: true},
+		{Status: 503, RetryAfter: RetryAfterSeconds, Vary: true},
+		{Status: 405, Allow: true},
+		{Status: 403, Preflight: true}, // no origin allowed: no preflight headers
+	}
+	for _, r := range tests {
+		var want strings.Builder
+		for _, h := range r.Headers(nil) {
+			want.WriteString(h.Name + ": " + h.Value + "\n")
+		}
+		if got := string(r.AppendHeaderLines([]byte("x"))); got != "x"+want.String() {
+			t.Errorf("%+v: AppendHeaderLines =\n%s\nHeaders gives\n%s", r, got, want.String())
+		}
+	}
+}
+
+// CORS remembers the last Origin it allowed, by value: a caller that passes
+// views of one reused buffer (the signer module) must not see a decision
+// made for other bytes.
+func TestCORSRemembers(t *testing.T) {
+	app := &App{Origins: ParseAllowlist("https://h.example.com")}
+	buf := []byte("https://h.example.com")
+	view := unsafe.String(unsafe.SliceData(buf), len(buf))
+	steps := []struct {
+		origin string // written into buf
+		want   bool
+	}{
+		{"https://h.example.com", true},
+		{"https://h.example.com", true},
+		{"https://e.example.com", false}, // same length, same buffer
+		{"https://h.example.com", true},
+		{"https://h.example.co", false},
+		{"https://H.EXAMPLE.COM", true},
+		{"https://h.example.com", true},
+	}
+	for i, st := range steps {
+		buf = append(buf[:0], st.origin...)
+		view = unsafe.String(unsafe.SliceData(buf), len(buf))
+		got := app.CORS(view)
+		if (got != "") != st.want || st.want && got != st.origin {
+			t.Fatalf("step %d: CORS(%q) = %q, want allowed=%v", i, st.origin, got, st.want)
+		}
 	}
 }

@@ -40,6 +40,8 @@ func TestNonceRejectsBiasedValues(t *testing.T) {
 		{"62 and 63 skipped", []byte{62, 63, 126, 255, 2}, 4, "C", 1},
 		{"high bits ignored", []byte{64 + 3, 128 + 3, 192 + 3}, 3, "DDD", 3},
 		{"none usable", bytes.Repeat([]byte{63}, 32), 16, "", 0},
+		{"words", []byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17}, 16, "ABCDEFGHIJKLMNOP", 16},
+		{"rejects within a word", []byte{62, 0, 63, 1, 126, 2, 255, 3, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52}, 10, "ABCD98765432"[:10], 10},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -78,4 +80,27 @@ func TestNonceAllocs(t *testing.T) {
 	if n := testing.AllocsPerRun(100, func() { AppendNonce(buf[:0]) }); n != 0 {
 		t.Fatalf("AppendNonce allocates %.1f times, want 0", n)
 	}
+}
+
+// appendNonceChars, eight bytes at a time, takes what a byte-by-byte loop
+// takes.
+func FuzzNonceChars(f *testing.F) {
+	f.Add(bytes.Repeat([]byte{61, 62, 63, 0}, 9), 16)
+	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8}, 3)
+	f.Fuzz(func(t *testing.T, random []byte, need int) {
+		need = max(0, need%300)
+		var want []byte
+		for _, b := range random {
+			if len(want) == need {
+				break
+			}
+			if b&63 < 62 {
+				want = append(want, nonceAlphabet[b&63])
+			}
+		}
+		got, n := appendNonceChars([]byte("x"), random, need)
+		if string(got) != "x"+string(want) || n != len(want) {
+			t.Fatalf("appendNonceChars(%v, %d) = %q, %d; want %q, %d", random, need, got, n, want, len(want))
+		}
+	})
 }

@@ -3,6 +3,7 @@ package core
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -29,14 +30,26 @@ func TestAppendJSONString(t *testing.T) {
 }
 
 func FuzzAppendJSONString(f *testing.F) {
-	f.Add("https://h.example.com/?q=\"x\"")
+	for _, s := range []string{"https://h.example.com/?q=\"x\"", "0123456\x00", "\x1f1234567890\\", "abcdefgh\"", "中文中文中文\n"} {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, s string) {
 		if !utf8.ValidString(s) {
 			return // callers validate UTF-8 first
 		}
+		got := appendJSONString(nil, s)
 		var back string
-		if err := json.Unmarshal(appendJSONString(nil, s), &back); err != nil || back != s {
+		if err := json.Unmarshal(got, &back); err != nil || back != s {
 			t.Fatalf("%q does not round-trip: %q, %v", s, back, err)
+		}
+		// Byte for byte what encoding/json writes without HTML escaping,
+		// but for U+2028/U+2029, which it always escapes.
+		var want bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetEscapeHTML(false)
+		enc.Encode(s)
+		if !strings.ContainsAny(s, "\u2028\u2029") && !bytes.Equal(got, bytes.TrimSuffix(want.Bytes(), []byte("\n"))) {
+			t.Fatalf("appendJSONString(%q) = %s, encoding/json gives %s", s, got, want.Bytes())
 		}
 	})
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
+	"sync"
 	"testing"
 )
 
@@ -49,6 +51,9 @@ func TestGolden(t *testing.T) {
 			}
 			if got := Sign(g.Ticket, g.Nonce, g.Timestamp, u); got != g.Signature {
 				t.Fatalf("Sign = %s, want %s", got, g.Signature)
+			}
+			if got := string(NewTicketSigner(g.Ticket).AppendSignature(nil, g.Nonce, g.Timestamp, u)); got != g.Signature {
+				t.Fatalf("TicketSigner = %s, want %s", got, g.Signature)
 			}
 			app := App{AppID: "wx0123456789abcdef"}
 			r := app.SignPage(nil, g.URL, g.Ticket, g.Nonce, g.Timestamp)
@@ -125,6 +130,52 @@ func FuzzSign(f *testing.F) {
 			t.Fatalf("Sign(%q, %q, %d, %q) = %s, want %s", ticket, nonce, ts, url, got, want)
 		}
 	})
+}
+
+// A TicketSigner signs as AppendSignature does, for tickets short and long
+// (a first block that holds the nonce or the URL is not pre-hashed).
+func FuzzTicketSigner(f *testing.F) {
+	f.Add(benchTicket, "Wm3WZYTPz0wzccnW", int64(1414587457), "http://mp.weixin.qq.com?params=value")
+	f.Add("", "", int64(-1), "")
+	f.Add(strings.Repeat("t", 50), "n", int64(1), "https://h/")
+	f.Add(strings.Repeat("t", 51), "n", int64(1), "https://h/")
+	f.Add(strings.Repeat("t", 600), "n", int64(1), strings.Repeat("u", 600))
+	f.Fuzz(func(t *testing.T, ticket, nonce string, ts int64, url string) {
+		s := NewTicketSigner(ticket)
+		for range 2 { // the state is restored for each signature
+			if got, want := string(s.AppendSignature(nil, nonce, ts, url)), reference(ticket, nonce, ts, url); got != want {
+				t.Fatalf("TicketSigner(%q).AppendSignature(%q, %d, %q) = %s, want %s", ticket, nonce, ts, url, got, want)
+			}
+		}
+	})
+}
+
+func TestTicketSignerConcurrent(t *testing.T) {
+	s := NewTicketSigner(benchTicket)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 200 {
+				url := fmt.Sprintf("https://h.example.com/%d/%d", g, i)
+				if got, want := string(s.AppendSignature(nil, "Wm3WZYTPz0wzccnW", int64(i), url)), reference(benchTicket, "Wm3WZYTPz0wzccnW", int64(i), url); got != want {
+					t.Errorf("%s: %s, want %s", url, got, want)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func TestTicketSignerAllocs(t *testing.T) {
+	s := NewTicketSigner(benchTicket)
+	dst := make([]byte, 0, 64)
+	n := testing.AllocsPerRun(100, func() {
+		dst = s.AppendSignature(dst[:0], "Wm3WZYTPz0wzccnW", 1414587457, benchURL)
+	})
+	if n != 0 {
+		t.Fatalf("TicketSigner.AppendSignature allocates %.1f times per call, want 0", n)
+	}
 }
 
 var benchURL = "https://h.example.com/article/2024/11/24?id=123456&from=singlemessage&isappinstalled=0"

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -147,6 +148,91 @@ func FuzzPageURL(f *testing.F) {
 		}
 		if _, again := PageURL(u); again != nil {
 			t.Fatalf("PageURL(%q) = %q, which it then refuses: %v", in, u, again)
+		}
+	})
+}
+
+// refSplitPageURL is splitPageURL's rules written plainly, one byte at a
+// time with the standard library: the model that the word-at-a-time scans
+// of splitPageURL must match, error for error.
+func refSplitPageURL(raw string) (u, authority string, err *Error) {
+	if raw == "" {
+		return "", "", ErrURLMissing
+	}
+	if len(raw) > MaxURLLen {
+		return "", "", ErrURLTooLong
+	}
+	frag := strings.IndexByte(raw, '#')
+	for i, c := range []byte(raw) { // the first problem, in order, wins
+		if c <= ' ' || c == 0x7f {
+			return "", "", ErrURLBadChar
+		}
+		if c == '%' && (frag < 0 || i < frag) && (i+2 >= len(raw) || !isHex(raw[i+1]) || !isHex(raw[i+2])) {
+			return "", "", ErrURLEscape
+		}
+	}
+	if !utf8.ValidString(raw) {
+		return "", "", ErrURLBadChar
+	}
+	u, _, _ = strings.Cut(raw, "#")
+	lower := strings.ToLower(u[:min(len(u), 8)])
+	rest, https := strings.CutPrefix(lower, "https://")
+	if !https {
+		if rest, https = strings.CutPrefix(lower, "http://"); !https {
+			return "", "", ErrURLScheme
+		}
+	}
+	rest = u[len(lower)-len(rest):]
+	authority, _, _ = strings.Cut(rest, "/")
+	authority, _, _ = strings.Cut(authority, "?")
+	if strings.Contains(authority, "@") {
+		return "", "", ErrURLUserinfo
+	}
+	host, port := authority, ""
+	if strings.HasPrefix(authority, "[") {
+		if i := strings.IndexByte(authority, ']'); i >= 0 {
+			var colon bool
+			host, port = authority[:i+1], authority[i+1:]
+			if port, colon = strings.CutPrefix(port, ":"); !colon && port != "" {
+				host, port = "", ""
+			}
+		}
+	} else if i := strings.LastIndex(authority, ":"); i >= 0 {
+		host, port = authority[:i], authority[i+1:]
+	}
+	switch {
+	case host == "":
+		return "", "", ErrURLNoHost
+	case host[0] == '[':
+		if len(host) < 3 || !strings.HasSuffix(host, "]") || strings.Trim(host[1:len(host)-1], "0123456789abcdefABCDEF:.") != "" {
+			return "", "", ErrURLBadHost
+		}
+	case strings.IndexFunc(host, func(r rune) bool {
+		return !(r < utf8.RuneSelf && (isAlnum(byte(r)) || strings.ContainsRune("-._%", r)) || r >= utf8.RuneSelf)
+	}) >= 0:
+		return "", "", ErrURLBadHost
+	}
+	if n, err := strconv.Atoi(port); port != "" && (len(port) > 5 || err != nil || n > 65535 || port[0] == '+' || port[0] == '-') {
+		return "", "", ErrURLBadHost
+	}
+	return u, authority, nil
+}
+
+// The word-at-a-time splitPageURL gives what the plain byte loop gives.
+func FuzzSplitPageURLModel(f *testing.F) {
+	for _, s := range []string{
+		"https://h.example.com/a?b=c#d", "http://[::1]:80/", "https://a@b/", "https://h/%zz", "https://h/%4",
+		"HTTP://H/#", "https://例子.测试/", "https://h.example.com:99999/", "javascript://x", "http://",
+		"HTTPS://h.example.com?x=1", "https://h:1:2/", "https://[::1]x/", "https://h/\x7f", "https://h/\xff",
+		"https://h.example.com/article/2024/11/24?id=123456&from=singlemessage&isappinstalled=0#wechat_redirect",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		u, a, err := splitPageURL(in)
+		ru, ra, rerr := refSplitPageURL(in)
+		if u != ru || a != ra || err != rerr {
+			t.Fatalf("splitPageURL(%q) = %q, %q, %v; the byte loop gives %q, %q, %v", in, u, a, err, ru, ra, rerr)
 		}
 	})
 }

@@ -294,18 +294,24 @@ func TestSettingsCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close(context.Background())
-	in := host.ConfigInput{Method: "GET", URL: "https://w/config?url=https%3A%2F%2Fa.example.com%2F", AppID: "wxapp", AllowedHosts: "a.example.com", Ticket: record("T1", now+3600)}
+	// Tickets of WeChat's length, so that the module signs through its
+	// cached TicketSigner, which must follow each change of ticket.
+	t1, t2, t3 := strings.Repeat("1", 86), strings.Repeat("2", 86), strings.Repeat("3", 86)
+	in := host.ConfigInput{Method: "GET", URL: "https://w/config?url=https%3A%2F%2Fa.example.com%2F", AppID: "wxapp", AllowedHosts: "a.example.com", Ticket: record(t1, now+3600)}
 	steps := []struct {
 		change func()
 		status int
 		ticket string
 	}{
-		{func() {}, 200, "T1"},
+		{func() {}, 200, t1},
 		{func() { in.AllowedHosts = "b.example.com" }, 403, ""},
-		{func() { in.AllowedHosts = "" }, 200, "T1"},
-		{func() { in.Ticket = record("T2", now+3600) }, 200, "T2"},
+		{func() { in.AllowedHosts = "" }, 200, t1},
+		{func() { in.Ticket = record(t2, now+3600) }, 200, t2},
 		{func() { in.Ticket = nil }, 503, ""},
-		{func() { in.Ticket = record("T3", now+3600); in.AppID = "wxother" }, 200, "T3"},
+		{func() { in.Ticket = record(t3, now+3600); in.AppID = "wxother" }, 200, t3},
+		{func() { in.AppID = "wxthird" }, 200, t3},
+		{func() { in.Ticket = record("SHORT", now+3600) }, 200, "SHORT"},
+		{func() { in.Ticket = record(t1, now+3600) }, 200, t1},
 	}
 	for i, st := range steps {
 		st.change()

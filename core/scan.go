@@ -1,0 +1,62 @@
+package core
+
+import "math/bits"
+
+// Word-at-a-time scanning. Compiled to WebAssembly, Go's code pays for
+// every loop iteration far more than natively: its functions can be
+// suspended anywhere, so a branch back goes through the function's
+// dispatch table, and wazero moves every live value at that merge point.
+// A byte loop costs ~140 machine instructions per byte under wazero. The
+// hot path's loops therefore take eight bytes per iteration: they find the
+// first byte that needs a look with a few word operations and one
+// count-trailing-zeros, skip to it, and handle only that byte singly.
+// Natively this is no slower.
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// load64 returns the first 8 bytes of s as a little-endian word; the
+// compiler turns it into a single load (wasm and amd64 allow unaligned
+// loads). Reading s[7] first keeps it to one bounds check and small enough
+// to inline.
+func load64(s string) uint64 {
+	return uint64(s[7])<<56 | uint64(s[6])<<48 | uint64(s[5])<<40 | uint64(s[4])<<32 |
+		uint64(s[3])<<24 | uint64(s[2])<<16 | uint64(s[1])<<8 | uint64(s[0])
+}
+
+// word returns the (up to) 8 bytes of s from i on as a little-endian word,
+// zero bytes standing in past the end. len(s) must be at least 8 and i
+// less than len(s).
+func word(s string, i int) uint64 {
+	at := min(i, len(s)-8) // near the end: the last 8 bytes, shifted
+	return load64(s[at:]) >> (8 * uint(i-at))
+}
+
+// below flags (sets the high bit of) the bytes of x that are less than n,
+// for n <= 0x80; bytes with the high bit set never count. Only the lowest
+// flag is exact: borrows may flag bytes above it.
+func below(x uint64, n byte) uint64 { return (x - ones*uint64(n)) &^ x & highs }
+
+// has flags the bytes of x equal to b, as below does.
+func has(x uint64, b byte) uint64 { return below(x^(ones*uint64(b)), 1) }
+
+// plain is the number of bytes before the first flagged one: 0–8.
+func plain(flags uint64) int { return bits.TrailingZeros64(flags) >> 3 }
+
+// jsonFlags flags the bytes a JSON string cannot hold as they are: quote,
+// backslash and control characters (so also the zeros past the end).
+func jsonFlags(x uint64) uint64 { return below(x, 0x20) | has(x, '"') | has(x, '\\') }
+
+// urlFlags flags the bytes splitPageURL must look at (see urlPlain): all
+// but printable ASCII other than "#" and "%" (so also the zeros past the
+// end).
+func urlFlags(x uint64) uint64 {
+	// Bytes below 0x21 borrow, those from 0x80 have the bit, 0x7f carries.
+	return ((x-ones*0x21)|x|(x+ones))&highs | has(x, '#') | has(x, '%')
+}
+
+// queryFlags flags the bytes a query unescape decodes: "%" and "+". Zeros
+// past the end are not flagged.
+func queryFlags(x uint64) uint64 { return has(x, '%') | has(x, '+') }
