@@ -74,12 +74,11 @@ type TicketSigner struct {
 // NewTicketSigner returns a TicketSigner for ticket.
 func NewTicketSigner(ticket string) *TicketSigner {
 	s := &TicketSigner{ticket: ticket}
-	first := AppendCanonical(nil, ticket, "", 0, "")
 	if len("jsapi_ticket=")+len(ticket) < sha1.BlockSize {
 		return s // the first block would depend on the page
 	}
 	s.h = sha1.New()
-	s.h.Write(first[:sha1.BlockSize])
+	s.h.Write(AppendCanonical(nil, ticket, "", 0, "")[:sha1.BlockSize])
 	var err error
 	if s.state, err = s.h.(encoding.BinaryMarshaler).MarshalBinary(); err != nil {
 		panic("crypto/sha1 cannot save its state: " + err.Error())
@@ -88,11 +87,8 @@ func NewTicketSigner(ticket string) *TicketSigner {
 	return s
 }
 
-// Ticket is the ticket s signs with.
-func (s *TicketSigner) Ticket() string { return s.ticket }
-
 // AppendSignature appends the signature of the page at url with nonce and
-// timestamp, as AppendSignature(dst, s.Ticket(), nonce, timestamp, url).
+// timestamp, as AppendSignature would with s's ticket.
 func (s *TicketSigner) AppendSignature(dst []byte, nonce string, timestamp int64, url string) []byte {
 	if s.h == nil {
 		return AppendSignature(dst, s.ticket, nonce, timestamp, url)

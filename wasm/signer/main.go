@@ -156,16 +156,19 @@ func wxsWarm() {
 	// What a GET /config touches, on local values: the record's JSON, the
 	// settings, the query, the URL rules and the allowlist. The ticket has
 	// expired, so ServeConfig stops before drawing a nonce; SignPage then
-	// runs the signature and the payload with a given one.
+	// runs the signature (through a TicketSigner, as requests do) and the
+	// payload with a given nonce.
 	var rec core.Record
 	_ = json.Unmarshal([]byte(`{"value":"warm","expires_at":1,"fetched_at":0}`), &rec)
-	a := core.App{AppID: "wxwarm", Hosts: core.ParseAllowlist("*.example.com"), Origins: core.ParseAllowlist("https://h.example.com")}
+	ticket := strings.Repeat("w", 86) // WeChat's length: SignPage below runs the TicketSigner
+	a := core.App{AppID: "wxwarm", Hosts: core.ParseAllowlist("*.example.com"), Origins: core.ParseAllowlist("https://h.example.com"),
+		Signer: core.NewTicketSigner(ticket)}
 	req := core.Request{Method: "GET", Query: query("https://w/config?url=https%3A%2F%2Fh.example.com%2Fa%3Fb%3D1"), Origin: "https://h.example.com"}
 	var buf [512]byte
 	r := a.ServeConfig(buf[:0], &req, &rec, 2)
 	var hb [512]byte
 	r.AppendHeaderLines(hb[:0])
-	a.SignPage(buf[:0], "https://h.example.com/a?b=1", "warm", "warm", 2)
+	a.SignPage(buf[:0], "https://h.example.com/a?b=1", ticket, "warm", 2)
 }
 
 // split reads len(f) length-prefixed fields from the first n bytes of the
