@@ -75,11 +75,11 @@ func main() {
 	fmt.Printf("wxsign bench — %s — %s\n", r.When.Format(time.RFC3339), r.Machine)
 
 	fmt.Println("\ncore (go test -bench, native)")
-	goBench(r, "./core", "Sign|SHA1Baseline|Nonce|ServeConfig", "300ms")
+	goBench(r, "./core", "^Benchmark(Sign|SHA1Baseline|Nonce|ServeConfig)$", "300ms")
 	ratio(r, "core: Sign / raw SHA1 of the same bytes", "core: Sign", "core: SHA1Baseline")
 
 	fmt.Println("\nsigner module under wazero")
-	goBench(r, "./wasm/host", "ConfigHotPath|SignExport|ExportEntry", "300ms")
+	goBench(r, "./wasm/host", "^Benchmark(ConfigHotPath|SignExport|ExportEntry)$", "300ms")
 	goBench(r, "./wasm/host", "Instantiate|Compile", "1x")
 	sizes(r, "build/signer.wasm", "signer.wasm")
 

@@ -107,7 +107,7 @@ func checkAuthority(a string) *Error {
 			return ErrURLBadHost
 		}
 		for i := 1; i < len(host)-1; i++ {
-			if c := host[i]; !isHex(c) && c != ':' && c != '.' {
+			if c := host[i]; hexValue[c] > 0xf && c != ':' && c != '.' {
 				return ErrURLBadHost
 			}
 		}
@@ -225,10 +225,6 @@ var hostChar = func() (t [256]byte) {
 
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
-}
-
-func isHex(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 func isAlnum(c byte) bool {

@@ -162,12 +162,13 @@ func refSplitPageURL(raw string) (u, authority string, err *Error) {
 	if len(raw) > MaxURLLen {
 		return "", "", ErrURLTooLong
 	}
+	isHexDigit := func(c byte) bool { return strings.IndexByte("0123456789abcdefABCDEF", c) >= 0 }
 	frag := strings.IndexByte(raw, '#')
 	for i, c := range []byte(raw) { // the first problem, in order, wins
 		if c <= ' ' || c == 0x7f {
 			return "", "", ErrURLBadChar
 		}
-		if c == '%' && (frag < 0 || i < frag) && (i+2 >= len(raw) || !isHex(raw[i+1]) || !isHex(raw[i+2])) {
+		if c == '%' && (frag < 0 || i < frag) && (i+2 >= len(raw) || !isHexDigit(raw[i+1]) || !isHexDigit(raw[i+2])) {
 			return "", "", ErrURLEscape
 		}
 	}
