@@ -47,10 +47,11 @@ test-go: $(SIGNER)
 	WXSIGN_WASM=$(abspath $(SIGNER)) $(GO) test -count=1 ./...
 	WXSIGN_WASM=$(abspath $(SIGNER)) $(GO) test -race -count=1 -run 'Concurrent|Cold|Faults|Revoked|Ticket' ./core ./wasm/host ./wechattest ./core/wechat ./edge/service
 
-# The core's whole suite compiled to wasip1 and run by the wazero CLI: the
-# code is proven on the target it ships for, not only on amd64.
+# The core's whole suite, and the signer module's own tests, compiled to
+# wasip1 and run by the wazero CLI: the code is proven on the target it
+# ships for, not only on amd64.
 test-wasip1: $(WAZERO)
-	GOOS=wasip1 GOARCH=wasm $(GO) test -count=1 -exec "$(abspath $(WAZERO)) run -mount=/:/ -env-inherit" ./core/...
+	GOOS=wasip1 GOARCH=wasm $(GO) test -count=1 -exec "$(abspath $(WAZERO)) run -mount=/:/ -env-inherit" ./core/... ./wasm/signer
 
 # The real Worker under `wrangler dev` (workerd, local KV) against the stand-in.
 test-e2e: build $(NPM_OK)

@@ -57,7 +57,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"strconv"
@@ -109,7 +108,7 @@ func wxsConfig(n uint32, now int64) uint32 {
 	if !ok {
 		return fail(core.ErrBadRequest)
 	}
-	if !bytes.Equal(f[5], ticketRaw) {
+	if !same(f[5], ticketRaw) {
 		ticketRaw = append(ticketRaw[:0], f[5]...)
 		ticket = core.Record{}
 		if json.Unmarshal(f[5], &ticket) != nil {
@@ -120,7 +119,7 @@ func wxsConfig(n uint32, now int64) uint32 {
 	// Fields 6–8, length prefixes included, are the settings: they end where
 	// the input does and start at field 6's prefix.
 	settings := input[end-(4+len(f[6]))-(4+len(f[7]))-(4+len(f[8])) : end]
-	if !bytes.Equal(settings, settingsRaw) {
+	if !same(settings, settingsRaw) {
 		settingsRaw = append(settingsRaw[:0], settings...)
 		app = core.App{AppID: string(f[6]), Hosts: core.ParseAllowlist(string(f[7])), Origins: core.ParseAllowlist(string(f[8])),
 			Signer: app.Signer}
@@ -169,6 +168,35 @@ func wxsWarm() {
 	var hb [512]byte
 	r.AppendHeaderLines(hb[:0])
 	a.SignPage(buf[:0], "https://h.example.com/a?b=1", ticket, "warm", 2)
+}
+
+// same reports whether a and b hold the same bytes, as bytes.Equal. It
+// runs on every request (the ticket record and settings against those kept)
+// and bytes.Equal's WebAssembly body compares a byte per iteration: about
+// 6,000 machine instructions here under wazero, 6% of a request. This
+// compares 32 bytes per iteration, then the last 8 bytes (overlapping).
+func same(a, b []byte) bool {
+	n := len(a)
+	if n != len(b) {
+		return false
+	}
+	if n < 8 {
+		return string(a) == string(b)
+	}
+	le := binary.LittleEndian
+	var diff uint64
+	i := 0
+	for ; i+32 <= n; i += 32 {
+		a, b := a[i:i+32], b[i:i+32]
+		// Parenthesized: in Go, | and ^ bind equally, left to right.
+		diff |= (le.Uint64(a) ^ le.Uint64(b)) | (le.Uint64(a[8:]) ^ le.Uint64(b[8:])) |
+			(le.Uint64(a[16:]) ^ le.Uint64(b[16:])) | (le.Uint64(a[24:]) ^ le.Uint64(b[24:]))
+	}
+	for ; i+8 <= n; i += 8 {
+		diff |= le.Uint64(a[i:]) ^ le.Uint64(b[i:])
+	}
+	diff |= le.Uint64(a[n-8:]) ^ le.Uint64(b[n-8:])
+	return diff == 0
 }
 
 // split reads len(f) length-prefixed fields from the first n bytes of the
