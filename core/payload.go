@@ -1,7 +1,5 @@
 package core
 
-import "strconv"
-
 // Config is the wx.config payload: what the page passes to wx.config
 // (with jsApiList added by the page), and the URL that was signed so that
 // the page can check it is the one it runs at.
@@ -27,7 +25,7 @@ func appendConfigHead(dst []byte, appID string, ts int64, nonce string) []byte {
 	dst = append(dst, `{"appId":`...)
 	dst = appendJSONString(dst, appID)
 	dst = append(dst, `,"timestamp":`...)
-	dst = strconv.AppendInt(dst, ts, 10)
+	dst = appendTimestamp(dst, ts)
 	dst = append(dst, `,"nonceStr":`...)
 	dst = appendJSONString(dst, nonce)
 	return append(dst, `,"signature":"`...)

@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -145,6 +147,32 @@ func FuzzTicketSigner(f *testing.F) {
 		for range 2 { // the state is restored for each signature
 			if got, want := string(s.AppendSignature(nil, nonce, ts, url)), reference(ticket, nonce, ts, url); got != want {
 				t.Fatalf("TicketSigner(%q).AppendSignature(%q, %d, %q) = %s, want %s", ticket, nonce, ts, url, got, want)
+			}
+		}
+	})
+}
+
+func FuzzAppendHexSum(f *testing.F) {
+	f.Add([]byte("\x00\x09\x0a\x0f\x10\x90\xa0\xf0\xff\x99\xaa\x9a\xa9\x01\x23\x45\x67\x89\xab\xcd"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var sum [sha1.Size]byte
+		copy(sum[:], b)
+		got := appendHexSum([]byte("x"), &sum)
+		if want := "x" + hex.EncodeToString(sum[:]); string(got) != want {
+			t.Fatalf("appendHexSum(%x) = %q, want %q", sum, got, want)
+		}
+	})
+}
+
+func FuzzAppendTimestamp(f *testing.F) {
+	for _, ts := range []int64{0, -1, 1414587457, 999999999, 1e9, 9999999999, 1e10, 1e9 + 1, 1700000000, -1 << 63, 1<<63 - 1} {
+		f.Add(ts)
+	}
+	f.Fuzz(func(t *testing.T, ts int64) {
+		// ts, and ts moved into the ten-digit range the fast path takes.
+		for _, v := range []int64{ts, 1e9 + (ts&math.MaxInt64)%9e9} {
+			if got, want := appendTimestamp([]byte("x"), v), strconv.AppendInt([]byte("x"), v, 10); string(got) != string(want) {
+				t.Fatalf("appendTimestamp(%d) = %q, want %q", v, got, want)
 			}
 		}
 	})
