@@ -264,67 +264,86 @@ func pageParam(req *Request, scratch []byte) (string, *Error) {
 // as url.QueryUnescape would, into scratch; the string is a view of it.
 func queryURL(q string, scratch []byte) (string, *Error) {
 	for q != "" {
-		var kv string
-		kv, q, _ = strings.Cut(q, "&")
-		k, v, _ := strings.Cut(kv, "=")
-		if k != "url" {
-			continue
+		if v, ok := strings.CutPrefix(q, "url="); ok {
+			// Decoding stops at the value's end, the next "&": the query
+			// is scanned once.
+			u, ok := appendQueryValue(scratch, v)
+			if !ok {
+				return "", ErrBadRequest
+			}
+			if len(u) == len(scratch) {
+				return "", ErrURLMissing
+			}
+			// A view, not a copy: an allocation costs as much as the rest of
+			// the decoding in WebAssembly, and the URL lives no longer than
+			// scratch.
+			u = u[len(scratch):]
+			return unsafe.String(unsafe.SliceData(u), len(u)), nil
 		}
-		if v == "" {
-			return "", ErrURLMissing
-		}
-		u, ok := appendQueryUnescape(scratch, v)
-		if !ok {
-			return "", ErrBadRequest
-		}
-		// A view, not a copy: an allocation costs as much as the rest of the
-		// decoding in WebAssembly, and the URL lives no longer than scratch.
-		return unsafe.String(unsafe.SliceData(u), len(u)), nil
+		_, q, _ = strings.Cut(q, "&")
 	}
 	return "", ErrURLMissing
 }
 
-// appendQueryUnescape appends s with "+" as a space and "%XX" decoded, and
-// reports false for a malformed escape: url.QueryUnescape's rules
-// (FuzzQueryUnescape checks). It exists because url.QueryUnescape costs
-// about 8 µs per page URL compiled to WebAssembly, most of the hot path's
-// budget. It writes by index rather than appending (decoding never
-// lengthens), since in WebAssembly each append of a run is a call.
-func appendQueryUnescape(dst []byte, s string) ([]byte, bool) {
+// appendQueryValue appends the query value s starts with, up to its first
+// "&", decoded as url.QueryUnescape would ("+" as a space, "%XX" as a
+// byte), and reports false for a malformed escape. FuzzQueryValue holds it
+// to url.QueryUnescape.
+//
+// It exists because url.QueryUnescape costs about 8 µs per page URL
+// compiled to WebAssembly, most of the hot path's budget, and it is shaped
+// for WebAssembly, where every loop iteration and taken branch is a jump
+// through Go's dispatch table while straight-line code is cheap: each
+// iteration copies the run of plain bytes (up to 8) with one store, then
+// decodes the byte after it, escape or not, by arithmetic rather than by
+// branching on what it is. A percent-encoded page URL has an escape every
+// few bytes. Decoding never lengthens, so it writes by index.
+func appendQueryValue(dst []byte, s string) ([]byte, bool) {
+	if len(s) < 8 {
+		// word needs 8 bytes. Padding with "&" ends the value where s
+		// does, and reads as no hex digit after a "%" at the end.
+		b := [8]byte{'&', '&', '&', '&', '&', '&', '&', '&'}
+		copy(b[:], s)
+		return appendQueryValue(dst, unsafe.String(&b[0], len(b)))
+	}
 	n := len(dst)
 	// The 8 spare bytes take a whole word's store near the end.
 	dst = slices.Grow(dst, len(s)+8)
 	out := dst[n : n+len(s)+8]
-	j := 0
-	for i := 0; i < len(s); {
-		if len(s) >= 8 {
-			// Copy the run before the next escape a word at a time (bytes
-			// after it are overwritten or past the end).
-			x := word(s, i)
-			k := min(plain(queryFlags(x)), len(s)-i)
-			binary.LittleEndian.PutUint64(out[j:], x)
-			i, j = i+k, j+k
-			if i == len(s) {
-				break
-			}
+	var bad byte // the high bits of a malformed escape's digit values
+	i, j := 0, 0
+	for i < len(s) {
+		x := word(s, i)
+		k := min(plain(queryFlags(x)), len(s)-i)
+		binary.LittleEndian.PutUint64(out[j:], x)
+		i, j = i+k, j+k
+		if i == len(s) {
+			break
 		}
-		c := s[i]
-		switch c {
-		case '+':
-			c = ' '
-		case '%':
-			if i+2 >= len(s) {
-				return dst[:n], false
-			}
-			hi, lo := hexValue[s[i+1]], hexValue[s[i+2]]
-			if hi|lo > 0xf {
-				return dst[:n], false
-			}
-			c = hi<<4 | lo
-			i += 2
+		// s[i] is "%", "+" or "&" if the run ended before 8 bytes, else
+		// simply the next byte.
+		y := word(s, i)
+		c := byte(y)
+		if c == '&' {
+			break
 		}
-		out[j] = c
-		i, j = i+1, j+1
+		hi, lo := hexValue[byte(y>>8)], hexValue[byte(y>>16)]
+		d := c
+		if c == '+' {
+			d = ' '
+		}
+		// pct is 1 for "%", else 0: arithmetic, since a condition that
+		// moves i would be compiled as a branch.
+		pct := (uint64(c^'%') - 1) >> 63
+		if pct == 1 {
+			d = hi<<4 | lo
+		}
+		bad |= (hi | lo) & byte(0xf0*pct) // a digit that is not hex reads as 0xff; zeros past the end too
+		out[j] = d
+		i, j = i+1+2*int(pct), j+1
+	}
+	if bad != 0 {
+		return dst[:n], false
 	}
 	return dst[:n+j], true
 }

@@ -57,6 +57,6 @@ func urlFlags(x uint64) uint64 {
 	return ((x-ones*0x21)|x|(x+ones))&highs | has(x, '#') | has(x, '%')
 }
 
-// queryFlags flags the bytes a query unescape decodes: "%" and "+". Zeros
-// past the end are not flagged.
-func queryFlags(x uint64) uint64 { return has(x, '%') | has(x, '+') }
+// queryFlags flags the bytes a query value's decoding looks at: "%" and
+// "+", and "&" that ends it. Zeros past the end are not flagged.
+func queryFlags(x uint64) uint64 { return has(x, '%') | has(x, '+') | has(x, '&') }
