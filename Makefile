@@ -61,9 +61,10 @@ test-e2e: build $(NPM_OK)
 bench: build $(NPM_OK) wrk
 	$(GO) run ./bench -o $(BUILD)/bench.json
 
-# The load generator comes from Debian.
+# The load generator, and valgrind for the instruction counts, come from
+# Debian.
 wrk:
-	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	@command -v wrk >/dev/null && command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk valgrind; }
 
 ## lint: gofmt and go vet, natively and for both wasm targets
 lint:

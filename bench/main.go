@@ -81,6 +81,7 @@ func main() {
 	fmt.Println("\nsigner module under wazero")
 	goBench(r, "./wasm/host", "^Benchmark(ConfigHotPath|SignExport|ExportEntry)$", "300ms")
 	goBench(r, "./wasm/host", "Instantiate|Compile", "1x")
+	instructions(r)
 	sizes(r, "build/signer.wasm", "signer.wasm")
 
 	fmt.Println("\none /config inside the isolate, under V8 (Node), ticket in memory")
@@ -117,20 +118,74 @@ func machine() string {
 
 var benchLine = regexp.MustCompile(`^Benchmark(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+([\d.]+) B/op\s+([\d.]+) allocs/op)?`)
 
-// goBench runs go test -bench five times over and records the fastest
-// ns/op of each benchmark, with its allocs/op: on a shared machine noise
-// only ever adds time, so the minimum is the steadiest estimate, and a
-// ratio of minima the fairest.
+// instructions counts the machine instructions of one ConfigHotPath call
+// (wazero's compiled module and the Go host around it) with cachegrind:
+// exact and repeatable to a few hundredths of a percent, where the times
+// above move by half with the machine's load. Indirect jumps are mostly
+// the table dispatches Go's WebAssembly code makes for its branches.
+func instructions(r *report) {
+	dir, err := os.MkdirTemp("", "wxsign-icount")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "icount")
+	if out, err := exec.Command("go", "build", "-o", bin, "./bench/icount").CombinedOutput(); err != nil {
+		log.Fatalf("building bench/icount: %v\n%s", err, out)
+	}
+	wasm, cache := abs("build/signer.wasm"), filepath.Join(dir, "cache")
+	if out, err := exec.Command(bin, "-cache", cache, wasm, "0").CombinedOutput(); err != nil { // compile, outside the count
+		log.Fatalf("bench/icount: %v\n%s", err, out)
+	}
+	const calls = 2000
+	var counts [2][]float64
+	for i, n := range []int{0, calls} {
+		cg := filepath.Join(dir, "cg.out")
+		cmd := exec.Command("valgrind", "--tool=cachegrind", "--cache-sim=no", "--branch-sim=yes", "--cachegrind-out-file="+cg,
+			bin, "-cache", cache, wasm, strconv.Itoa(n))
+		cmd.Env = append(os.Environ(), "GOGC=off", "GOMAXPROCS=1") // no collector or second thread in the count
+		if out, err := cmd.CombinedOutput(); err != nil {
+			log.Fatalf("valgrind: %v\n%s", err, out)
+		}
+		b, err := os.ReadFile(cg)
+		if err != nil {
+			log.Fatal(err)
+		}
+		m := regexp.MustCompile(`(?m)^summary:((?: \d+)+)$`).FindSubmatch(b)
+		if m == nil {
+			log.Fatalf("no summary in %s", cg)
+		}
+		for _, f := range strings.Fields(string(m[1])) {
+			v, _ := strconv.ParseFloat(f, 64)
+			counts[i] = append(counts[i], v)
+		}
+	}
+	// Events: Ir Bc Bcm Bi Bim (instructions, conditional and indirect branches, and their mispredictions).
+	per := func(k int) float64 { return float64(int64((counts[1][k]-counts[0][k])/calls + 0.5)) }
+	r.add("wasm: ConfigHotPath machine instructions", per(0), "/call", "cachegrind, host included")
+	r.add("wasm: ConfigHotPath indirect jumps", per(3), "/call", "cachegrind")
+}
+
+// goBench runs the benchmarks five times over and records the fastest
+// ns/op of each, with its allocs/op: on a shared machine noise only ever
+// adds time, so the minimum is the steadiest estimate. The five rounds are
+// separate runs of the whole pattern, not -count 5 (which runs one
+// benchmark five times, then the next): a slow minute then slows both
+// sides of a ratio, not one.
 func goBench(r *report, pkg, pattern, benchtime string) {
-	args := []string{"test", "-run", "^$", "-bench", pattern, "-benchmem", "-count", "5"}
+	args := []string{"test", "-run", "^$", "-bench", pattern, "-benchmem", "-count", "1"}
 	if benchtime != "" {
 		args = append(args, "-benchtime", benchtime)
 	}
-	cmd := exec.Command("go", append(args, pkg)...)
-	cmd.Env = append(os.Environ(), "WXSIGN_WASM="+abs("build/signer.wasm"))
-	outb, err := cmd.CombinedOutput()
-	if err != nil {
-		log.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, outb)
+	var outb []byte
+	for range 5 {
+		cmd := exec.Command("go", append(args, pkg)...)
+		cmd.Env = append(os.Environ(), "WXSIGN_WASM="+abs("build/signer.wasm"))
+		o, err := cmd.CombinedOutput()
+		if err != nil {
+			log.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, o)
+		}
+		outb = append(outb, o...)
 	}
 	prefix := map[string]string{"./core": "core: ", "./wasm/host": "wasm: "}[pkg]
 	var names []string
