@@ -264,6 +264,9 @@ func pageParam(req *Request, scratch []byte) (string, *Error) {
 // as url.QueryUnescape would, into scratch; the string is a view of it.
 func queryURL(q string, scratch []byte) (string, *Error) {
 	for q != "" {
+		if q == "url" || strings.HasPrefix(q, "url&") {
+			return "", ErrURLMissing // the first url parameter, with no value
+		}
 		if v, ok := strings.CutPrefix(q, "url="); ok {
 			// Decoding stops at the value's end, the next "&": the query
 			// is scanned once.

@@ -214,6 +214,41 @@ func BenchmarkServeConfig(b *testing.B) {
 	}
 }
 
+// FuzzQueryURL holds queryURL to a plain model: the query split at "&",
+// the first parameter whose raw name is "url", its value decoded by
+// url.QueryUnescape.
+func FuzzQueryURL(f *testing.F) {
+	for _, q := range []string{"", "url", "url=", "url&url=a", "a=1&url=https%3A%2F%2Fh%2F", "url=a+b&url=c", "urlx=1&url=%41",
+		"url=%zz", "x=%zz&url=abcdefghij", "url=%4", "&&url=12345678%26x", "=url&url=v"} {
+		f.Add(q)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		model := func() (string, *Error) {
+			for _, kv := range strings.Split(q, "&") {
+				k, v, _ := strings.Cut(kv, "=")
+				if k != "url" {
+					continue
+				}
+				if v == "" {
+					return "", ErrURLMissing
+				}
+				u, err := url.QueryUnescape(v)
+				if err != nil {
+					return "", ErrBadRequest
+				}
+				return u, nil
+			}
+			return "", ErrURLMissing
+		}
+		want, werr := model()
+		var scratch [64]byte
+		got, err := queryURL(q, scratch[:0])
+		if got != want || err != werr {
+			t.Fatalf("queryURL(%q) = %q, %v; want %q, %v", q, got, err, want, werr)
+		}
+	})
+}
+
 func FuzzQueryValue(f *testing.F) {
 	for _, s := range []string{"", "a+b", "%E4%B8%AD", "%zz", "%4", "%", "https%3A%2F%2Fh%2F%3Fa%3D1%26b%3D2", "+%2B+",
 		"a&b", "%4&1", "%&", "abcdefgh%41&x", "abcdefg%", "abcdefg%4", "abcdefgh%", "%41%42%43%44%45%46", "&", "++++++++&+"} {
