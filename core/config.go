@@ -296,11 +296,10 @@ func queryURL(q string, scratch []byte) (string, *Error) {
 // It exists because url.QueryUnescape costs about 8 µs per page URL
 // compiled to WebAssembly, most of the hot path's budget, and it is shaped
 // for WebAssembly, where every loop iteration and taken branch is a jump
-// through Go's dispatch table while straight-line code is cheap: each
-// iteration copies the run of plain bytes (up to 8) with one store, then
-// decodes the byte after it, escape or not, by arithmetic rather than by
-// branching on what it is. A percent-encoded page URL has an escape every
-// few bytes. Decoding never lengthens, so it writes by index.
+// through Go's dispatch table: each iteration copies the run of plain bytes
+// (up to 8) with one store, then decodes the byte after it, a "%" escape by
+// arithmetic rather than a branch. A percent-encoded page URL has an escape
+// every few bytes. Decoding never lengthens, so it writes by index.
 func appendQueryValue(dst []byte, s string) ([]byte, bool) {
 	if len(s) < 8 {
 		// word needs 8 bytes. Padding with "&" ends the value where s

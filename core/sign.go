@@ -136,8 +136,8 @@ func hexDigits8(v uint32) uint64 {
 
 // appendTimestamp appends ts in decimal, as strconv.AppendInt(dst, ts, 10).
 // Unix times of ten digits (2001 to 2286) are written two digits at a
-// time in straight-line code: strconv's loop cost a fifth of Sign's work
-// over the raw SHA-1, and in WebAssembly each of its iterations is a jump
+// time in straight-line code: strconv's loop was over a quarter of Sign's
+// work above the raw SHA-1, and in WebAssembly each of its iterations is a jump
 // through Go's dispatch table. FuzzAppendTimestamp holds it to strconv.
 func appendTimestamp(dst []byte, ts int64) []byte {
 	if ts < 1e9 || ts >= 1e10 {
