@@ -12,7 +12,7 @@ GOSRC   := $(shell find core wasm edge wechattest cmd -name '*.go' 2>/dev/null) 
 SHELL   := bash
 export GOFLAGS := -buildvcs=false
 
-.PHONY: all build test test-go test-wasip1 test-e2e bench wrk lint dev deploy clean
+.PHONY: all build test test-go test-wasip1 test-e2e bench bench-tools lint dev deploy clean
 
 all: build
 
@@ -58,12 +58,12 @@ test-e2e: build $(NPM_OK)
 	WXSIGN_WASM=$(abspath $(SIGNER)) $(GO) test -tags e2e -count=1 -v ./edge/e2e 2>&1 | tee $(BUILD)/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go' ; exit $${PIPESTATUS[0]}
 
 ## bench: the figures, printed and written to build/bench.json (see README, Performance)
-bench: build $(NPM_OK) wrk
+bench: build $(NPM_OK) bench-tools
 	$(GO) run ./bench -o $(BUILD)/bench.json
 
 # The load generator, and valgrind for the instruction counts, come from
 # Debian.
-wrk:
+bench-tools:
 	@command -v wrk >/dev/null && command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk valgrind; }
 
 ## lint: gofmt and go vet, natively and for both wasm targets
