@@ -100,10 +100,9 @@ func wxsOutputCap() uint32 { return outputCap }
 // cost more than signing. So is the ticket's TicketSigner (app.Signer),
 // which saves a SHA-1 block per request.
 var (
-	ticketRaw   []byte
-	ticket      core.Record
-	settingsRaw []byte
-	app         core.App
+	stateRaw []byte // fields 5–8 of the last wxs_config call, length prefixes included
+	ticket   core.Record
+	app      core.App
 )
 
 //go:wasmexport wxs_config
@@ -113,21 +112,18 @@ func wxsConfig(n uint32, now int64) uint32 {
 	if !ok {
 		return fail(core.ErrBadRequest)
 	}
-	if !same(f[5], ticketRaw) {
-		ticketRaw = append(ticketRaw[:0], f[5]...)
+	// Fields 5–8, the ticket record and the settings, end where the input
+	// does: one comparison covers them (each costs a call and a loop in
+	// WebAssembly), and a change to either, rare, rebuilds both.
+	state := input[end-(4+len(f[5]))-(4+len(f[6]))-(4+len(f[7]))-(4+len(f[8])) : end]
+	if !same(state, stateRaw) {
+		stateRaw = append(stateRaw[:0], state...)
 		ticket = core.Record{}
 		if json.Unmarshal(f[5], &ticket) != nil {
 			ticket = core.Record{} // unreadable reads as missing: the cold path fetches anew
 		}
-		app.Signer = core.NewTicketSigner(ticket.Value)
-	}
-	// Fields 6–8, length prefixes included, are the settings: they end where
-	// the input does and start at field 6's prefix.
-	settings := input[end-(4+len(f[6]))-(4+len(f[7]))-(4+len(f[8])) : end]
-	if !same(settings, settingsRaw) {
-		settingsRaw = append(settingsRaw[:0], settings...)
 		app = core.App{AppID: string(f[6]), Hosts: core.ParseAllowlist(string(f[7])), Origins: core.ParseAllowlist(string(f[8])),
-			Signer: app.Signer}
+			Signer: core.NewTicketSigner(ticket.Value)}
 	}
 	req := core.Request{
 		Method:      view(f[0]),
