@@ -75,6 +75,6 @@ func (a Allowlist) Allows(authority string) bool {
 // AllowsURL reports whether the host of an absolute URL (or an Origin header
 // value) is allowed. A URL PageURL refuses is never allowed.
 func (a Allowlist) AllowsURL(raw string) bool {
-	_, authority, err := splitPageURL(raw)
+	_, authority, _, err := splitPageURL(raw)
 	return err == nil && a.Allows(authority)
 }

@@ -176,7 +176,7 @@ func (a *App) ServeConfig(dst []byte, req *Request, ticket *Record, now int64) R
 		r.Fail(dst, err)
 		return r
 	}
-	page, authority, err := splitPageURL(raw)
+	page, authority, quoted, err := splitPageURL(raw)
 	if err != nil {
 		r.Fail(dst, err)
 		return r
@@ -191,7 +191,7 @@ func (a *App) ServeConfig(dst []byte, req *Request, ticket *Record, now int64) R
 	}
 	var nonce [NonceLen]byte
 	r.Status = 200
-	r.Body = a.appendConfig(dst, ticket.Value, string(AppendNonce(nonce[:0])), now, page)
+	r.Body = a.appendConfig(dst, ticket.Value, string(AppendNonce(nonce[:0])), now, page, quoted)
 	return r
 }
 
@@ -199,7 +199,7 @@ func (a *App) ServeConfig(dst []byte, req *Request, ticket *Record, now int64) R
 // for tests and debugging tools: the same URL rules, allowlist and payload.
 func (a *App) SignPage(dst []byte, page, ticket, nonce string, timestamp int64) Response {
 	var r Response
-	u, authority, err := splitPageURL(page)
+	u, authority, quoted, err := splitPageURL(page)
 	switch {
 	case err != nil:
 		r.Fail(dst, err)
@@ -207,19 +207,19 @@ func (a *App) SignPage(dst []byte, page, ticket, nonce string, timestamp int64) 
 		r.Fail(dst, ErrHostForbidden)
 	default:
 		r.Status = 200
-		r.Body = a.appendConfig(dst, ticket, nonce, timestamp, u)
+		r.Body = a.appendConfig(dst, ticket, nonce, timestamp, u, quoted)
 	}
 	return r
 }
 
-func (a *App) appendConfig(dst []byte, ticket, nonce string, ts int64, page string) []byte {
+func (a *App) appendConfig(dst []byte, ticket, nonce string, ts int64, page string, quoted bool) []byte {
 	dst = appendConfigHead(dst, a.AppID, ts, nonce)
 	if s := a.Signer; s != nil && s.ticket == ticket {
 		dst = s.AppendSignature(dst, nonce, ts, page)
 	} else {
 		dst = AppendSignature(dst, ticket, nonce, ts, page)
 	}
-	return appendConfigTail(dst, page)
+	return appendConfigTail(dst, page, quoted)
 }
 
 // pageParam finds the page URL in the request: ?url= for GET; for POST a

@@ -71,7 +71,7 @@ func BenchmarkServeConfigParts(b *testing.B) {
 	b.Run("payload", func(b *testing.B) {
 		for b.Loop() {
 			d := appendConfigHead(dst[:0], app.AppID, 1414587457, "Wm3WZYTPz0wzccnW")
-			appendConfigTail(d, benchURL)
+			appendConfigTail(d, benchURL, true)
 		}
 	})
 	b.Run("nonce", func(b *testing.B) {

@@ -16,7 +16,7 @@ type Config struct {
 func (c *Config) AppendJSON(dst []byte) []byte {
 	dst = appendConfigHead(dst, c.AppID, c.Timestamp, c.NonceStr)
 	dst = append(dst, c.Signature...)
-	return appendConfigTail(dst, c.URL)
+	return appendConfigTail(dst, c.URL, true)
 }
 
 // appendConfigHead appends the payload up to the signature's value, so that
@@ -31,10 +31,19 @@ func appendConfigHead(dst []byte, appID string, ts int64, nonce string) []byte {
 	return append(dst, `,"signature":"`...)
 }
 
-func appendConfigTail(dst []byte, url string) []byte {
-	dst = append(dst, `","url":`...)
-	dst = appendJSONString(dst, url)
-	return append(dst, '}')
+// appendConfigTail appends the rest of the payload after the signature.
+// A url that splitPageURL accepted and found no quote or backslash in
+// needs no escaping (it holds no control characters either): quoted false
+// copies it as is.
+func appendConfigTail(dst []byte, url string, quoted bool) []byte {
+	if quoted {
+		dst = append(dst, `","url":`...)
+		dst = appendJSONString(dst, url)
+		return append(dst, '}')
+	}
+	dst = append(dst, `","url":"`...)
+	dst = append(dst, url...)
+	return append(dst, `"}`...)
 }
 
 const hexDigits = "0123456789abcdef"

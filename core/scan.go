@@ -49,12 +49,14 @@ func plain(flags uint64) int { return bits.TrailingZeros64(flags) >> 3 }
 // backslash and control characters (so also the zeros past the end).
 func jsonFlags(x uint64) uint64 { return below(x, 0x20) | has(x, '"') | has(x, '\\') }
 
-// urlFlags flags the bytes splitPageURL must look at (see urlPlain): all
-// but printable ASCII other than "#" and "%" (so also the zeros past the
-// end).
+// urlFlags flags the bytes splitPageURL must look at: "#", "%", quote and
+// backslash, control characters, space and all but ASCII (so also the zeros
+// past the end). One subtraction flags every byte below "&", which takes in
+// "#" (0x23), "%" (0x25) and the quote (0x22) at once; the "!" and "$" it
+// flags besides are rare in URLs and passed over singly (urlPlain).
 func urlFlags(x uint64) uint64 {
-	// Bytes below 0x21 borrow, those from 0x80 have the bit, 0x7f carries.
-	return ((x-ones*0x21)|x|(x+ones))&highs | has(x, '#') | has(x, '%')
+	// Bytes below 0x26 borrow, those from 0x80 have the bit, 0x7f carries.
+	return ((x-ones*0x26)|x|(x+ones))&highs | has(x, '\\')
 }
 
 // queryFlags flags the bytes a query value's decoding looks at: "%" and

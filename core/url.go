@@ -17,27 +17,30 @@ const MaxURLLen = 4096
 // percent-escapes, and at most MaxURLLen bytes long. Otherwise the error is
 // one of the ErrURL* values.
 func PageURL(raw string) (string, error) {
-	u, _, err := splitPageURL(raw)
+	u, _, _, err := splitPageURL(raw)
 	if err != nil {
 		return "", err
 	}
 	return u, nil
 }
 
-// splitPageURL is PageURL that also returns the authority (host[:port]).
-// It returns *Error rather than error so that the hot path need not
-// type-assert.
-func splitPageURL(raw string) (u, authority string, err *Error) {
+// splitPageURL is PageURL that also returns the authority (host[:port])
+// and whether u holds a byte that a JSON string escapes (a quote or a
+// backslash; control characters are refused): the payload then copies u
+// without a second scan. It returns *Error rather than error so that the
+// hot path need not type-assert.
+func splitPageURL(raw string) (u, authority string, quoted bool, err *Error) {
 	if raw == "" {
-		return "", "", ErrURLMissing
+		return "", "", false, ErrURLMissing
 	}
 	if len(raw) > MaxURLLen {
-		return "", "", ErrURLTooLong
+		return "", "", false, ErrURLTooLong
 	}
 	// One pass over the input (passes cost in WebAssembly): characters are
 	// checked over all of it, fragment included, since a control character
 	// anywhere means the caller did not send location.href; percent-escapes
-	// only before the fragment, which is not signed.
+	// only before the fragment, which is not signed. Quotes and backslashes
+	// are noted anywhere (rare: browsers percent-encode quotes).
 	frag, nonASCII := -1, false
 	for i := 0; i < len(raw); i++ {
 		if len(raw) >= 8 {
@@ -52,7 +55,7 @@ func splitPageURL(raw string) (u, authority string, err *Error) {
 		}
 		switch {
 		case c <= ' ' || c == 0x7f:
-			return "", "", ErrURLBadChar
+			return "", "", false, ErrURLBadChar
 		case c >= utf8.RuneSelf:
 			nonASCII = true
 		case c == '#':
@@ -61,12 +64,14 @@ func splitPageURL(raw string) (u, authority string, err *Error) {
 			}
 		case c == '%' && frag < 0:
 			if i+2 >= len(raw) || hexValue[raw[i+1]]|hexValue[raw[i+2]] > 0xf {
-				return "", "", ErrURLEscape
+				return "", "", false, ErrURLEscape
 			}
+		case c == '"' || c == '\\':
+			quoted = true
 		}
 	}
 	if nonASCII && !utf8.ValidString(raw) {
-		return "", "", ErrURLBadChar
+		return "", "", false, ErrURLBadChar
 	}
 	u = raw
 	if frag >= 0 {
@@ -74,7 +79,7 @@ func splitPageURL(raw string) (u, authority string, err *Error) {
 	}
 	n := schemeLen(u)
 	if n == 0 {
-		return "", "", ErrURLScheme
+		return "", "", false, ErrURLScheme
 	}
 	rest := u[n:]
 	end := len(rest)
@@ -86,12 +91,12 @@ func splitPageURL(raw string) (u, authority string, err *Error) {
 	}
 	authority = rest[:end]
 	if strings.IndexByte(authority, '@') >= 0 {
-		return "", "", ErrURLUserinfo
+		return "", "", false, ErrURLUserinfo
 	}
 	if err := checkAuthority(authority); err != nil {
-		return "", "", err
+		return "", "", false, err
 	}
-	return u, authority, nil
+	return u, authority, quoted, nil
 }
 
 // checkAuthority accepts host[:port] where host is a registered name
@@ -185,10 +190,10 @@ var (
 )
 
 // urlPlain marks the bytes splitPageURL's scan passes over without a
-// second look: printable ASCII other than "#" and "%".
+// second look: printable ASCII other than "#", "%", quote and backslash.
 var urlPlain = func() (t [256]bool) {
 	for c := '!'; c < 0x7f; c++ {
-		t[c] = c != '#' && c != '%'
+		t[c] = c != '#' && c != '%' && c != '"' && c != '\\'
 	}
 	return t
 }()

@@ -230,10 +230,16 @@ func FuzzSplitPageURLModel(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		u, a, err := splitPageURL(in)
+		u, a, quoted, err := splitPageURL(in)
 		ru, ra, rerr := refSplitPageURL(in)
 		if u != ru || a != ra || err != rerr {
 			t.Fatalf("splitPageURL(%q) = %q, %q, %v; the byte loop gives %q, %q, %v", in, u, a, err, ru, ra, rerr)
+		}
+		// quoted false promises that u is a JSON string's content as is.
+		if err == nil && !quoted {
+			if want := string(appendJSONString(nil, u)); want != `"`+u+`"` {
+				t.Fatalf("splitPageURL(%q) says no escaping is needed, but JSON has %s", in, want)
+			}
 		}
 	})
 }
