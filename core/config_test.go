@@ -115,8 +115,9 @@ func TestServeConfigSignsThePage(t *testing.T) {
 
 // A page URL with a quote or a backslash (raw in a query: browsers
 // percent-encode quotes but not always backslashes) is escaped in the
-// payload, and one without is copied as is: either way the url decodes to
-// the page signed.
+// payload, and one without is copied as is; so is a generated nonce, while
+// a given one is escaped. Either way the payload has the bytes of
+// Config.AppendJSON (held to encoding/json) and decodes to what was signed.
 func TestServeConfigQuotedURL(t *testing.T) {
 	app := &App{AppID: "wxapp"}
 	for _, page := range []string{
@@ -129,13 +130,17 @@ func TestServeConfigQuotedURL(t *testing.T) {
 		want, _, _ := strings.Cut(page, "#")
 		r := app.ServeConfig(nil, &Request{Method: "GET", Query: "url=" + url.QueryEscape(page)}, testTicket, testNow)
 		r2 := app.SignPage(nil, page, testTicket.Value, "n", testNow)
-		for _, r := range []Response{r, r2} {
+		r3 := app.SignPage(nil, page, testTicket.Value, `a"b\c`, testNow)
+		for _, r := range []Response{r, r2, r3} {
 			a := decode(t, r)
 			if r.Status != 200 || a.URL != want {
 				t.Fatalf("%s: status %d url %q, want 200 %q", page, r.Status, a.URL, want)
 			}
 			if sig := reference(testTicket.Value, a.NonceStr, a.Timestamp, want); a.Signature != sig {
 				t.Fatalf("%s: signature %s does not verify", page, a.Signature)
+			}
+			if ref := a.Config.AppendJSON(nil); string(r.Body) != string(ref) {
+				t.Fatalf("%s: payload %s, Config.AppendJSON gives %s", page, r.Body, ref)
 			}
 		}
 	}

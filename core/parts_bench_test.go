@@ -70,8 +70,8 @@ func BenchmarkServeConfigParts(b *testing.B) {
 	})
 	b.Run("payload", func(b *testing.B) {
 		for b.Loop() {
-			d := appendConfigHead(dst[:0], app.AppID, 1414587457, "Wm3WZYTPz0wzccnW")
-			appendConfigTail(d, benchURL, true)
+			d := appendConfigHead(dst[:0], app.AppID, 1414587457, "Wm3WZYTPz0wzccnW", false)
+			appendConfigTail(d, benchURL)
 		}
 	})
 	b.Run("nonce", func(b *testing.B) {

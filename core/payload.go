@@ -14,36 +14,34 @@ type Config struct {
 // AppendJSON appends the payload as a JSON object, with the bytes
 // encoding/json would produce (less its HTML escaping), without allocating.
 func (c *Config) AppendJSON(dst []byte) []byte {
-	dst = appendConfigHead(dst, c.AppID, c.Timestamp, c.NonceStr)
+	dst = appendConfigHead(dst, c.AppID, c.Timestamp, c.NonceStr, false)
 	dst = append(dst, c.Signature...)
-	return appendConfigTail(dst, c.URL, true)
+	return appendConfigTail(dst, c.URL)
 }
 
 // appendConfigHead appends the payload up to the signature's value, so that
-// the hot path can hash straight into the output.
-func appendConfigHead(dst []byte, appID string, ts int64, nonce string) []byte {
+// the hot path can hash straight into the output. plain says that nonce
+// needs no JSON escaping (as a generated one): it is copied as it is.
+func appendConfigHead(dst []byte, appID string, ts int64, nonce string, plain bool) []byte {
 	dst = append(dst, `{"appId":`...)
 	dst = appendJSONString(dst, appID)
 	dst = append(dst, `,"timestamp":`...)
 	dst = appendTimestamp(dst, ts)
+	if plain {
+		dst = append(dst, `,"nonceStr":"`...)
+		dst = append(dst, nonce...)
+		return append(dst, `","signature":"`...)
+	}
 	dst = append(dst, `,"nonceStr":`...)
 	dst = appendJSONString(dst, nonce)
 	return append(dst, `,"signature":"`...)
 }
 
 // appendConfigTail appends the rest of the payload after the signature.
-// A url that splitPageURL accepted and found no quote or backslash in
-// needs no escaping (it holds no control characters either): quoted false
-// copies it as is.
-func appendConfigTail(dst []byte, url string, quoted bool) []byte {
-	if quoted {
-		dst = append(dst, `","url":`...)
-		dst = appendJSONString(dst, url)
-		return append(dst, '}')
-	}
-	dst = append(dst, `","url":"`...)
-	dst = append(dst, url...)
-	return append(dst, `"}`...)
+func appendConfigTail(dst []byte, url string) []byte {
+	dst = append(dst, `","url":`...)
+	dst = appendJSONString(dst, url)
+	return append(dst, '}')
 }
 
 const hexDigits = "0123456789abcdef"
