@@ -67,8 +67,13 @@ type TicketSigner struct {
 	h      hash.Hash                  // nil for a ticket too short to fill a block
 	resume encoding.BinaryUnmarshaler // h, to restore its state
 	state  []byte                     // h's state after the first block
-	buf    []byte                     // the canonical string, reused: it does not escape per call
-	sum    [sha1.Size]byte
+	// buf is the canonical string after the first block, reused: it does
+	// not escape per call. Its first fixed bytes, the rest of the ticket
+	// and "&noncestr=", are the same for every page and are kept; in
+	// WebAssembly each append costs a call out of the module.
+	buf   []byte
+	fixed int
+	sum   [sha1.Size]byte
 }
 
 // NewTicketSigner returns a TicketSigner for ticket.
@@ -78,7 +83,10 @@ func NewTicketSigner(ticket string) *TicketSigner {
 		return s // the first block would depend on the page
 	}
 	s.h = sha1.New()
-	s.h.Write(AppendCanonical(nil, ticket, "", 0, "")[:sha1.BlockSize])
+	head := append(append([]byte("jsapi_ticket="), ticket...), "&noncestr="...)
+	s.h.Write(head[:sha1.BlockSize])
+	s.buf = append([]byte(nil), head[sha1.BlockSize:]...)
+	s.fixed = len(s.buf)
 	var err error
 	if s.state, err = s.h.(encoding.BinaryMarshaler).MarshalBinary(); err != nil {
 		panic("crypto/sha1 cannot save its state: " + err.Error())
@@ -94,9 +102,14 @@ func (s *TicketSigner) AppendSignature(dst []byte, nonce string, timestamp int64
 		return AppendSignature(dst, s.ticket, nonce, timestamp, url)
 	}
 	s.mu.Lock()
-	s.buf = AppendCanonical(s.buf[:0], s.ticket, nonce, timestamp, url)
+	// The rest of AppendCanonical's string.
+	b := append(s.buf[:s.fixed], nonce...)
+	b = append(b, "&timestamp="...)
+	b = appendTimestamp(b, timestamp)
+	b = append(b, "&url="...)
+	s.buf = append(b, url...)
 	err := s.resume.UnmarshalBinary(s.state)
-	s.h.Write(s.buf[sha1.BlockSize:])
+	s.h.Write(s.buf)
 	s.h.Sum(s.sum[:0])
 	dst = appendHexSum(dst, &s.sum)
 	s.mu.Unlock()
