@@ -146,6 +146,21 @@ func TestServeConfigQuotedURL(t *testing.T) {
 	}
 }
 
+// The payload's start is made once per app ID and follows a change of it.
+func TestServeConfigAppIDChange(t *testing.T) {
+	app := &App{}
+	req := &Request{Method: "GET", Query: "url=https%3A%2F%2Fh.example.com%2F"}
+	for _, id := range []string{"wx1", "wx2", `wx"3\`, "wx1", strings.Clone("wx1"), "wx0123456789abcdef"} {
+		app.AppID = id
+		for range 2 {
+			r := app.ServeConfig(nil, req, testTicket, testNow)
+			if a := decode(t, r); r.Status != 200 || a.AppID != id {
+				t.Fatalf("AppID %q: status %d appId %q", id, r.Status, a.AppID)
+			}
+		}
+	}
+}
+
 // App.Signer signs only for its own ticket: a request given another (the
 // ticket was renewed, the App not yet told) is signed with the one given.
 func TestServeConfigSigner(t *testing.T) {
