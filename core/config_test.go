@@ -333,31 +333,31 @@ func TestServeConfigRefusedDrawsNoRandomness(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			randomPool.Lock()
-			before, ready := randomPool.at, randomPool.ready
-			randomPool.Unlock()
+			noncePool.Lock()
+			before := noncePool.drawn
+			noncePool.Unlock()
 			r := app.ServeConfig(nil, &tt.req, tt.ticket, testNow)
 			if r.Status == 200 {
 				t.Fatalf("status 200, want a refusal: %s", r.Body)
 			}
-			randomPool.Lock()
-			defer randomPool.Unlock()
-			if randomPool.at != before || randomPool.ready != ready {
-				t.Fatalf("the nonce pool moved from %d to %d: randomness drawn for a refused request", before, randomPool.at)
+			noncePool.Lock()
+			defer noncePool.Unlock()
+			if noncePool.drawn != before {
+				t.Fatalf("%d nonces drawn for a refused request", noncePool.drawn-before)
 			}
 		})
 	}
 	// The control: a signable request does draw.
-	randomPool.Lock()
-	before := randomPool.at
-	randomPool.Unlock()
+	noncePool.Lock()
+	before := noncePool.drawn
+	noncePool.Unlock()
 	if r := app.ServeConfig(nil, &Request{Method: "GET", Query: page}, testTicket, testNow); r.Status != 200 {
 		t.Fatalf("status %d: %s", r.Status, r.Body)
 	}
-	randomPool.Lock()
-	defer randomPool.Unlock()
-	if randomPool.at == before {
-		t.Fatal("a signed request drew no randomness")
+	noncePool.Lock()
+	defer noncePool.Unlock()
+	if noncePool.drawn != before+1 {
+		t.Fatalf("a signed request drew %d nonces, want 1", noncePool.drawn-before)
 	}
 }
 

@@ -10,31 +10,36 @@ const NonceLen = 16
 
 const nonceAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
-// randomPool holds crypto/rand output drawn a kilobyte at a time: reading
-// it per nonce is a host call in WebAssembly that costs as much as the rest
-// of making the nonce.
-var randomPool struct {
+// noncePool holds nonce characters made from crypto/rand output a
+// kilobyte at a time. In WebAssembly, reading crypto/rand per nonce is a
+// host call that costs as much as the rest of making the nonce, and
+// turning a nonce's bytes into characters one nonce at a time (a loop,
+// appends, a clear: each a call out of the module or a jump through Go's
+// dispatch table) cost 2,500 machine instructions per request; a batch
+// turns a kilobyte in one pass, and a nonce is then one copy.
+var noncePool struct {
 	sync.Mutex
-	buf   [1024]byte
-	at    int
-	ready bool
+	chars [noncePoolLen]byte // chars[at:n] are yet to be drawn
+	at, n int
+	drawn uint64 // nonces drawn, for tests
 }
 
 // AppendNonce appends NonceLen characters of [A-Za-z0-9] from crypto/rand.
 func AppendNonce(dst []byte) []byte {
-	p := &randomPool
+	p := &noncePool
 	p.Lock()
-	for need := NonceLen; need > 0; {
-		if !p.ready || p.at >= len(p.buf) {
-			rand.Read(p.buf[:]) // never fails since Go 1.24
-			p.at, p.ready = 0, true
-		}
-		end := min(p.at+2*need, len(p.buf))
-		var n int
-		dst, n = appendNonceChars(dst, p.buf[p.at:end], need)
-		clear(p.buf[p.at:end]) // drawn bytes are not kept
-		p.at, need = end, need-n
+	for p.n-p.at < NonceLen {
+		// Keep what is left, fill the rest with random bytes and turn them
+		// into characters in place.
+		left := copy(p.chars[:], p.chars[p.at:p.n])
+		rand.Read(p.chars[left:]) // never fails since Go 1.24
+		p.at, p.n = 0, nonceChars(&p.chars, left)
+		clear(p.chars[p.n:]) // the random bytes not turned into characters are not kept
 	}
+	dst = append(dst, p.chars[p.at:p.at+NonceLen]...)
+	// What was drawn is not cleared: the nonce is sent to the client.
+	p.at += NonceLen
+	p.drawn++
 	p.Unlock()
 	return dst
 }
@@ -45,49 +50,45 @@ func NewNonce() string {
 	return string(AppendNonce(b[:0]))
 }
 
-// appendNonceChars turns random bytes into at most need characters. It
-// takes 6 bits per byte and rejects the values 62 and 63, so that every
+const noncePoolLen = 1024
+
+// nonceChars turns the random bytes b[from:] into characters, in place:
+// they are written from b[from] on, and the end of them returned. It takes
+// 6 bits per byte and rejects the values 62 and 63, so that every
 // character is equally likely (no modulo bias).
 //
 // It takes eight bytes at a time without a branch per byte (in
 // WebAssembly each branch is a jump through Go's dispatch table): every
 // byte writes its character at the next place, and the place moves on
 // only for a usable one, so a rejected byte's character is overwritten.
-func appendNonceChars(dst, random []byte, need int) ([]byte, int) {
-	n := 0
-	for len(random) >= 8 && need-n >= 8 {
-		var c [8]byte
-		r := random[:8:8]
-		m := nonceStep(&c, 0, r[0])
-		m = nonceStep(&c, m, r[1])
-		m = nonceStep(&c, m, r[2])
-		m = nonceStep(&c, m, r[3])
-		m = nonceStep(&c, m, r[4])
-		m = nonceStep(&c, m, r[5])
-		m = nonceStep(&c, m, r[6])
-		m = nonceStep(&c, m, r[7])
-		dst = append(dst, c[:m]...)
-		n += m
-		random = random[8:]
+// The next place is never past the byte being read: no byte is written
+// before it is read.
+func nonceChars(b *[noncePoolLen]byte, from int) int {
+	w, i := from, from
+	for ; i+8 <= len(b); i += 8 {
+		r := b[i : i+8 : i+8]
+		r0, r1, r2, r3, r4, r5, r6, r7 := r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]
+		w = nonceStep(b, w, r0)
+		w = nonceStep(b, w, r1)
+		w = nonceStep(b, w, r2)
+		w = nonceStep(b, w, r3)
+		w = nonceStep(b, w, r4)
+		w = nonceStep(b, w, r5)
+		w = nonceStep(b, w, r6)
+		w = nonceStep(b, w, r7)
 	}
-	for _, b := range random {
-		if n == need {
-			break
-		}
-		if v := b & 63; v < 62 {
-			dst = append(dst, nonceAlphabet[v])
-			n++
-		}
+	for ; i < len(b); i++ {
+		w = nonceStep(b, w, b[i])
 	}
-	return dst, n
+	return w
 }
 
-// nonceStep writes the character of random byte b at c[m] and returns
-// where the next goes: m+1 for a usable byte, m for 62 and 63.
-func nonceStep(c *[8]byte, m int, b byte) int {
-	v := b & 63
-	c[m&7] = nonceAlphabet64[v]
-	return m + 1 + (61-int(v))>>63
+// nonceStep writes the character of random byte r at b[w] and returns
+// where the next goes: w+1 for a usable byte, w for 62 and 63.
+func nonceStep(b *[noncePoolLen]byte, w int, r byte) int {
+	v := r & 63
+	b[uint(w)%noncePoolLen] = nonceAlphabet64[v] // w is in range: the mask only spares a bounds check
+	return w + 1 + (61-int(v))>>63
 }
 
 // nonceAlphabet64 is nonceAlphabet padded to 64 entries; the last two are

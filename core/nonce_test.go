@@ -25,31 +25,41 @@ func TestNewNonce(t *testing.T) {
 	}
 }
 
+// chars runs nonceChars over random, placed at from in a pool of
+// otherwise arbitrary bytes, and returns the characters it made.
+func chars(from int, random []byte) string {
+	var b [noncePoolLen]byte
+	for i := range b {
+		b[i] = byte(i * 7) // what nonceChars reads before from must not matter
+	}
+	for i := from; i < len(b); i++ {
+		b[i] = 62 // rejected: only random yields characters
+	}
+	copy(b[from:], random)
+	return string(b[from:nonceChars(&b, from)])
+}
+
 func TestNonceRejectsBiasedValues(t *testing.T) {
 	// Bytes whose low 6 bits are 62 or 63 must be skipped, not folded onto
 	// the alphabet: that is what keeps the distribution uniform.
 	tests := []struct {
-		name   string
-		in     []byte
-		need   int
-		want   string
-		wantOK int
+		name string
+		in   []byte
+		want string
 	}{
-		{"all usable", []byte{0, 1, 61, 26}, 4, "AB9a", 4},
-		{"stops at need", []byte{0, 1, 2, 3}, 2, "AB", 2},
-		{"62 and 63 skipped", []byte{62, 63, 126, 255, 2}, 4, "C", 1},
-		{"high bits ignored", []byte{64 + 3, 128 + 3, 192 + 3}, 3, "DDD", 3},
-		{"none usable", bytes.Repeat([]byte{63}, 32), 16, "", 0},
-		{"words", []byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17}, 16, "ABCDEFGHIJKLMNOP", 16},
-		{"rejects within a word", []byte{62, 0, 63, 1, 126, 2, 255, 3, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52}, 10, "ABCD98765432"[:10], 10},
+		{"all usable", []byte{0, 1, 61, 26}, "AB9a"},
+		{"62 and 63 skipped", []byte{62, 63, 126, 255, 2}, "C"},
+		{"high bits ignored", []byte{64 + 3, 128 + 3, 192 + 3}, "DDD"},
+		{"none usable", bytes.Repeat([]byte{63}, 32), ""},
+		{"words", []byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17}, "ABCDEFGHIJKLMNOPQR"},
+		{"rejects within a word", []byte{62, 0, 63, 1, 126, 2, 255, 3, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52}, "ABCD9876543210"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, n := appendNonceChars(nil, tt.in, tt.need)
-			if string(got) != tt.want || n != tt.wantOK {
-				t.Fatalf("appendNonceChars = %q, %d; want %q, %d", got, n, tt.want, tt.wantOK)
+		for _, from := range []int{0, 5, noncePoolLen - 64} {
+			if got := chars(from, tt.in); got != tt.want {
+				t.Errorf("%s, from %d: nonceChars made %q, want %q", tt.name, from, got, tt.want)
 			}
-		})
+		}
 	}
 }
 
@@ -60,18 +70,48 @@ func TestNonceAlphabetUniform(t *testing.T) {
 	for i := range all {
 		all[i] = byte(i)
 	}
-	got, n := appendNonceChars(nil, all, 256)
-	counts := map[byte]int{}
+	got := chars(0, all)
+	counts := map[rune]int{}
 	for _, c := range got {
 		counts[c]++
 	}
-	if n != 248 || len(counts) != 62 {
-		t.Fatalf("%d characters, %d distinct; want 248, 62", n, len(counts))
+	if len(got) != 248 || len(counts) != 62 {
+		t.Fatalf("%d characters, %d distinct; want 248, 62", len(got), len(counts))
 	}
 	for c, k := range counts {
 		if k != 4 {
 			t.Fatalf("%q drawn %d times, want 4", c, k)
 		}
+	}
+}
+
+// The pool hands out the characters it makes in order, each once, across
+// refills: a refill keeps the characters left over and puts them first.
+func TestNoncePoolRefills(t *testing.T) {
+	noncePool.Lock()
+	noncePool.at = noncePool.n // empty: the next draw refills
+	noncePool.Unlock()
+	refills := 0
+	for i := range 4 * noncePoolLen / NonceLen {
+		noncePool.Lock()
+		rem := string(noncePool.chars[noncePool.at:noncePool.n])
+		noncePool.Unlock()
+		got := NewNonce()
+		switch {
+		case len(rem) >= NonceLen && got != rem[:NonceLen]:
+			t.Fatalf("draw %d: %q, the pool held %q next", i, got, rem[:NonceLen])
+		case len(rem) < NonceLen:
+			refills++
+			noncePool.Lock()
+			at, n := noncePool.at, noncePool.n
+			noncePool.Unlock()
+			if !strings.HasPrefix(got, rem) || at != NonceLen || n < noncePoolLen/2 {
+				t.Fatalf("draw %d refilled: %q from %q left over; pool at %d of %d", i, got, rem, at, n)
+			}
+		}
+	}
+	if refills < 3 {
+		t.Fatalf("%d refills in %d draws", refills, 4*noncePoolLen/NonceLen)
 	}
 }
 
@@ -82,25 +122,22 @@ func TestNonceAllocs(t *testing.T) {
 	}
 }
 
-// appendNonceChars, eight bytes at a time, takes what a byte-by-byte loop
-// takes.
+// nonceChars, eight bytes at a time and in place, makes what a
+// byte-by-byte filter makes.
 func FuzzNonceChars(f *testing.F) {
 	f.Add(bytes.Repeat([]byte{61, 62, 63, 0}, 9), 16)
 	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8}, 3)
-	f.Fuzz(func(t *testing.T, random []byte, need int) {
-		need = max(0, need%300)
+	f.Fuzz(func(t *testing.T, random []byte, from int) {
+		from = max(0, from%noncePoolLen)
+		random = random[:min(len(random), noncePoolLen-from)]
 		var want []byte
 		for _, b := range random {
-			if len(want) == need {
-				break
-			}
 			if b&63 < 62 {
 				want = append(want, nonceAlphabet[b&63])
 			}
 		}
-		got, n := appendNonceChars([]byte("x"), random, need)
-		if string(got) != "x"+string(want) || n != len(want) {
-			t.Fatalf("appendNonceChars(%v, %d) = %q, %d; want %q, %d", random, need, got, n, want, len(want))
+		if got := chars(from, random); got != string(want) {
+			t.Fatalf("nonceChars(%v) from %d = %q, want %q", random, from, got, want)
 		}
 	})
 }
