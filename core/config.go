@@ -69,15 +69,15 @@ func (r *Response) Headers(dst []Header) []Header {
 		Header{"X-Content-Type-Options", "nosniff"})
 	if r.AllowOrigin != "" {
 		dst = append(dst, Header{"Access-Control-Allow-Origin", r.AllowOrigin})
-		if r.Preflight {
-			dst = append(dst,
-				Header{"Access-Control-Allow-Methods", "GET, POST, OPTIONS"},
-				Header{"Access-Control-Allow-Headers", "Content-Type"},
-				Header{"Access-Control-Max-Age", "86400"})
-		}
 	}
 	if r.Vary {
 		dst = append(dst, Header{"Vary", "Origin"})
+	}
+	if r.AllowOrigin != "" && r.Preflight {
+		dst = append(dst,
+			Header{"Access-Control-Allow-Methods", "GET, POST, OPTIONS"},
+			Header{"Access-Control-Allow-Headers", "Content-Type"},
+			Header{"Access-Control-Max-Age", "86400"})
 	}
 	if r.RetryAfter > 0 {
 		dst = append(dst, Header{"Retry-After", strconv.Itoa(r.RetryAfter)})
@@ -89,22 +89,29 @@ func (r *Response) Headers(dst []Header) []Header {
 }
 
 // AppendHeaderLines appends the headers Headers gives as "Name: Value\n"
-// lines, the form the signer module hands its host. It writes the fixed
-// lines in one piece: in WebAssembly each append is a branch through Go's
-// dispatch table, and header by header this cost as much as validating the
-// page URL. TestAppendHeaderLines holds it to Headers.
+// lines, the form the signer module hands its host. It writes fixed text
+// in as few pieces as it can: in WebAssembly each append is a call out of
+// the module and a jump through Go's dispatch table, and header by header
+// this cost as much as validating the page URL. TestAppendHeaderLines
+// holds it to Headers.
 func (r *Response) AppendHeaderLines(dst []byte) []byte {
-	dst = append(dst, "Content-Type: application/json; charset=utf-8\nCache-Control: no-store\nX-Content-Type-Options: nosniff\n"...)
+	const fixed = "Content-Type: application/json; charset=utf-8\nCache-Control: no-store\nX-Content-Type-Options: nosniff\n"
 	if r.AllowOrigin != "" {
-		dst = append(dst, "Access-Control-Allow-Origin: "...)
+		dst = append(dst, fixed+"Access-Control-Allow-Origin: "...)
 		dst = append(dst, r.AllowOrigin...)
-		dst = append(dst, '\n')
+		if r.Vary {
+			dst = append(dst, "\nVary: Origin\n"...)
+		} else {
+			dst = append(dst, '\n')
+		}
 		if r.Preflight {
 			dst = append(dst, "Access-Control-Allow-Methods: GET, POST, OPTIONS\nAccess-Control-Allow-Headers: Content-Type\nAccess-Control-Max-Age: 86400\n"...)
 		}
-	}
-	if r.Vary {
-		dst = append(dst, "Vary: Origin\n"...)
+	} else {
+		dst = append(dst, fixed...)
+		if r.Vary {
+			dst = append(dst, "Vary: Origin\n"...)
+		}
 	}
 	if r.RetryAfter > 0 {
 		dst = append(dst, "Retry-After: "...)

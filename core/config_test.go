@@ -367,6 +367,8 @@ func TestAppendHeaderLines(t *testing.T) {
 	tests := []Response{
 		{Status: 200},
 		{Status: 200, AllowOrigin: "https://h.example.com", Vary: true},
+		{Status: 200, AllowOrigin: "https://h.example.com"},
+		{Status: 200, Vary: true},
 		{Status: 204, AllowOrigin: "https://h.example.com", Preflight: true, Vary: true},
 		{Status: 503, RetryAfter: RetryAfterSeconds, Vary: true},
 		{Status: 405, Allow: true},
