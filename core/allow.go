@@ -60,12 +60,12 @@ func (a Allowlist) Allows(authority string) bool {
 		return false
 	}
 	for _, e := range a.exact {
-		if host == e || strings.EqualFold(host, e) { // patterns are lower case: == is the usual match, without a byte loop
+		if equal(host, e) || strings.EqualFold(host, e) { // patterns are lower case: equal is the usual match, without a byte loop
 			return true
 		}
 	}
 	for _, s := range a.suffixes {
-		if len(host) > len(s) && (host[len(host)-len(s):] == s || strings.EqualFold(host[len(host)-len(s):], s)) {
+		if len(host) > len(s) && (equal(host[len(host)-len(s):], s) || strings.EqualFold(host[len(host)-len(s):], s)) {
 			return true
 		}
 	}

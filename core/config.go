@@ -166,7 +166,7 @@ func (a *App) CORS(origin string) string {
 	if origin == "" || a.Origins.Empty() {
 		return ""
 	}
-	if last := a.allowedOrigin.Load(); last != nil && *last == origin {
+	if last := a.allowedOrigin.Load(); last != nil && equal(*last, origin) {
 		return origin
 	}
 	if !a.Origins.AllowsURL(origin) {
