@@ -228,11 +228,17 @@ func split(n uint32, f [][]byte) (end int, ok bool) {
 func view(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // query is the raw query of a request URL, as net/url's RawQuery: what
-// follows the first "?" of the part before any "#".
+// follows the first "?" of the part before any "#". strings.IndexByte
+// rather than strings.Cut: in WebAssembly each layer of calls between Cut
+// and the byte search costs, 900 machine instructions a request in all.
 func query(u string) string {
-	u, _, _ = strings.Cut(u, "#")
-	_, q, _ := strings.Cut(u, "?")
-	return q
+	if i := strings.IndexByte(u, '#'); i >= 0 {
+		u = u[:i]
+	}
+	if i := strings.IndexByte(u, '?'); i >= 0 {
+		return u[i+1:]
+	}
+	return ""
 }
 
 func fail(e *core.Error) uint32 {

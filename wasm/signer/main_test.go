@@ -4,8 +4,38 @@ package main
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 )
+
+// query reads a request URL's query as net/url's RawQuery has it.
+func TestQuery(t *testing.T) {
+	for _, tt := range []struct{ url, want string }{
+		{"https://w.example.dev/config?url=https%3A%2F%2Fh%2F", "url=https%3A%2F%2Fh%2F"},
+		{"https://w.example.dev/config?url=x#frag", "url=x"},
+		{"https://w.example.dev/config#frag?url=x", ""},
+		{"https://w.example.dev/config", ""},
+		{"https://w.example.dev/config?", ""},
+		{"https://w.example.dev/config?a=1?b=2#c?d", "a=1?b=2"},
+		{"", ""},
+	} {
+		if got := query(tt.url); got != tt.want {
+			t.Errorf("query(%q) = %q, want %q", tt.url, got, tt.want)
+		}
+	}
+}
+
+// FuzzQuery holds query to the plain form: cut at "#", then at "?".
+func FuzzQuery(f *testing.F) {
+	f.Add("/c?u=1#f?g")
+	f.Fuzz(func(t *testing.T, u string) {
+		v, _, _ := strings.Cut(u, "#")
+		_, want, _ := strings.Cut(v, "?")
+		if got := query(u); got != want {
+			t.Fatalf("query(%q) = %q, want %q", u, got, want)
+		}
+	})
+}
 
 func TestSame(t *testing.T) {
 	base := []byte(`{"value":"sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg","expires_at":1700003600}`)
