@@ -56,6 +56,15 @@ func (a Allowlist) Allows(authority string) bool {
 		return false
 	}
 	host, _ := splitHostPort(authority)
+	return a.allowsHost(host)
+}
+
+// allowsHost is Allows for a host without userinfo or port, as
+// splitPageURL returns it: the hot path does not split it again.
+func (a *Allowlist) allowsHost(host string) bool {
+	if a.Empty() {
+		return true
+	}
 	if host == "" {
 		return false
 	}
@@ -75,6 +84,6 @@ func (a Allowlist) Allows(authority string) bool {
 // AllowsURL reports whether the host of an absolute URL (or an Origin header
 // value) is allowed. A URL PageURL refuses is never allowed.
 func (a Allowlist) AllowsURL(raw string) bool {
-	_, authority, _, err := splitPageURL(raw)
-	return err == nil && a.Allows(authority)
+	_, host, _, err := splitPageURL(raw)
+	return err == nil && a.allowsHost(host)
 }

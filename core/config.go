@@ -208,12 +208,12 @@ func (a *App) ServeConfig(dst []byte, req *Request, ticket *Record, now int64) R
 		r.Fail(dst, err)
 		return r
 	}
-	page, authority, quoted, err := splitPageURL(raw)
+	page, host, quoted, err := splitPageURL(raw)
 	if err != nil {
 		r.Fail(dst, err)
 		return r
 	}
-	if !a.Hosts.Allows(authority) {
+	if !a.Hosts.allowsHost(host) {
 		r.Fail(dst, ErrHostForbidden)
 		return r
 	}
@@ -233,11 +233,11 @@ func (a *App) ServeConfig(dst []byte, req *Request, ticket *Record, now int64) R
 // for tests and debugging tools: the same URL rules, allowlist and payload.
 func (a *App) SignPage(dst []byte, page, ticket, nonce string, timestamp int64) Response {
 	var r Response
-	u, authority, _, err := splitPageURL(page)
+	u, host, _, err := splitPageURL(page)
 	switch {
 	case err != nil:
 		r.Fail(dst, err)
-	case !a.Hosts.Allows(authority):
+	case !a.Hosts.allowsHost(host):
 		r.Fail(dst, ErrHostForbidden)
 	default:
 		r.Status = 200

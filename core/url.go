@@ -24,12 +24,13 @@ func PageURL(raw string) (string, error) {
 	return u, nil
 }
 
-// splitPageURL is PageURL that also returns the authority (host[:port])
+// splitPageURL is PageURL that also returns the host (the authority
+// without its port, an IPv6 literal with its brackets), for the allowlist,
 // and whether u holds a byte that a JSON string escapes (a quote or a
 // backslash; control characters are refused): the payload then copies u
 // without a second scan. It returns *Error rather than error so that the
 // hot path need not type-assert.
-func splitPageURL(raw string) (u, authority string, quoted bool, err *Error) {
+func splitPageURL(raw string) (u, host string, quoted bool, err *Error) {
 	if raw == "" {
 		return "", "", false, ErrURLMissing
 	}
@@ -89,52 +90,53 @@ func splitPageURL(raw string) (u, authority string, quoted bool, err *Error) {
 	if i := strings.IndexByte(rest[:end], '?'); i >= 0 {
 		end = i
 	}
-	authority = rest[:end]
+	authority := rest[:end]
 	if strings.IndexByte(authority, '@') >= 0 {
 		return "", "", false, ErrURLUserinfo
 	}
-	if err := checkAuthority(authority); err != nil {
+	if host, err = checkAuthority(authority); err != nil {
 		return "", "", false, err
 	}
-	return u, authority, quoted, nil
+	return u, host, quoted, nil
 }
 
 // checkAuthority accepts host[:port] where host is a registered name
 // (ASCII letters, digits, "-", ".", "_", percent-escapes or UTF-8 for IDN)
 // or a bracketed IPv6 literal, and port is empty or decimal up to 65535.
-func checkAuthority(a string) *Error {
+// It returns the host.
+func checkAuthority(a string) (string, *Error) {
 	host, port := splitHostPort(a)
 	if host == "" {
-		return ErrURLNoHost
+		return "", ErrURLNoHost
 	}
 	if host[0] == '[' {
 		if len(host) < 3 || host[len(host)-1] != ']' {
-			return ErrURLBadHost
+			return "", ErrURLBadHost
 		}
 		for i := 1; i < len(host)-1; i++ {
 			if c := host[i]; hexValue[c] > 0xf && c != ':' && c != '.' {
-				return ErrURLBadHost
+				return "", ErrURLBadHost
 			}
 		}
 	} else {
 		if !hostChars(host) {
-			return ErrURLBadHost
+			return "", ErrURLBadHost
 		}
 	}
 	if len(port) > 5 {
-		return ErrURLBadHost
+		return "", ErrURLBadHost
 	}
 	n := 0
 	for i := 0; i < len(port); i++ {
 		if port[i] < '0' || port[i] > '9' {
-			return ErrURLBadHost
+			return "", ErrURLBadHost
 		}
 		n = n*10 + int(port[i]-'0')
 	}
 	if n > 65535 {
-		return ErrURLBadHost
+		return "", ErrURLBadHost
 	}
-	return nil
+	return host, nil
 }
 
 // splitHostPort splits an authority at its port colon; the port is ""
