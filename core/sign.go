@@ -5,6 +5,7 @@ import (
 	"encoding"
 	"encoding/binary"
 	"hash"
+	"slices"
 	"strconv"
 	"sync"
 )
@@ -126,13 +127,17 @@ func (s *TicketSigner) AppendSignature(dst []byte, nonce string, timestamp int64
 // encoding/hex.
 func appendHexSum(dst []byte, sum *[sha1.Size]byte) []byte {
 	le := binary.LittleEndian
-	var out [2 * sha1.Size]byte
+	// Written in place rather than appended: an append is a copy, in
+	// WebAssembly a call out of the module.
+	n := len(dst)
+	dst = slices.Grow(dst, 2*sha1.Size)[:n+2*sha1.Size]
+	out := (*[2 * sha1.Size]byte)(dst[n:])
 	le.PutUint64(out[0:], hexDigits8(le.Uint32(sum[0:])))
 	le.PutUint64(out[8:], hexDigits8(le.Uint32(sum[4:])))
 	le.PutUint64(out[16:], hexDigits8(le.Uint32(sum[8:])))
 	le.PutUint64(out[24:], hexDigits8(le.Uint32(sum[12:])))
 	le.PutUint64(out[32:], hexDigits8(le.Uint32(sum[16:])))
-	return append(dst, out[:]...)
+	return dst
 }
 
 // hexDigits8 returns the 8 hex digits of the 4 bytes of v (little-endian:
