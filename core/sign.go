@@ -162,16 +162,18 @@ func appendTimestamp(dst []byte, ts int64) []byte {
 		return strconv.AppendInt(dst, ts, 10)
 	}
 	u := uint64(ts)
-	var b [10]byte
-	putDigits2(&b, 8, u%100)
+	n := len(dst)
+	dst = slices.Grow(dst, 10)[:n+10]
+	b := (*[10]byte)(dst[n:]) // written in place, as appendHexSum
+	putDigits2(b, 8, u%100)
 	u /= 100
-	putDigits2(&b, 6, u%100)
+	putDigits2(b, 6, u%100)
 	u /= 100
-	putDigits2(&b, 4, u%100)
+	putDigits2(b, 4, u%100)
 	u /= 100
-	putDigits2(&b, 2, u%100)
-	putDigits2(&b, 0, u/100)
-	return append(dst, b[:]...)
+	putDigits2(b, 2, u%100)
+	putDigits2(b, 0, u/100)
+	return dst
 }
 
 // putDigits2 writes n (below 100) as two decimal digits at b[i:i+2].
