@@ -75,10 +75,11 @@ var (
 	input  [inputCap]byte
 	output [outputCap]byte
 
-	// headLines holds answer's header lines before they are copied out: a
-	// global, since a stack array is zeroed on every call. Longer lines (a
-	// long allowed Origin) move to the heap.
-	headLines [512]byte
+	// body holds an answer's body until answer puts it after the header
+	// lines, which are known only once the body is made: a global, since
+	// a stack array is zeroed on every call. A longer body moves to the
+	// heap (and is refused by answer).
+	body [outputCap]byte
 )
 
 func main() {}
@@ -132,7 +133,7 @@ func wxsConfig(n uint32, now int64) uint32 {
 		Origin:      view(f[3]),
 		Body:        f[4],
 	}
-	r := app.ServeConfig(output[:0:outputCap], &req, &ticket, now)
+	r := app.ServeConfig(body[:0:outputCap], &req, &ticket, now)
 	return answer(&r)
 }
 
@@ -147,7 +148,7 @@ func wxsSign(n uint32) uint32 {
 		return fail(core.ErrBadRequest)
 	}
 	a := core.App{AppID: string(f[0]), Hosts: core.ParseAllowlist(string(f[5]))}
-	r := a.SignPage(output[:0:outputCap], string(f[4]), string(f[1]), string(f[2]), ts)
+	r := a.SignPage(body[:0:outputCap], string(f[4]), string(f[1]), string(f[2]), ts)
 	return answer(&r)
 }
 
@@ -243,24 +244,22 @@ func query(u string) string {
 
 func fail(e *core.Error) uint32 {
 	var r core.Response
-	r.Fail(output[:0:outputCap], e)
+	r.Fail(body[:0:outputCap], e)
 	return answer(&r)
 }
 
-// answer writes the header lines and the body (already at the start of
-// the output region, or elsewhere if it outgrew it) into the output region
-// and packs the result.
+// answer writes the header lines and the body (in body, or elsewhere if
+// it outgrew it) into the output region and packs the result.
 func answer(r *core.Response) uint32 {
-	head := r.AppendHeaderLines(headLines[:0])
+	head := r.AppendHeaderLines(output[:0:outputCap])
 	size := len(head) + 1 + len(r.Body)
 	if size > outputCap {
 		r2 := core.Response{}
-		r2.Fail(output[:0:outputCap], core.ErrInternal)
+		r2.Fail(body[:0:outputCap], core.ErrInternal)
 		return answer(&r2)
 	}
-	copy(output[len(head)+1:size], r.Body)
-	copy(output[:], head)
 	output[len(head)] = '\n'
+	copy(output[len(head)+1:size], r.Body)
 	var need uint32
 	if r.NeedTicket {
 		need = 1 << 15
