@@ -67,7 +67,7 @@ bench: build $(NPM_OK) bench-tools
 ## pgo: remake the signer's profile, from the native /config benchmark
 # Profile-guided optimization inlines the calls the profile finds hot; in
 # WebAssembly under wazero each call costs (Go's calling convention there
-# goes through memory and a dispatch table), and it took 2.5% of the hot
+# goes through memory and a dispatch table), and it took about 2% of the hot
 # path's instructions. The profile is native: the module's Go code calls
 # the same functions, and a stale profile only optimizes less.
 pgo:
