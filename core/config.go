@@ -37,9 +37,6 @@ type App struct {
 	// pages send the same one with every request, and checking it is a URL
 	// parse. Hence an App's Origins must not change once it is in use.
 	allowedOrigin atomic.Pointer[string]
-
-	// head is the payload's start for AppID, made on first use (appendHead).
-	head atomic.Pointer[payloadHead]
 }
 
 // Response is the answer to a /config request.
@@ -138,28 +135,6 @@ func (r *Response) Fail(dst []byte, e *Error) {
 	r.NeedTicket = e == ErrNoTicket
 }
 
-// A payloadHead is the start of the payload, {"appId":…,"timestamp":, for
-// one app ID.
-type payloadHead struct {
-	appID string
-	json  []byte
-}
-
-// appendHead appends the start of the payload. It is the same for every
-// request, so it is made once: in WebAssembly escaping the app ID and the
-// appends around it cost 1,700 machine instructions per request.
-func (a *App) appendHead(dst []byte) []byte {
-	h := a.head.Load()
-	// The same string (the same bytes in memory) has the same head: two
-	// comparisons, and an App whose AppID was replaced gets a new head.
-	if h == nil || unsafe.StringData(h.appID) != unsafe.StringData(a.AppID) || len(h.appID) != len(a.AppID) {
-		h = &payloadHead{a.AppID, appendJSONString(append([]byte(nil), `{"appId":`...), a.AppID)}
-		h.json = append(h.json, `,"timestamp":`...)
-		a.head.Store(h)
-	}
-	return append(dst, h.json...)
-}
-
 // CORS returns the Access-Control-Allow-Origin value for origin: origin
 // itself when its host is in a.Origins, else "".
 func (a *App) CORS(origin string) string {
@@ -252,7 +227,7 @@ func (a *App) SignPage(dst []byte, page, ticket, nonce string, timestamp int64) 
 // are copied as they are. In WebAssembly a second scan of the page URL for
 // escaping cost 2,500 machine instructions per request.
 func (a *App) appendConfig(dst []byte, ticket, nonce string, ts int64, page string, plain bool) []byte {
-	dst = appendConfigHead(a.appendHead(dst), ts, nonce, plain)
+	dst = appendConfigHead(dst, a.AppID, ts, nonce, plain)
 	if s := a.Signer; s != nil && s.ticket == ticket {
 		dst = s.AppendSignature(dst, nonce, ts, page)
 	} else {

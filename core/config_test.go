@@ -146,7 +146,7 @@ func TestServeConfigQuotedURL(t *testing.T) {
 	}
 }
 
-// The payload's start is made once per app ID and follows a change of it.
+// The payload carries the App's AppID, escaped, and follows a change of it.
 func TestServeConfigAppIDChange(t *testing.T) {
 	app := &App{}
 	req := &Request{Method: "GET", Query: "url=https%3A%2F%2Fh.example.com%2F"}

@@ -70,7 +70,7 @@ func BenchmarkServeConfigParts(b *testing.B) {
 	})
 	b.Run("payload", func(b *testing.B) {
 		for b.Loop() {
-			d := appendConfigHead(app.appendHead(dst[:0]), 1414587457, "Wm3WZYTPz0wzccnW", false)
+			d := appendConfigHead(dst[:0], app.AppID, 1414587457, "Wm3WZYTPz0wzccnW", false)
 			appendConfigTail(d, benchURL)
 		}
 	})

@@ -14,19 +14,18 @@ type Config struct {
 // AppendJSON appends the payload as a JSON object, with the bytes
 // encoding/json would produce (less its HTML escaping), without allocating.
 func (c *Config) AppendJSON(dst []byte) []byte {
-	dst = append(dst, `{"appId":`...)
-	dst = appendJSONString(dst, c.AppID)
-	dst = append(dst, `,"timestamp":`...)
-	dst = appendConfigHead(dst, c.Timestamp, c.NonceStr, false)
+	dst = appendConfigHead(dst, c.AppID, c.Timestamp, c.NonceStr, false)
 	dst = append(dst, c.Signature...)
 	return appendConfigTail(dst, c.URL)
 }
 
-// appendConfigHead appends the payload from the timestamp's value up to the
-// signature's value, so that the hot path can hash straight into the
-// output. plain says that nonce needs no JSON escaping (as a generated
-// one): it is copied as it is.
-func appendConfigHead(dst []byte, ts int64, nonce string, plain bool) []byte {
+// appendConfigHead appends the payload up to the signature's value, so that
+// the hot path can hash straight into the output. plain says that nonce
+// needs no JSON escaping (as a generated one): it is copied as it is.
+func appendConfigHead(dst []byte, appID string, ts int64, nonce string, plain bool) []byte {
+	dst = append(dst, `{"appId":`...)
+	dst = appendJSONString(dst, appID)
+	dst = append(dst, `,"timestamp":`...)
 	dst = appendTimestamp(dst, ts)
 	if plain {
 		dst = append(dst, `,"nonceStr":"`...)
