@@ -80,3 +80,21 @@ func equal(a, b string) bool {
 	// Parenthesized: in Go, ^ and | bind equally, left to right.
 	return (load64(a)^load64(b))|(load64(a[m:])^load64(b[m:]))|(load64(a[n-8:])^load64(b[n-8:])) == 0
 }
+
+// hexValue is the value of each hex digit, 0xff for other bytes: one
+// look-up per digit instead of a chain of comparisons, each a branch.
+var hexValue = func() (t [256]byte) {
+	for c := range t {
+		switch {
+		case '0' <= c && c <= '9':
+			t[c] = byte(c - '0')
+		case 'a' <= c && c <= 'f':
+			t[c] = byte(c - 'a' + 10)
+		case 'A' <= c && c <= 'F':
+			t[c] = byte(c - 'A' + 10)
+		default:
+			t[c] = 0xff
+		}
+	}
+	return t
+}()
