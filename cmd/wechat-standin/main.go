@@ -1,36 +1,42 @@
 // Command wechat-standin serves the project's WeChat stand-in (package
 // wechattest) for local runs and end-to-end tests. Its first line on
-// stdout is "wechat-standin listening on http://HOST:PORT".
+// stdout is "wechat-standin listening on http://HOST:PORT (appid A)".
+//
+//	wechat-standin [-addr 127.0.0.1:0] [-appid A -secret S] [-apps wx1:s1,wx2:s2]
+//	               [-corp ww... -agents 1000002:sA,1000003:sB]
+//	               [-whitelist 127.0.0.2,...] [-expires-in 7200]
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/wxsign/wxsign/wechattest"
 )
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:0", "address to listen on")
-	appID := flag.String("appid", "wxdev0123456789ab", "the app id the stand-in accepts")
-	secret := flag.String("secret", "dev-secret-not-for-production", "the app secret the stand-in accepts (never printed)")
-	expires := flag.Int64("expires-in", 7200, "lifetime of issued tokens and tickets, in seconds")
-	flag.Parse()
-
-	s := wechattest.New(*appID, *secret)
-	s.SetExpiresIn(*expires)
-	l, err := net.Listen("tcp", *addr)
+	s, addr, err := setup(os.Args[1:], os.Stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		os.Exit(2)
+	}
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("wechat-standin listening on http://%s (appid %s)\n", l.Addr(), *appID)
+	fmt.Println(banner(l.Addr().String(), s.AppID))
 	srv := &http.Server{Handler: s.Handler()}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -41,4 +47,87 @@ func main() {
 	if err := srv.Serve(l); err != nil && err != http.ErrServerClosed {
 		log.Fatal(err)
 	}
+}
+
+// banner is the first line on stdout, which make dev and the e2e harness
+// read the URL from.
+func banner(addr, appID string) string {
+	return fmt.Sprintf("wechat-standin listening on http://%s (appid %s)", addr, appID)
+}
+
+// setup builds the stand-in from the command line; it returns the address
+// to listen on.
+func setup(args []string, stderr io.Writer) (*wechattest.Server, string, error) {
+	fs := flag.NewFlagSet("wechat-standin", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:0", "address to listen on")
+	appID := fs.String("appid", "wxdev0123456789ab", "the app id the stand-in accepts")
+	secret := fs.String("secret", "dev-secret-not-for-production", "the app secret the stand-in accepts (never printed)")
+	apps := fs.String("apps", "", "more apps, `appid:secret,...`")
+	corp := fs.String("corp", "", "a WeCom corpid the stand-in accepts, with -agents")
+	agents := fs.String("agents", "", "the WeCom corp's agents, `agentid:secret,...`")
+	whitelist := fs.String("whitelist", "", "IPs allowed to fetch tokens, `ip,...`; empty: every IP")
+	expires := fs.Int64("expires-in", 7200, "lifetime of issued tokens and tickets, in seconds")
+	if err := fs.Parse(args); err != nil {
+		return nil, "", err
+	}
+	fail := func(format string, a ...any) (*wechattest.Server, string, error) {
+		err := fmt.Errorf(format, a...)
+		fmt.Fprintln(stderr, "wechat-standin:", err)
+		return nil, "", err
+	}
+	s := wechattest.New(*appID, *secret)
+	s.SetExpiresIn(*expires)
+	more, err := pairs(*apps)
+	if err != nil {
+		return fail("-apps: %v", err)
+	}
+	for _, p := range more {
+		s.AddApp(p[0], p[1])
+	}
+	list, err := pairs(*agents)
+	switch {
+	case err != nil:
+		return fail("-agents: %v", err)
+	case (*corp == "") != (len(list) == 0):
+		return fail("-corp and -agents go together")
+	case *corp != "":
+		m := map[string]string{}
+		for _, p := range list {
+			if _, dup := m[p[0]]; dup {
+				return fail("-agents: agent %s twice", p[0])
+			}
+			m[p[0]] = p[1]
+		}
+		seen := map[string]bool{}
+		for _, p := range list {
+			if seen[p[1]] {
+				return fail("-agents: two agents share a secret")
+			}
+			seen[p[1]] = true
+		}
+		s.AddCorp(*corp, m)
+	}
+	if *whitelist != "" {
+		if err := s.SetWhitelist(strings.Split(*whitelist, ",")); err != nil {
+			return fail("-whitelist: %v", err)
+		}
+	}
+	return s, *addr, nil
+}
+
+// pairs splits "a:b,c:d" into [a b] [c d]; a value may contain ':'.
+func pairs(list string) ([][2]string, error) {
+	var out [][2]string
+	if list == "" {
+		return nil, nil
+	}
+	for _, item := range strings.Split(list, ",") {
+		k, v, ok := strings.Cut(item, ":")
+		if !ok || k == "" || v == "" {
+			return nil, fmt.Errorf("%q is not id:secret", item)
+		}
+		out = append(out, [2]string{k, v})
+	}
+	return out, nil
 }
