@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/wxsign/wxsign/core"
 	"github.com/wxsign/wxsign/core/wechat"
 	"github.com/wxsign/wxsign/edge/service"
 	"github.com/wxsign/wxsign/wechattest"
@@ -20,11 +21,11 @@ func simulatedDay(r *report) {
 		wc := wechattest.New(appID, secret)
 		wc.SetClock(clock)
 		store := &service.MemStore{}
-		settings := service.LoadSettings(func(k string) string {
+		settings := core.LoadSettings(func(k string) string {
 			return map[string]string{"WECHAT_APPID": appID, "WECHAT_APPSECRET": secret, "WECHAT_TOKEN_MODE": mode}[k]
 		})
 		svc := &service.Service{Settings: settings, Store: store, Now: clock,
-			WeChat: &wechat.Client{BaseURL: "http://stand-in", AppID: appID, Secret: secret, Mode: mode, Doer: wc.Doer(), Now: clock}}
+			WeChat: &wechat.Client{BaseURL: "http://stand-in", Doer: wc.Doer(), Now: clock}}
 		svc.Cron(context.Background()) // the first run fills the cache
 		before := wc.Stats()
 		writes := store.Writes()

@@ -43,12 +43,21 @@ type Response struct {
 	Vary        bool   // the answer depends on Origin
 	Preflight   bool   // an answer to a CORS preflight
 	RetryAfter  int    // seconds, 0 for none
-	Allow       bool   // send the Allow header (405)
+	Allow       string // the Allow header (405): the methods the endpoint answers
 	NeedTicket  bool   // refused only for want of a usable ticket (ErrNoTicket)
+	// Authenticate sends WWW-Authenticate with a 401.
+	Authenticate bool
 }
 
 // Header is one HTTP response header.
 type Header struct{ Name, Value string }
+
+// authenticate is the WWW-Authenticate challenge of a 401.
+const authenticate = `Bearer realm="wxsign"`
+
+// RateLimitPeriod is the Retry-After of a 429, seconds: the period of the
+// rate-limit bindings in wrangler.toml.
+const RateLimitPeriod = 60
 
 // RetryAfterSeconds is what a 503 asks clients to wait before trying again.
 const RetryAfterSeconds = 30
@@ -75,8 +84,11 @@ func (r *Response) Headers(dst []Header) []Header {
 	if r.RetryAfter > 0 {
 		dst = append(dst, Header{"Retry-After", strconv.Itoa(r.RetryAfter)})
 	}
-	if r.Allow {
-		dst = append(dst, Header{"Allow", "GET, POST, OPTIONS"})
+	if r.Allow != "" {
+		dst = append(dst, Header{"Allow", r.Allow})
+	}
+	if r.Authenticate {
+		dst = append(dst, Header{"WWW-Authenticate", authenticate})
 	}
 	return dst
 }
@@ -111,8 +123,13 @@ func (r *Response) AppendHeaderLines(dst []byte) []byte {
 		dst = strconv.AppendInt(dst, int64(r.RetryAfter), 10)
 		dst = append(dst, '\n')
 	}
-	if r.Allow {
-		dst = append(dst, "Allow: GET, POST, OPTIONS\n"...)
+	if r.Allow != "" {
+		dst = append(dst, "Allow: "...)
+		dst = append(dst, r.Allow...)
+		dst = append(dst, '\n')
+	}
+	if r.Authenticate {
+		dst = append(dst, "WWW-Authenticate: "+authenticate+"\n"...)
 	}
 	return dst
 }
@@ -127,7 +144,10 @@ func (r *Response) Fail(dst []byte, e *Error) {
 	if e.Status == 503 {
 		r.RetryAfter = RetryAfterSeconds
 	}
-	r.Allow = e == ErrMethod
+	r.Allow = ""
+	if e == ErrMethod {
+		r.Allow = ConfigMethods // callers answering another endpoint set its own
+	}
 	r.NeedTicket = e == ErrNoTicket
 }
 

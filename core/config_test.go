@@ -371,7 +371,7 @@ func TestAppendHeaderLines(t *testing.T) {
 		{Status: 200, Vary: true},
 		{Status: 204, AllowOrigin: "https://h.example.com", Preflight: true, Vary: true},
 		{Status: 503, RetryAfter: RetryAfterSeconds, Vary: true},
-		{Status: 405, Allow: true},
+		{Status: 405, Allow: ConfigMethods},
 		{Status: 403, Preflight: true}, // no origin allowed: no preflight headers
 	}
 	for _, r := range tests {

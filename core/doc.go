@@ -28,11 +28,17 @@
 //	1021     400   malformed request (query or body)
 //	1022     413   request body larger than 16 KiB
 //	1023     415   unsupported Content-Type
+//	1024     414   request URL too long for the signer
+//	1025     431   request headers too large for the signer
+//	1026     429   rate limit reached (CONFIG_RATE_LIMIT, AUTH_RATE_LIMIT)
 //	1030     404   no such endpoint
+//	1031     404   the appid or agentid asked for is not configured
 //	1040     401   missing or wrong API key
+//	1041     403   wrong relay key (cmd/wxsign-relay)
 //	1050     503   the service is not configured (a required setting is missing)
 //	1051     503   no valid jsapi_ticket is available yet
 //	1052     503   WeChat could not be reached or answered garbage
 //	1053     503   Workers KV could not be read
+//	1054     503   the hourly fetch budget of a credential is spent (WeCom's limits)
 //	1060     500   internal error
 package core

@@ -1,153 +1,156 @@
 // The Worker's entry. It keeps one instance of the signer module per isolate
-// and hands /config (and /all) to it; everything else, the cron trigger and
-// /config without a usable ticket go to the Go program on syumai/workers.
+// and hands it every request; the module routes it, answers it, or says what
+// it needs first: records read from Workers KV, a record the Go program
+// (syumai/workers) fetches from WeChat, a rate-limit verdict, or the request
+// forwarded to the Go program. The cron trigger goes to the Go program.
 //
-// This file carries bytes only: it frames the request for the module and
-// turns the module's answer into a Response. Validation and signing live in
-// Go (core/, compiled into build/signer.wasm). The ABI is documented in
-// wasm/signer.
-import { NEED_TICKET, Signer } from "./signer.mjs";
+// This file carries bytes only. Routes, settings, KV key names, validation
+// and signing all live in Go (core/, compiled into build/signer.wasm); the
+// ABI is documented in wasm/signer.
+import { FETCH, FORWARD, LIMIT, READ, Signer } from "./signer.mjs";
 import signerModule from "../build/signer.wasm";
 import goWorker from "../build/go/worker.mjs";
 
-const MAX_BODY = 16 << 10; // the module refuses more with 413
-const RECORD_TTL_MS = 60_000; // re-read the ticket from KV at most once a minute
-const RECORD_HEADER = "x-wxsign-record"; // the Go cold path hands its fresh record back here
+const DRAIN = 1 << 20; // a body without a length is read (and dropped) up to this, not cut mid-stream
+const TURNS = 8; // a request needs at most read, limit, fetch: more is a bug
+const NO_BODY = new Uint8Array(0);
 
 // The signer is made in global scope, which Workers run before the first
 // request (on Cloudflare, during the TLS handshake): starting the Go runtime
 // and compiling the hot path then costs no request anything. Workers forbid
 // random values there; the module needs none until it signs (see
-// signer.mjs). Should it fail anyway, the first /config makes it instead.
+// signer.mjs). Should it fail anyway, the first request makes it instead.
 let signer = startSigner();
-let ticket = ""; // the jsapi_ticket record, as stored in KV
-let ticketReadAt = -Infinity;
-let coldStart = null; // the one cold-path request in flight in this isolate
-
-const NO_BODY = new Uint8Array(0);
+let signerEnv = null; // the environment the signer was handed
+let internal = ""; // this isolate's token for its own calls to the Go program
+const fetching = new Map(); // KV key -> the one cold-path fetch in flight in this isolate
 
 function startSigner() {
   try {
     return new Signer(signerModule, { startup: true });
   } catch (e) {
-    console.log(`wxsign: signer not started in global scope (${e && e.name}: ${e && e.message}); the first /config starts it`);
+    console.log(`wxsign: signer not started in global scope (${e && e.name}: ${e && e.message}); the first request starts it`);
     return null;
   }
 }
 
-async function readBody(request) {
+// readBody reads at most cap bytes. A body whose Content-Length is over cap
+// is not read at all (the module refuses it by its length); one without a
+// length is drained up to DRAIN so that the connection stays usable.
+async function readBody(request, cap) {
   if (request.body === null) return NO_BODY;
-  // Read at most MAX_BODY + 1 bytes: enough for the module to say 413.
+  const length = request.headers.get("content-length");
+  if (length !== null && Number(length) > cap) return NO_BODY;
   const reader = request.body.getReader();
   const chunks = [];
   let size = 0;
-  while (size <= MAX_BODY) {
+  for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    chunks.push(value);
+    if (size < cap) chunks.push(value);
     size += value.length;
+    if (size > DRAIN) {
+      reader.cancel().catch(() => {});
+      break;
+    }
   }
-  reader.cancel().catch(() => {});
-  const body = new Uint8Array(Math.min(size, MAX_BODY + 1));
+  const body = new Uint8Array(Math.min(size, cap));
   let at = 0;
   for (const c of chunks) {
     const part = c.subarray(0, body.length - at);
     body.set(part, at);
     at += part.length;
-    if (at === body.length) break;
   }
   return body;
 }
 
-function ticketKey(env) {
-  return `wxsign:${env.WECHAT_APPID || ""}:jsapi_ticket`;
+// goEnv is the environment the Go program runs with: the Worker's, plus a
+// fetch that sends request bodies with a length (syumai/workers streams
+// them, and WeChat's gateway refuses chunked bodies with HTTP 412), plus,
+// for this isolate's own calls, its internal token.
+function goEnv(env, withInternal) {
+  const extra = { WXSIGN_FETCH: { fetch: fixedLengthFetch } };
+  if (withInternal) extra.WXSIGN_INTERNAL = internal;
+  return { ...env, ...extra };
 }
 
-// kvGet reads KV. WXSIGN_TEST_KV_FAULT / _AT make it fail, for the tests of
-// what the Worker does when KV does (the Go side honours the same variables).
-function kvGet(env, key) {
-  const fault = env.WXSIGN_TEST_KV_FAULT ?? "";
-  if (fault.includes("read") && Date.now() / 1000 >= Number(env.WXSIGN_TEST_KV_FAULT_AT ?? 0)) {
-    return Promise.reject(new Error("KV failure injected by WXSIGN_TEST_KV_FAULT"));
-  }
-  return env.WXSIGN_KV.get(key);
+async function fixedLengthFetch(request, init) {
+  const body = request.body === null ? null : await request.arrayBuffer();
+  return fetch(request.url, { method: request.method, headers: request.headers, body, redirect: init?.redirect });
 }
 
-async function refreshTicket(env, nowMs) {
-  if (nowMs - ticketReadAt < Number(env.WXSIGN_TEST_RECORD_TTL_MS ?? RECORD_TTL_MS)) return;
-  ticketReadAt = nowMs; // failed or not, the next read is due a minute later
+async function read(env, key) {
   try {
-    ticket = (await kvGet(env, ticketKey(env))) ?? "";
+    const value = await env.WXSIGN_KV.get(key);
+    if (value === null) signer.record(key, "absent");
+    else signer.record(key, "kv", value);
   } catch (e) {
-    // KV unavailable: keep serving the record in memory while it is valid
-    // (the module checks its expiry).
-    console.log(`wxsign: KV read failed, serving the ticket in memory: ${e.message}`);
+    // KV unavailable: the module keeps serving the record it holds while it is valid.
+    console.log(`wxsign: KV read failed: ${e.message}`);
+    signer.record(key, "unreadable");
   }
 }
 
-function sign(env, request, body) {
-  return signer.config([
-    request.method,
-    request.url,
-    request.headers.get("content-type") ?? "",
-    request.headers.get("origin") ?? "",
-    body,
-    ticket,
-    env.WECHAT_APPID ?? "",
-    env.ALLOWED_HOSTS ?? "",
-    env.ALLOWED_ORIGINS ?? "",
-  ], Math.floor(Date.now() / 1000));
+// coldFetch asks the Go program for a record; requests that need the same
+// key meanwhile wait for this one fetch, then each gets its own answer.
+function coldFetch(env, ctx, key, url) {
+  let pending = fetching.get(key);
+  if (pending === undefined) {
+    internal ||= crypto.randomUUID();
+    const req = new Request(new URL(`/__wxsign/credential?key=${encodeURIComponent(key)}`, url), {
+      headers: { "x-wxsign-internal": internal },
+    });
+    pending = goWorker
+      .fetch(req, goEnv(env, true), ctx)
+      .then(async (res) => {
+        const text = await res.text();
+        if (res.status === 200) signer.record(key, "fetched", text);
+        else signer.record(key, "failed", text, res.headers.get("retry-after") ?? "");
+      })
+      .finally(() => fetching.delete(key));
+    fetching.set(key, pending);
+  }
+  return pending;
 }
 
-// withoutRecord drops the internal header before a Go answer leaves the Worker.
-function withoutRecord(res) {
-  if (!res.headers.has(RECORD_HEADER)) return res;
-  const out = new Response(res.body, res);
-  out.headers.delete(RECORD_HEADER);
-  return out;
-}
-
-async function config(request, env, ctx) {
-  // The KV read (at most once a minute) is started first, so that a signer
-  // made here (if global scope could not) is made while KV answers.
-  const reading = refreshTicket(env, Date.now());
+async function serve(request, env, ctx) {
   signer ??= new Signer(signerModule);
-  const body = request.method === "POST" ? await readBody(request) : NO_BODY;
-  await reading;
-  let r = sign(env, request, body);
-  if (!(r & NEED_TICKET)) return signer.response(r);
-
-  // No usable ticket: one Go cold path per isolate fetches and stores it;
-  // requests arriving meanwhile wait for it instead of calling WeChat too.
-  let pending = coldStart;
-  if (pending === null) {
-    const forward = new Request(request.url, {
-      method: request.method,
-      headers: request.headers,
-      body: request.method === "POST" ? body : null,
-    });
-    pending = coldStart = goCold(forward, env, ctx).finally(() => {
-      coldStart = null;
-    });
-    const c = await pending;
-    return new Response(c.text, c);
+  if (signerEnv !== env) {
+    signer.env(env);
+    signerEnv = env;
   }
-  const c = await pending;
-  r = sign(env, request, body);
-  if (!(r & NEED_TICKET) || c.status === 200) return signer.response(r);
-  return new Response(c.text, c); // the cold path's error: WeChat's code and message
-}
-
-async function goCold(request, env, ctx) {
-  const res = await goWorker.fetch(request, env, ctx);
-  const rec = res.headers.get(RECORD_HEADER);
-  if (rec) {
-    ticket = rec;
-    ticketReadAt = Date.now();
+  const body = await readBody(request, signer.bodyCap);
+  const fields = [request.method, request.url];
+  for (const name of signer.headers) fields.push(request.headers.get(name) ?? "");
+  fields.push(body, "");
+  for (let turn = 0; turn < TURNS; turn++) {
+    const r = signer.serve(fields, Math.floor(Date.now() / 1000));
+    switch (r >>> 16) {
+      case READ:
+        await Promise.all(signer.text(r).split("\n").map((key) => read(env, key)));
+        break;
+      case FETCH:
+        await coldFetch(env, ctx, signer.text(r), request.url);
+        break;
+      case LIMIT: {
+        const [binding, key] = signer.text(r).split("\n");
+        const { success } = await env[binding].limit({ key });
+        fields[fields.length - 1] = success ? "1" : "0";
+        break;
+      }
+      case FORWARD: {
+        const forward = new Request(request.url, {
+          method: request.method,
+          headers: request.headers,
+          body: body.length > 0 ? body : null,
+        });
+        return goWorker.fetch(forward, goEnv(env, false), ctx);
+      }
+      default:
+        return signer.response(r);
+    }
   }
-  const headers = new Headers(res.headers);
-  headers.delete(RECORD_HEADER);
-  return { status: res.status, headers, text: await res.text() };
+  throw new Error("the signer asked for too many turns");
 }
 
 // internalError is the answer when something below throws: JSON, without
@@ -167,18 +170,12 @@ function internalError(e) {
 export default {
   async fetch(request, env, ctx) {
     try {
-      const { pathname } = new URL(request.url);
-      // WXSIGN_BENCH_GO_PATH sends /config to the Go program too, so that
-      // `make bench` can measure that path beside the hot one.
-      if ((pathname === "/config" || pathname === "/all") && !env.WXSIGN_BENCH_GO_PATH) {
-        return await config(request, env, ctx);
-      }
-      return withoutRecord(await goWorker.fetch(request, env, ctx));
+      return await serve(request, env, ctx);
     } catch (e) {
       return internalError(e);
     }
   },
   scheduled(event, env, ctx) {
-    return goWorker.scheduled(event, env, ctx);
+    return goWorker.scheduled(event, goEnv(env, false), ctx);
   },
 };

@@ -1,10 +1,14 @@
 // One instance of the signer module (build/signer.wasm) and the bytes that
 // move in and out of it; the ABI is documented in wasm/signer. Used by the
-// Worker's entry and by `make bench`, which runs it under Node's V8.
+// Worker's entry and by `make bench`, which runs it under Node's V8. It
+// knows the ABI's framing, nothing of what the fields mean.
 import { WASI } from "@bjorn3/browser_wasi_shim";
 
-/** NEED_TICKET is set in a result when no usable ticket was given. */
-export const NEED_TICKET = 1 << 15;
+/** What wxs_serve asks of its host instead of answering (status < 100). */
+export const READ = 1;
+export const FORWARD = 2;
+export const FETCH = 3;
+export const LIMIT = 4;
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -48,24 +52,33 @@ export class Signer {
     this.input = this.x.wxs_input();
     this.output = this.x.wxs_output();
     this.inputCap = this.x.wxs_input_cap();
+    this.bodyCap = this.x.wxs_body_cap();
+    this.headers = [];
   }
 
   // frame writes fields (strings or Uint8Arrays) as little-endian uint32
-  // length + bytes into the input region and returns the length written.
+  // length + bytes into the input region and returns the length written. A
+  // field that does not fit is written as its length alone, and ends the
+  // input: the module refuses it rather than read a prefix.
   frame(fields) {
     const mem = new Uint8Array(this.x.memory.buffer);
     const view = new DataView(this.x.memory.buffer);
     let at = this.input;
     const end = this.input + this.inputCap;
     for (const f of fields) {
+      if (end - at < 4) break;
       const room = end - at - 4;
-      if (room < 0) break;
       let n;
       if (typeof f === "string") {
-        n = enc.encodeInto(f, mem.subarray(at + 4, at + 4 + room)).written;
+        const r = enc.encodeInto(f, mem.subarray(at + 4, at + 4 + room));
+        n = r.read < f.length ? -1 : r.written;
       } else {
-        n = Math.min(f.length, room);
-        mem.set(f.subarray(0, n), at + 4);
+        n = f.length <= room ? f.length : -1;
+        if (n >= 0) mem.set(f, at + 4);
+      }
+      if (n < 0) {
+        view.setUint32(at, 0xffffffff, true);
+        return at + 4 - this.input;
       }
       view.setUint32(at, n, true);
       at += 4 + n;
@@ -73,17 +86,35 @@ export class Signer {
     return at - this.input;
   }
 
-  /**
-   * config is the hot path: the nine fields of wxs_config, the time in Unix
-   * seconds; it returns the packed result.
-   */
-  config(fields, nowSeconds) {
-    return this.x.wxs_config(this.frame(fields), BigInt(nowSeconds));
+  text(r) {
+    return dec.decode(new Uint8Array(this.x.memory.buffer, this.output, r & 0xffff));
   }
 
-  /** response turns a packed result (header lines, a blank line, the body) into a Response. */
+  /** env hands over the environment; it returns the request header names to pass. */
+  env(env) {
+    const fields = [];
+    for (const [name, value] of Object.entries(env)) {
+      if (typeof value === "string") fields.push(name, value);
+      else fields.push("@" + name, "");
+    }
+    const n = this.x.wxs_env(this.frame(fields));
+    this.headers = this.text(n).split("\n").filter(Boolean);
+    return this.headers;
+  }
+
+  /** serve is wxs_serve: fields in ABI order, the time in Unix seconds. */
+  serve(fields, nowSeconds) {
+    return this.x.wxs_serve(this.frame(fields), BigInt(nowSeconds));
+  }
+
+  /** record is wxs_record. */
+  record(key, outcome, value = "", retryAfter = "") {
+    this.x.wxs_record(this.frame([key, outcome, value, String(retryAfter)]), BigInt(Math.floor(Date.now() / 1000)));
+  }
+
+  /** response turns a packed answer (header lines, a blank line, the body) into a Response. */
   response(r) {
-    const out = dec.decode(new Uint8Array(this.x.memory.buffer, this.output, r & 0x7fff));
+    const out = this.text(r);
     const split = out.indexOf("\n\n");
     const headers = new Headers();
     for (const line of out.slice(0, split).split("\n")) {

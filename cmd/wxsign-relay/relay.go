@@ -16,13 +16,17 @@ import (
 	"net/netip"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/wechat"
 )
 
 // KeyHeader carries the shared key on every request but /healthz.
-const KeyHeader = "X-Wxsign-Relay-Key"
+const KeyHeader = wechat.RelayKeyHeader
 
 // Bounds. WeChat's answers for these calls are a few hundred bytes and the
 // only request body (stable_token) is smaller still.
@@ -38,19 +42,20 @@ const (
 // route is one call the relay forwards.
 type route struct{ method, path string }
 
-// routes is the whole of what the relay forwards: the token and ticket calls
-// of official accounts and WeCom, each with the one method WeChat documents.
-// Anything else is refused so the relay is not an open proxy to WeChat.
-var routes = []route{
-	// Official accounts (api.weixin.qq.com).
-	{http.MethodGet, "/cgi-bin/token"},
-	{http.MethodPost, "/cgi-bin/stable_token"},
-	{http.MethodGet, "/cgi-bin/ticket/getticket"},
-	// WeCom (qyapi.weixin.qq.com).
-	{http.MethodGet, "/cgi-bin/gettoken"},
-	{http.MethodGet, "/cgi-bin/get_jsapi_ticket"},
-	{http.MethodGet, "/cgi-bin/ticket/get"},
-}
+// routes is the whole of what the relay forwards: the calls of core's
+// credential table (tokens and tickets of official accounts and WeCom),
+// each with the method WeChat documents. Anything else is refused, so
+// the relay is not an open proxy to WeChat.
+var routes = func() []route {
+	var rs []route
+	for _, k := range core.Kinds {
+		r := route{k.Call.Method, k.Call.Path}
+		if !slices.Contains(rs, r) {
+			rs = append(rs, r)
+		}
+	}
+	return rs
+}()
 
 // forwardedHeaders are the only request headers sent upstream, so that
 // nothing the caller's platform adds (the key, client IPs, tracing) reaches
@@ -60,13 +65,13 @@ var forwardedHeaders = []string{"Accept", "Content-Type", "User-Agent"}
 // The relay's own refusals, in WeChat's error shape, with the codes wxsign
 // uses for the same reasons (see package core).
 var (
-	errMethod       = relayError{http.StatusMethodNotAllowed, 1020, "method not allowed"}
-	errBadBody      = relayError{http.StatusBadRequest, 1021, "the request body could not be read"}
-	errBodyTooLarge = relayError{http.StatusRequestEntityTooLarge, 1022, "request body is larger than 64 KiB"}
-	errNotFound     = relayError{http.StatusNotFound, 1030, "not found"}
-	errNoKey        = relayError{http.StatusUnauthorized, 1040, "unauthorized: send the relay key in " + KeyHeader}
-	errWrongKey     = relayError{http.StatusForbidden, 1041, "forbidden: wrong relay key"}
-	errUpstream     = relayError{http.StatusBadGateway, 1052, "the upstream could not be reached or answered badly"}
+	errMethod       = relayError{http.StatusMethodNotAllowed, core.ErrMethod.Code, "method not allowed"}
+	errBadBody      = relayError{http.StatusBadRequest, core.ErrBadRequest.Code, "the request body could not be read"}
+	errBodyTooLarge = relayError{http.StatusRequestEntityTooLarge, core.ErrBodyTooLarge.Code, "request body is larger than 64 KiB"}
+	errNotFound     = relayError{http.StatusNotFound, core.ErrNotFound.Code, "not found"}
+	errNoKey        = relayError{http.StatusUnauthorized, core.ErrUnauthorized.Code, "unauthorized: send the relay key in " + KeyHeader}
+	errWrongKey     = relayError{http.StatusForbidden, core.ErrForbidden.Code, "forbidden: wrong relay key"}
+	errUpstream     = relayError{http.StatusBadGateway, core.ErrUpstream.Code, "the upstream could not be reached or answered badly"}
 )
 
 type relayError struct {

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/wxsign/wxsign/core"
 	"github.com/wxsign/wxsign/core/wechat"
 	"github.com/wxsign/wxsign/wechattest"
 )
@@ -647,14 +648,6 @@ func TestServerBounds(t *testing.T) {
 	}
 }
 
-// keyDoer adds the relay key, as the Worker does.
-type keyDoer struct{ c *http.Client }
-
-func (d keyDoer) Do(r *http.Request) (*http.Response, error) {
-	r.Header.Set(KeyHeader, testKey)
-	return d.c.Do(r)
-}
-
 // TestWechatClientThroughRelay runs wxsign's own WeChat client against the
 // project's WeChat stand-in through the relay, with a prefix in the base.
 func TestWechatClientThroughRelay(t *testing.T) {
@@ -664,18 +657,21 @@ func TestWechatClientThroughRelay(t *testing.T) {
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	ctx := context.Background()
-	for _, mode := range []string{wechat.ModeStable, wechat.ModeClassic} {
-		c := &wechat.Client{BaseURL: srv.URL + "/wx", AppID: "wx0123456789abcdef", Secret: "the-app-secret", Mode: mode, Doer: keyDoer{srv.Client()}}
-		tok, err := c.Token(ctx, false)
+	for _, mode := range []string{core.ModeStable, core.ModeClassic} {
+		env := map[string]string{"WECHAT_APPID": "wx0123456789abcdef", "WECHAT_APPSECRET": "the-app-secret", "WECHAT_TOKEN_MODE": mode}
+		settings := core.LoadSettings(func(k string) string { return env[k] })
+		keys := settings.Keys()
+		c := &wechat.Client{BaseURL: srv.URL + "/wx", RelayKey: testKey, Doer: srv.Client()}
+		tok, err := c.Fetch(ctx, keys[0], "", false)
 		if err != nil || tok.Value == "" {
 			t.Fatalf("%s token through the relay: %v", mode, err)
 		}
-		tic, err := c.JSAPITicket(ctx, tok.Value)
+		tic, err := c.Fetch(ctx, keys[1], tok.Value, false)
 		if err != nil || tic.Value == "" {
 			t.Fatalf("ticket through the relay: %v", err)
 		}
 	}
-	if s := wc.Stats(); s.Token != 1 || s.StableToken != 1 || s.Ticket != 2 {
+	if s := wc.Stats(); s.Token != 1 || s.StableToken != 1 || s.Ticket != 2 || s.LeakedRelayKey != 0 {
 		t.Errorf("stand-in stats %+v", s)
 	}
 	srv.Close()

@@ -1,11 +1,12 @@
 // Package wechat is a small client for the WeChat API calls wxsign needs:
-// the access_token (stable or classic) and the JS-SDK jsapi_ticket.
+// it fetches any credential kind of core's table (access tokens, JS-SDK
+// tickets, WeCom tokens and tickets) from the request its Kind describes.
 //
 // It talks through Doer, so that a Cloudflare Worker can send requests with
 // the Workers fetch API and tests with net/http; it never uses
-// http.DefaultClient. Errors never contain the AppSecret or an
-// access_token: both travel in request URLs and bodies, which are never
-// put into an error.
+// http.DefaultClient. It keeps nothing: core.Vault caches around it.
+// Errors never contain a secret or an access_token: both travel in request
+// URLs and bodies, which are never put into an error.
 package wechat
 
 import (
@@ -28,55 +29,28 @@ type Doer interface {
 	Do(*http.Request) (*http.Response, error)
 }
 
-// Token modes, as in WECHAT_TOKEN_MODE.
-const (
-	ModeStable  = "stable"  // POST /cgi-bin/stable_token: one token shared by every caller
-	ModeClassic = "classic" // GET /cgi-bin/token: each fetch invalidates the previous token
-)
-
 // DefaultTimeout bounds each call to WeChat.
 const DefaultTimeout = 5 * time.Second
 
-// ExpirySafety is taken off WeChat's expires_in, so that a record expires
-// before WeChat's copy does even with some clock skew and latency.
-const ExpirySafety = 60
-
-// StableRenewal is how many seconds before its expiry WeChat renews a
-// stable token. Asked earlier without force_refresh, WeChat hands back the
-// same token with expires_in counting down, so refreshing sooner only
-// costs calls (and KV writes).
-const StableRenewal = 300
+// RelayKeyHeader carries WECHAT_RELAY_KEY to a relay (cmd/wxsign-relay),
+// which strips it before forwarding to WeChat.
+const RelayKeyHeader = "X-Wxsign-Relay-Key"
 
 // maxBody caps what is read of an answer: WeChat's are a few hundred bytes.
 const maxBody = 64 << 10
 
-// Client calls WeChat for one app.
+// Client calls WeChat.
 type Client struct {
-	BaseURL string           // e.g. https://api.weixin.qq.com, no trailing slash
-	AppID   string           // WECHAT_APPID
-	Secret  string           // WECHAT_APPSECRET
-	Mode    string           // ModeStable (default) or ModeClassic
-	Doer    Doer             // how requests are sent
-	Timeout time.Duration    // per call; DefaultTimeout when zero
-	Now     func() time.Time // the clock for FetchedAt and ExpiresAt; time.Now when nil
+	BaseURL      string           // official accounts' API (WECHAT_API_BASE); may carry a relay's path prefix
+	WeComBaseURL string           // WeCom's API (WECOM_API_BASE)
+	RelayKey     string           // sent as RelayKeyHeader on every call when set
+	Doer         Doer             // how requests are sent
+	Timeout      time.Duration    // per call; DefaultTimeout when zero
+	Now          func() time.Time // the clock for FetchedAt and ExpiresAt; time.Now when nil
 }
 
-// TokenSource hands out the access_token to call WeChat with; force asks
-// for a new one because WeChat said the current one is invalid.
-type TokenSource interface {
-	Token(ctx context.Context, force bool) (string, error)
-}
-
-// APIError is WeChat refusing a call: errcode and errmsg as WeChat sent them.
-type APIError struct {
-	Call string // "token", "stable_token" or "getticket"
-	Code int
-	Msg  string
-}
-
-func (e *APIError) Error() string {
-	return fmt.Sprintf("wechat %s: errcode %d: %s", e.Call, e.Code, e.Msg)
-}
+// APIError is WeChat refusing a call.
+type APIError = core.APIError
 
 // TransportError is a call that did not get a WeChat answer: the request
 // failed, timed out, or the answer was not HTTP 200 with a JSON body.
@@ -95,68 +69,50 @@ func (e *TransportError) Error() string {
 
 func (e *TransportError) Unwrap() error { return e.Err }
 
-// IsTokenInvalid reports whether WeChat refused the access_token: invalid,
-// not the latest, or expired (40001, 40014, 42001).
-func IsTokenInvalid(err error) bool { return hasCode(err, 40001, 40014, 42001) }
-
-// IsConfig reports a configuration error that retrying cannot fix: a wrong
-// appid or secret, a frozen secret, a caller IP missing from the whitelist.
-func IsConfig(err error) bool { return hasCode(err, 40013, 40125, 40164, 40243, 42012) }
-
-// IsQuota reports that the daily quota is spent (45009).
-func IsQuota(err error) bool { return hasCode(err, 45009) }
-
-func hasCode(err error, codes ...int) bool {
-	var e *APIError
-	if !errors.As(err, &e) {
-		return false
+// Fetch makes k's call, with token for a kind that needs one, and returns
+// the record WeChat's answer holds. It implements core.Fetcher.
+func (c *Client) Fetch(ctx context.Context, k *core.Key, token string, force bool) (core.Record, error) {
+	call := k.Kind.Call
+	base := c.BaseURL
+	if k.Kind.API == core.APIWeCom {
+		base = c.WeComBaseURL
 	}
-	for _, c := range codes {
-		if e.Code == c {
-			return true
+	value := func(p core.Param) string {
+		switch p.From {
+		case core.FromAppID:
+			return k.AppID
+		case core.FromSecret:
+			return k.Secret()
+		case core.FromToken:
+			return token
+		case core.FromForce:
+			if force {
+				return "true"
+			}
+			return "false"
 		}
+		return p.Value
 	}
-	return false
-}
-
-// Token fetches an access_token. In stable mode, without force WeChat hands
-// back the current token while it is valid; force rotates it (20 a day).
-func (c *Client) Token(ctx context.Context, force bool) (core.Record, error) {
-	if c.Mode == ModeClassic {
-		q := url.Values{"grant_type": {"client_credential"}, "appid": {c.AppID}, "secret": {c.Secret}}
-		return c.call(ctx, "token", http.MethodGet, "/cgi-bin/token?"+q.Encode(), nil, "access_token")
+	target := strings.TrimRight(base, "/") + call.Path
+	var body []byte
+	if call.Method == http.MethodGet {
+		q := url.Values{}
+		for _, p := range call.Params {
+			q.Set(p.Name, value(p))
+		}
+		target += "?" + q.Encode()
+	} else {
+		m := map[string]any{}
+		for _, p := range call.Params {
+			if p.From == core.FromForce {
+				m[p.Name] = force
+			} else {
+				m[p.Name] = value(p)
+			}
+		}
+		body, _ = json.Marshal(m)
 	}
-	body, _ := json.Marshal(struct {
-		GrantType    string `json:"grant_type"`
-		AppID        string `json:"appid"`
-		Secret       string `json:"secret"`
-		ForceRefresh bool   `json:"force_refresh"`
-	}{"client_credential", c.AppID, c.Secret, force})
-	return c.call(ctx, "stable_token", http.MethodPost, "/cgi-bin/stable_token", body, "access_token")
-}
-
-// JSAPITicket fetches a jsapi_ticket with the given access_token.
-func (c *Client) JSAPITicket(ctx context.Context, accessToken string) (core.Record, error) {
-	q := url.Values{"access_token": {accessToken}, "type": {"jsapi"}}
-	return c.call(ctx, "getticket", http.MethodGet, "/cgi-bin/ticket/getticket?"+q.Encode(), nil, "ticket")
-}
-
-// Ticket fetches a jsapi_ticket with a token from tokens. When WeChat says
-// the token is invalid (40001, 40014, 42001) it asks tokens for a new one
-// once and retries once; a second refusal is returned, never retried.
-func (c *Client) Ticket(ctx context.Context, tokens TokenSource) (core.Record, error) {
-	tok, err := tokens.Token(ctx, false)
-	if err != nil {
-		return core.Record{}, err
-	}
-	rec, err := c.JSAPITicket(ctx, tok)
-	if !IsTokenInvalid(err) {
-		return rec, err
-	}
-	if tok, err = tokens.Token(ctx, true); err != nil {
-		return core.Record{}, err
-	}
-	return c.JSAPITicket(ctx, tok)
+	return c.do(ctx, call.Name, call.Method, target, body, k.Kind.Field)
 }
 
 // answer is every shape WeChat sends for these calls.
@@ -168,21 +124,28 @@ type answer struct {
 	ExpiresIn   int64  `json:"expires_in"`
 }
 
-func (c *Client) call(ctx context.Context, name, method, path string, body []byte, field string) (core.Record, error) {
+func (c *Client) do(ctx context.Context, name, method, target string, body []byte, field string) (core.Record, error) {
 	timeout := c.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.BaseURL, "/")+path, bytes.NewReader(body))
+	var rd io.Reader
+	if body != nil {
+		// A bytes.Reader gives the request its Content-Length: WeChat's
+		// gateway answers HTTP 412 to a chunked body.
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, rd)
 	if err != nil {
-		return core.Record{}, &TransportError{Call: name, Err: errors.New("bad WECHAT_API_BASE")}
+		return core.Record{}, &TransportError{Call: name, Err: errors.New("bad API base URL")}
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
-	} else {
-		req.Body, req.ContentLength = nil, 0
+	}
+	if c.RelayKey != "" {
+		req.Header.Set(RelayKeyHeader, c.RelayKey)
 	}
 	if c.Doer == nil {
 		return core.Record{}, &TransportError{Call: name, Err: errors.New("no Doer")}
@@ -197,7 +160,7 @@ func (c *Client) call(ctx context.Context, name, method, path string, body []byt
 		return core.Record{}, &TransportError{Call: name, Status: res.StatusCode, Err: cause(ctx, err)}
 	}
 	if res.StatusCode != http.StatusOK {
-		return core.Record{}, &TransportError{Call: name, Status: res.StatusCode, Err: errors.New("unexpected HTTP status")}
+		return core.Record{}, &TransportError{Call: name, Status: res.StatusCode, Err: errors.New(statusCause(res.StatusCode, raw))}
 	}
 	var a answer
 	if err := json.Unmarshal(raw, &a); err != nil {
@@ -218,7 +181,21 @@ func (c *Client) call(ctx context.Context, name, method, path string, body []byt
 		now = c.Now
 	}
 	t := now().Unix()
-	return core.Record{Value: value, FetchedAt: t, ExpiresAt: t + max(a.ExpiresIn-ExpirySafety, 1)}, nil
+	return core.Record{Value: value, FetchedAt: t, ExpiresAt: t + max(a.ExpiresIn-core.ExpirySafety, 1)}, nil
+}
+
+// statusCause says what an HTTP error status from WeChat's side means, for
+// the two that configuration causes.
+func statusCause(status int, body []byte) string {
+	switch status {
+	case http.StatusPreconditionFailed:
+		return "unexpected HTTP status (WeChat's gateway refuses chunked request bodies)"
+	case http.StatusUnauthorized, http.StatusForbidden:
+		if bytes.Contains(body, []byte(`"errcode"`)) {
+			return "the relay refused the call: check WECHAT_RELAY_KEY"
+		}
+	}
+	return "unexpected HTTP status"
 }
 
 // cause reduces a transport error to what it says without the request URL

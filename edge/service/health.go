@@ -3,75 +3,102 @@ package service
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/wxsign/wxsign/core"
 )
 
-// health is the /healthz answer: configuration and cache state, never a
-// secret (not the AppSecret, the token, the ticket or the API key).
+// health is the /healthz answer: configuration and the state of every
+// credential, for anyone to read. It never holds a secret, a token or a
+// ticket, and URL settings are shown without userinfo or query.
 type health struct {
-	OK       bool           `json:"ok"`
-	AppID    string         `json:"appid"`
-	Config   healthConfig   `json:"config"`
-	Token    *recordHealth  `json:"access_token"`
-	Ticket   *recordHealth  `json:"jsapi_ticket"`
-	Refresh  *refreshHealth `json:"refresh,omitempty"`
-	Problems []string       `json:"problems,omitempty"`
-	Warnings []string       `json:"warnings,omitempty"`
-	Now      int64          `json:"now"`
+	OK          bool         `json:"ok"`
+	Apps        []string     `json:"apps"`
+	WeCom       *wecomHealth `json:"wecom,omitempty"`
+	Config      healthConfig `json:"config"`
+	Credentials []credHealth `json:"credentials"`
+	Problems    []string     `json:"problems,omitempty"`
+	Warnings    []string     `json:"warnings,omitempty"`
+	Now         int64        `json:"now"`
+}
+
+type wecomHealth struct {
+	CorpID string   `json:"corpid"`
+	Agents []string `json:"agents"`
 }
 
 type healthConfig struct {
-	APIBase        string `json:"wechat_api_base"`
-	TokenMode      string `json:"token_mode"`
-	RefreshMargin  int64  `json:"refresh_margin"`
-	AllowedHosts   string `json:"allowed_hosts"`
-	AllowedOrigins string `json:"allowed_origins"`
-	SecretSet      bool   `json:"appsecret_set"`
-	APIKeySet      bool   `json:"api_key_set"`
+	APIBase       string `json:"wechat_api_base"`
+	WeComAPIBase  string `json:"wecom_api_base,omitempty"`
+	Relay         bool   `json:"relay_key_set"`
+	TokenMode     string `json:"token_mode"`
+	RefreshMargin int64  `json:"refresh_margin"`
+	APIKeySet     bool   `json:"api_key_set"`
+	Host          string `json:"request_host"`
 }
 
-type recordHealth struct {
-	Present   bool  `json:"present"`
-	Usable    bool  `json:"usable"`
-	Due       bool  `json:"due"`
-	AgeS      int64 `json:"age_s"`
-	ExpiresIn int64 `json:"expires_in_s"`
-	ExpiresAt int64 `json:"expires_at"`
-}
-
-type refreshHealth struct {
+// credHealth is one key of the table.
+type credHealth struct {
+	Kind        string `json:"kind"`
+	Owner       string `json:"owner"`
+	Present     bool   `json:"present"`
+	Usable      bool   `json:"usable"`
+	Due         bool   `json:"due"`
+	AgeS        int64  `json:"age_s,omitempty"`
+	ExpiresIn   int64  `json:"expires_in_s,omitempty"`
+	Fetches     int    `json:"fetches_this_hour"`
+	Budget      int    `json:"budget_per_hour,omitempty"`
 	LastError   string `json:"last_error,omitempty"`
 	LastErrCode int    `json:"last_errcode,omitempty"`
 	LastErrorAt int64  `json:"last_error_at,omitempty"`
-	Failures    int    `json:"consecutive_failures"`
+	Failures    int    `json:"consecutive_failures,omitempty"`
 	NextAttempt int64  `json:"next_attempt,omitempty"`
 }
 
 func (s *Service) serveHealth(w http.ResponseWriter, r *http.Request) {
-	cfg := s.Settings
+	cfg := &s.Settings
 	h := health{
-		AppID: cfg.AppID,
-		Config: healthConfig{APIBase: cfg.APIBase, TokenMode: cfg.TokenMode, RefreshMargin: cfg.RefreshMargin,
-			AllowedHosts: cfg.AllowedHosts, AllowedOrigins: cfg.AllowedOrigins,
-			SecretSet: cfg.AppSecret != "", APIKeySet: cfg.APIKey != ""},
-		Problems: cfg.Problems,
-		Warnings: cfg.Warnings,
-		Now:      s.now(),
+		Apps: []string{},
+		Config: healthConfig{APIBase: core.SafeURL(cfg.APIBase), TokenMode: cfg.TokenMode, RefreshMargin: cfg.RefreshMargin,
+			Relay: cfg.RelayKey != "", APIKeySet: cfg.APIKey != "", Host: r.Host},
+		Credentials: []credHealth{},
+		Problems:    cfg.Problems,
+		Warnings:    cfg.Warnings,
+		Now:         s.now(),
+	}
+	for _, a := range cfg.Apps {
+		h.Apps = append(h.Apps, a.AppID)
+	}
+	if wc := cfg.WeCom; wc != nil {
+		h.WeCom = &wecomHealth{CorpID: wc.CorpID}
+		for _, a := range wc.Agents {
+			h.WeCom.Agents = append(h.WeCom.Agents, a.AgentID)
+		}
+		h.Config.WeComAPIBase = core.SafeURL(cfg.WeComAPIBase)
+	}
+	if strings.HasSuffix(strings.ToLower(hostOnly(r.Host)), ".workers.dev") {
+		h.Warnings = append(h.Warnings, "this request came to a workers.dev host, which phones in mainland China often cannot reach: bind a custom domain (routes in wrangler.toml)")
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), ColdPathTimeout)
 	defer cancel()
-	if cfg.AppID != "" {
-		if st, err := s.load(ctx); err != nil {
+	v := s.vault()
+	for _, k := range cfg.Keys() {
+		rec, err := v.Record(ctx, k)
+		if err != nil {
 			h.Problems = append(h.Problems, core.ErrStorage.Msg)
-		} else {
-			h.Token = recordState(st.token, st.now, cfg.TokenMargin())
-			h.Ticket = recordState(st.ticket, st.now, cfg.RefreshMargin)
-			if st.status != (status{}) {
-				h.Refresh = &refreshHealth{LastError: st.status.LastError, LastErrCode: st.status.LastErrCode,
-					LastErrorAt: st.status.LastErrorAt, Failures: st.status.Failures, NextAttempt: st.status.NextAttempt}
-			}
+			break
 		}
+		if k.Kind.Lazy && rec.Value == "" && rec.LastErrorAt == 0 {
+			continue // not used yet: nobody pays for it
+		}
+		c := credHealth{Kind: k.Kind.Name, Owner: k.Owner, Present: rec.Value != "", Usable: rec.Usable(v.Now),
+			Due: rec.Due(v.Now, k.Margin(cfg.RefreshMargin)), Fetches: rec.FetchesThisHour(v.Now), Budget: k.PerHour,
+			LastError: rec.LastError, LastErrCode: rec.LastErrCode, LastErrorAt: rec.LastErrorAt,
+			Failures: rec.Failures, NextAttempt: rec.NextAttempt}
+		if c.Present {
+			c.AgeS, c.ExpiresIn = v.Now-rec.FetchedAt, rec.ExpiresAt-v.Now
+		}
+		h.Credentials = append(h.Credentials, c)
 	}
 	h.OK = len(h.Problems) == 0
 	status := 200
@@ -81,10 +108,9 @@ func (s *Service) serveHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, h)
 }
 
-func recordState(r core.Record, now, margin int64) *recordHealth {
-	if r.Value == "" {
-		return &recordHealth{Due: true}
+func hostOnly(hostport string) string {
+	if i := strings.LastIndexByte(hostport, ':'); i >= 0 && !strings.Contains(hostport[i:], "]") {
+		return hostport[:i]
 	}
-	return &recordHealth{Present: true, Usable: r.Usable(now), Due: r.Due(now, margin),
-		AgeS: now - r.FetchedAt, ExpiresIn: r.ExpiresAt - now, ExpiresAt: r.ExpiresAt}
+	return hostport
 }

@@ -12,20 +12,29 @@ import (
 	"github.com/wxsign/wxsign/core"
 )
 
-// RecordHeader carries the fresh ticket record from the cold path of
-// /config to the JS entry, which keeps it in memory and strips the header
-// before the answer leaves the Worker.
-const RecordHeader = "X-Wxsign-Record"
-
 // ColdPathTimeout bounds a request that has to fetch from WeChat: the caller
 // gets a 503 within it, never a hang.
 const ColdPathTimeout = 8 * time.Second
 
+// CronTimeout bounds one cron run.
+const CronTimeout = 20 * time.Second
+
+// CredentialPath is where the JS entry asks the Go program for a record
+// the signer module needs (?key=<KV key>). It is not a public route: the
+// module never forwards it, and it answers only a request that carries
+// the isolate's InternalHeader value, which the entry hands over in the
+// environment as WXSIGN_INTERNAL.
+const (
+	CredentialPath = "/__wxsign/credential"
+	InternalHeader = "X-Wxsign-Internal"
+)
+
 // Service answers the Worker's Go-side requests and runs its cron.
 type Service struct {
-	Settings Settings
-	Store    Store
-	WeChat   WeChat
+	Settings core.Settings
+	Store    core.Store
+	WeChat   core.Fetcher
+	Internal string                        // the isolate's internal token; "" outside the entry's own calls
 	Now      func() time.Time              // defaults to time.Now
 	Logf     func(format string, a ...any) // one line per event; never given a secret
 }
@@ -43,7 +52,13 @@ func (s *Service) logf(format string, a ...any) {
 	}
 }
 
-// ServeHTTP routes a request. A panic becomes a 500 JSON answer without
+// vault is one pass of the cache policy.
+func (s *Service) vault() *core.Vault {
+	return &core.Vault{Store: s.Store, Fetcher: s.WeChat, Now: s.now(), RefreshMargin: s.Settings.RefreshMargin, Logf: s.Logf}
+}
+
+// ServeHTTP routes a request through core's route table, the one the
+// signer module routes by. A panic becomes a 500 JSON answer without
 // internals, and the next request is served as usual.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
@@ -52,121 +67,53 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, core.ErrInternal, 0)
 		}
 	}()
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if r.URL.Path == CredentialPath {
+		s.serveCredential(w, r)
+		return
+	}
+	if r.URL.Path == "/__test/panic" && s.Settings.Test.Panic {
+		panic("test panic with internals: " + s.Settings.APIKey)
+	}
+	route, err := core.Route(r.Method, r.URL.Path)
+	if err != nil {
+		if err == core.ErrMethod {
+			w.Header().Set("Allow", route.Methods)
+		}
+		writeError(w, err, 0)
+		return
+	}
 	if r.ContentLength > core.MaxBodyLen {
 		writeError(w, core.ErrBodyTooLarge, 0)
 		return
 	}
-	switch r.URL.Path {
-	case "/config", "/all":
-		s.serveConfig(w, r)
+	if route.Auth && !s.authorized(w, r) {
+		return
+	}
+	switch route.Path {
 	case "/token":
-		s.serveSecret(w, r, tokenKey, "access_token")
+		s.serveSecret(w, r, "access_token")
 	case "/ticket":
-		s.serveSecret(w, r, ticketKey, "ticket")
-	case "/nonce":
-		s.serveNonce(w, r)
+		s.serveSecret(w, r, "ticket")
 	case "/healthz":
 		s.serveHealth(w, r)
-	case "/__test/panic":
-		if s.Settings.TestPanic {
-			panic("test panic with internals: " + s.Settings.AppSecret)
-		}
-		writeError(w, core.ErrNotFound, 0)
+	case "/config", "/all":
+		s.serveConfig(w, r)
 	default:
 		writeError(w, core.ErrNotFound, 0)
 	}
 }
 
-// serveNonce answers /nonce, with CORS as /config has it.
-func (s *Service) serveNonce(w http.ResponseWriter, r *http.Request) {
-	app := s.Settings.App()
-	resp := core.Response{Status: 200, AllowOrigin: app.CORS(r.Header.Get("Origin")), Vary: !app.Origins.Empty()}
-	switch r.Method {
-	case "GET", "HEAD":
-	case "OPTIONS":
-		if resp.AllowOrigin == "" {
-			resp.Fail(nil, core.ErrOrigin)
-		} else {
-			resp.Status, resp.Preflight = 204, true
-		}
-	default:
-		resp.Fail(nil, core.ErrMethod)
-	}
-	if resp.Status == 200 {
-		resp.Body, _ = json.Marshal(map[string]string{"nonceStr": core.NewNonce()})
-	}
-	writeResponse(w, &resp)
-}
-
-// serveConfig is /config when the JS entry has no usable ticket: the same
-// checks and payload as the hot path (core.App.ServeConfig), after fetching
-// the ticket if the request itself is acceptable.
-func (s *Service) serveConfig(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, core.MaxBodyLen+1))
-	if err != nil {
-		writeError(w, core.ErrBadRequest, 0)
-		return
-	}
-	req := &core.Request{Method: r.Method, Query: r.URL.RawQuery, ContentType: r.Header.Get("Content-Type"),
-		Origin: r.Header.Get("Origin"), Body: body}
-	app := s.Settings.App()
-	resp := app.ServeConfig(nil, req, nil, s.now())
-	if resp.NeedTicket {
-		// The request is acceptable; only the ticket is missing: fetch it.
-		if !s.Settings.OK() {
-			resp.Fail(nil, s.notConfigured())
-		} else if rec, rerr := s.coldTicket(r.Context()); rerr != nil {
-			resp.Fail(nil, rerr.Error)
-			resp.RetryAfter = retryAfter(rerr.RetryAt, s.now())
-		} else {
-			resp = app.ServeConfig(nil, req, &rec, s.now())
-			if b, err := json.Marshal(rec); err == nil && resp.Status == 200 {
-				w.Header().Set(RecordHeader, string(b))
-			}
-		}
-	}
-	writeResponse(w, &resp)
-}
-
-func writeResponse(w http.ResponseWriter, resp *core.Response) {
-	for _, h := range resp.Headers(nil) {
-		w.Header().Set(h.Name, h.Value)
-	}
-	w.WriteHeader(resp.Status)
-	w.Write(resp.Body)
-}
-
-// coldTicket returns a usable ticket, fetching one unless failed refreshes
-// are backing off.
-func (s *Service) coldTicket(ctx context.Context) (core.Record, *refreshError) {
-	ctx, cancel := context.WithTimeout(ctx, ColdPathTimeout)
-	defer cancel()
-	st, err := s.load(ctx)
-	if err != nil {
-		return core.Record{}, &refreshError{Error: storeError(err)}
-	}
-	if st.ticket.Usable(st.now) {
-		return st.ticket, nil
-	}
-	if be := st.backoff(); be != nil {
-		return core.Record{}, be
-	}
-	if err := st.refreshTicket(ctx); err != nil {
-		return core.Record{}, &refreshError{Error: describe(err), RetryAt: st.status.NextAttempt}
-	}
-	return st.ticket, nil
-}
-
-// serveSecret serves /token and /ticket to callers holding API_KEY.
-func (s *Service) serveSecret(w http.ResponseWriter, r *http.Request, key func(string) string, field string) {
-	if s.Settings.APIKey == "" {
+// serveCredential hands the JS entry a usable record for the key it asks
+// for, exactly as stored in KV, fetching it first when needed; or the
+// error, as the module will show it to the caller.
+func (s *Service) serveCredential(w http.ResponseWriter, r *http.Request) {
+	if s.Internal == "" || subtle.ConstantTimeCompare([]byte(r.Header.Get(InternalHeader)), []byte(s.Internal)) != 1 {
 		writeError(w, core.ErrNotFound, 0)
 		return
 	}
-	if !authorized(r, s.Settings.APIKey) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="wxsign"`)
-		writeError(w, core.ErrUnauthorized, 0)
+	k := s.key(r.URL.Query().Get("key"))
+	if k == nil {
+		writeError(w, core.ErrNotFound, 0)
 		return
 	}
 	if !s.Settings.OK() {
@@ -175,56 +122,153 @@ func (s *Service) serveSecret(w http.ResponseWriter, r *http.Request, key func(s
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), ColdPathTimeout)
 	defer cancel()
-	st, err := s.load(ctx)
-	if err != nil {
-		writeError(w, storeError(err), core.RetryAfterSeconds)
+	v := s.vault()
+	if _, err := v.Get(ctx, k); err != nil {
+		writeError(w, err.Error, retryAfter(err.RetryAt, v.Now))
 		return
 	}
-	var rec core.Record
-	if field == "access_token" {
-		if !st.token.Usable(st.now) {
-			if be := st.backoff(); be != nil {
-				writeError(w, be.Error, retryAfter(be.RetryAt, st.now))
-				return
-			}
-			if _, err := st.Token(ctx, false); err != nil {
-				st.fail(ctx, err)
-				writeError(w, describe(err), retryAfter(st.status.NextAttempt, st.now))
-				return
-			}
-		}
-		rec = st.token
-	} else {
-		if !st.ticket.Usable(st.now) {
-			if be := st.backoff(); be != nil {
-				writeError(w, be.Error, retryAfter(be.RetryAt, st.now))
-				return
-			}
-			if err := st.refreshTicket(ctx); err != nil {
-				writeError(w, describe(err), retryAfter(st.status.NextAttempt, st.now))
-				return
-			}
-		}
-		rec = st.ticket
-	}
+	rec, _ := v.Record(ctx, k)
+	b, _ := json.Marshal(rec)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Write(b)
+}
+
+// key finds a key of the table by its KV name.
+func (s *Service) key(name string) *core.Key {
+	for _, k := range s.Settings.Keys() {
+		if k.String() == name {
+			return k
+		}
+	}
+	return nil
+}
+
+// serveSecret serves /token (an access_token) and /ticket (a jsapi_ticket)
+// to callers holding API_KEY: ?appid= picks the official account (the
+// first by default), ?agentid= a WeCom agent's token instead.
+func (s *Service) serveSecret(w http.ResponseWriter, r *http.Request, field string) {
+	if !s.Settings.OK() {
+		writeError(w, s.notConfigured(), core.RetryAfterSeconds)
+		return
+	}
+	k, e := s.secretKey(r.URL.Query(), field)
+	if e != nil {
+		writeError(w, e, 0)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), ColdPathTimeout)
+	defer cancel()
+	v := s.vault()
+	rec, err := v.Get(ctx, k)
+	if err != nil {
+		writeError(w, err.Error, retryAfter(err.RetryAt, v.Now))
+		return
+	}
 	writeJSON(w, 200, map[string]any{field: rec.Value, "expires_at": rec.ExpiresAt})
 }
 
-// authorized compares the bearer token with the key in constant time, so
-// that the answer's timing says nothing about the key.
-func authorized(r *http.Request, key string) bool {
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	return ok && subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(key)) == 1
+func (s *Service) secretKey(q map[string][]string, field string) (*core.Key, *core.Error) {
+	get := func(name string) string {
+		if v := q[name]; len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	kind := core.JSAPITicket.Name
+	owner := get("appid")
+	switch {
+	case get("agentid") != "":
+		if s.Settings.WeCom == nil {
+			return nil, core.ErrUnknownApp
+		}
+		owner = s.Settings.WeCom.CorpID + "/" + get("agentid")
+		kind = core.WeComCorpTicket.Name
+		if field == "access_token" {
+			kind = core.WeComToken.Name
+		}
+	case field == "access_token":
+		kind = core.StableToken.Name
+	}
+	if owner == "" && len(s.Settings.Apps) > 0 {
+		owner = s.Settings.Apps[0].AppID
+	}
+	if k := s.Settings.Key(kind, owner); k != nil {
+		return k, nil
+	}
+	return nil, core.ErrUnknownApp
+}
+
+// serveConfig answers /config from the Go program, which only `make bench`
+// asks it to (WXSIGN_BENCH_GO_PATH): the same checks and payload as the
+// signer module's, with the record fetched through the vault.
+func (s *Service) serveConfig(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, core.MaxBodyLen+1))
+	if err != nil {
+		writeError(w, core.ErrBadRequest, 0)
+		return
+	}
+	req := &core.Request{Method: r.Method, Query: r.URL.RawQuery, ContentType: r.Header.Get("Content-Type"),
+		Origin: r.Header.Get("Origin"), Body: body}
+	if len(s.Settings.Apps) == 0 || !s.Settings.OK() {
+		writeError(w, s.notConfigured(), core.RetryAfterSeconds)
+		return
+	}
+	a := s.Settings.Apps[0]
+	app := core.App{AppID: a.AppID, Hosts: core.ParseAllowlist(a.AllowedHosts), Origins: core.ParseAllowlist(s.Settings.AllowedOrigins)}
+	ctx, cancel := context.WithTimeout(r.Context(), ColdPathTimeout)
+	defer cancel()
+	v := s.vault()
+	rec, rerr := v.Get(ctx, s.Settings.Key(core.JSAPITicket.Name, a.AppID))
+	if rerr != nil {
+		writeError(w, rerr.Error, retryAfter(rerr.RetryAt, v.Now))
+		return
+	}
+	resp := app.ServeConfig(nil, req, &rec, v.Now)
+	for _, h := range resp.Headers(nil) {
+		w.Header().Set(h.Name, h.Value)
+	}
+	w.WriteHeader(resp.Status)
+	w.Write(resp.Body)
+}
+
+// Cron refreshes every key that is due, writing to KV only what changed,
+// and logs one line per refresh (or one saying nothing was due). It
+// returns an error only for the log; the Worker must not fail the event.
+func (s *Service) Cron(ctx context.Context) error {
+	if !s.Settings.OK() {
+		s.logf("wxsign: cron skipped: %s", strings.Join(s.Settings.Problems, "; "))
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, CronTimeout)
+	defer cancel()
+	v := s.vault()
+	err := v.Refresh(ctx, s.Settings.Keys())
+	if v.Wrote == 0 && err == nil {
+		s.logf("wxsign: cron: nothing due")
+	}
+	if err != nil {
+		return err.Error
+	}
+	return nil
+}
+
+func (s *Service) authorized(w http.ResponseWriter, r *http.Request) bool {
+	if s.Settings.APIKey == "" {
+		writeError(w, core.ErrNotFound, 0)
+		return false
+	}
+	if !core.Authorized(r.Header.Get("Authorization"), s.Settings.APIKey) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="wxsign"`)
+		writeError(w, core.ErrUnauthorized, 0)
+		return false
+	}
+	return true
 }
 
 func (s *Service) notConfigured() *core.Error {
 	return &core.Error{Code: core.ErrNotConfigured.Code, Status: 503,
 		Msg: core.ErrNotConfigured.Msg + ": " + strings.Join(s.Settings.Problems, "; ")}
-}
-
-func storeError(err error) *core.Error {
-	return &core.Error{Code: core.ErrStorage.Code, Status: 503, Msg: core.ErrStorage.Msg}
 }
 
 func retryAfter(at, now int64) int {
@@ -235,22 +279,24 @@ func retryAfter(at, now int64) int {
 }
 
 func writeError(w http.ResponseWriter, e *core.Error, retry int) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
+	r := core.Response{}
+	r.Fail(nil, e)
 	if retry > 0 {
-		h.Set("Retry-After", itoa(int64(retry)))
+		r.RetryAfter = retry
 	}
-	w.WriteHeader(e.Status)
-	w.Write(e.AppendJSON(nil))
+	writeResponse(w, &r)
+}
+
+func writeResponse(w http.ResponseWriter, r *core.Response) {
+	for _, h := range r.Headers(nil) {
+		w.Header().Set(h.Name, h.Value)
+	}
+	w.WriteHeader(r.Status)
+	w.Write(r.Body)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	r := core.Response{Status: status}
+	r.Body, _ = json.Marshal(v)
+	writeResponse(w, &r)
 }

@@ -1,8 +1,9 @@
 //go:build js && wasm
 
 // Command worker is the Worker's Go program on syumai/workers: the cron
-// trigger, /token, /ticket, /nonce, /healthz and the cold path of /config.
-// The JS entry (edge/entry.mjs) sends it every request but the warm /config.
+// trigger, /token, /ticket, /healthz and the cold path (fetching a record
+// the signer module needs). The JS entry (edge/entry.mjs) sends it what
+// the signer module forwards.
 //
 // syumai/workers starts a fresh Go instance for every event, so nothing here
 // outlives a request: state lives in Workers KV.
@@ -22,6 +23,7 @@ import (
 	"github.com/syumai/workers/cloudflare/fetch"
 	"github.com/syumai/workers/cloudflare/kv"
 
+	"github.com/wxsign/wxsign/core"
 	"github.com/wxsign/wxsign/core/wechat"
 	"github.com/wxsign/wxsign/edge/service"
 )
@@ -48,31 +50,37 @@ func main() {
 }
 
 func newService() (*service.Service, error) {
-	settings := service.LoadSettings(cloudflare.Getenv)
+	settings := core.LoadSettings(cloudflare.Getenv)
 	ns, err := cloudflare.NewKVNamespace("WXSIGN_KV")
 	if err != nil {
 		return nil, fmt.Errorf("the WXSIGN_KV binding is missing: %w", err)
 	}
 	client := &wechat.Client{
-		BaseURL: settings.APIBase,
-		AppID:   settings.AppID,
-		Secret:  settings.AppSecret,
-		Mode:    settings.TokenMode,
-		Doer:    fetchDoer{client()},
+		BaseURL:      settings.APIBase,
+		WeComBaseURL: settings.WeComAPIBase,
+		RelayKey:     settings.RelayKey,
+		Doer:         fetchDoer{client()},
 	}
 	now := func() int64 { return time.Now().Unix() }
 	return &service.Service{
 		Settings: settings,
-		Store:    service.NewFaultyStore(kvStore{ns}, cloudflare.Getenv, now),
+		Store:    service.WithFaults(kvStore{ns}, &settings.Test, now),
 		WeChat:   client,
+		Internal: cloudflare.Getenv("WXSIGN_INTERNAL"),
 		Logf:     func(format string, a ...any) { fmt.Printf(format+"\n", a...) },
 	}, nil
 }
 
-// client is a fetch client bound to the real global object. syumai/workers
-// binds fetch.NewClient to its Proxy of globalThis, and workerd refuses a
-// fetch called on anything but the global itself ("Illegal invocation").
+// client is a fetch client bound to the entry's WXSIGN_FETCH, which sends
+// request bodies with a Content-Length: syumai/workers turns a Go body into
+// a stream, which workerd sends chunked, and WeChat's gateway answers a
+// chunked body with HTTP 412. Without it (never, from the entry), the real
+// global object: workerd refuses a fetch called on syumai's Proxy of it
+// ("Illegal invocation").
 func client() *fetch.Client {
+	if b := cloudflare.GetBinding("WXSIGN_FETCH"); b.Truthy() {
+		return fetch.NewClient(fetch.WithBinding(b))
+	}
 	return fetch.NewClient(fetch.WithBinding(js.Global().Get("globalThis")))
 }
 

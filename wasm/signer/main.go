@@ -1,9 +1,17 @@
 //go:build wasip1
 
-// Command signer is wxsign's core compiled to a WebAssembly reactor, the
-// module the Worker's hot path runs and the tests run under wazero:
+// Command signer is wxsign's core compiled to a WebAssembly reactor: the
+// module that answers every request the Worker gets, in the JS entry's
+// isolate, and that the tests run under wazero:
 //
 //	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o build/signer.wasm ./wasm/signer
+//
+// It routes by core's table, answers the page-facing endpoints itself
+// from the records the host hands it, and tells the host what it needs
+// otherwise: a record read from Workers KV, a record fetched by the Go
+// program (the cold path), a rate-limit check, or the request forwarded
+// to the Go program. The host (edge/entry.mjs, wasm/host) only carries
+// bytes; why the work is split so is in RATIONALE.md.
 //
 // # ABI
 //
@@ -15,19 +23,43 @@
 //	wxs_output() u32, wxs_output_cap() u32   the output region, 16 KiB
 //
 // The input is a sequence of fields, each a little-endian u32 length
-// followed by that many bytes.
+// followed by that many bytes. A field that does not fit is written with
+// its full length and none of its bytes, and ends the input: the module
+// then refuses the request (414, 431 or 413), never reads a prefix.
 //
-//	wxs_config(n u32, now i64) u32   the hot path: one call per request
+//	wxs_env(n u32) u32
 //
-// reads 9 fields from the first n bytes of the input region: 0 method,
-// 1 the request URL as the Worker received it (its query is read here),
-// 2 Content-Type, 3 Origin, 4 body (at most 16 KiB + 1 bytes are needed),
-// 5 the jsapi_ticket record as stored in KV, JSON {"value","expires_at",
-// "fetched_at"} ("" for none), 6 WECHAT_APPID, 7 ALLOWED_HOSTS,
-// 8 ALLOWED_ORIGINS; now is Unix seconds. It answers through core's
-// App.ServeConfig.
+// hands over the Worker's environment: fields name, value, name, value…;
+// a binding that is not a string is passed as "@name" with an empty
+// value. The module parses the settings from it (core.LoadSettings) and
+// keeps them; the host calls it again only when the environment changes.
+// It writes to the output the request header names wxs_serve wants, one
+// per line, and returns their number.
 //
-//	wxs_sign(n u32) u32   signs with a given nonce and timestamp
+//	wxs_serve(n u32, now i64) u32
+//
+// answers a request: fields 0 method, 1 the request URL, then the headers
+// wxs_env listed (empty when absent), then the body (at most
+// wxs_body_cap() bytes are needed), then the rate-limit verdict ("" when
+// none was asked for yet, "1" allowed, "0" limited); now is Unix seconds.
+// It returns status<<16 | length, where length bytes of output hold:
+//
+//	status ≥ 100   the answer: header lines "Name: Value\n", "\n", the body
+//	ActRead        KV keys, one per line: read them and call wxs_record, then wxs_serve again
+//	ActFetch       one KV key: ask the Go program for it, call wxs_record, then wxs_serve again
+//	ActForward     nothing: send the request to the Go program
+//	ActLimit       "binding\nkey": ask the rate-limit binding, then wxs_serve again with its verdict
+//
+//	wxs_record(n u32, now i64)
+//
+// hands over a record: fields 0 KV key, 1 outcome, 2 value, 3 Retry-After
+// seconds. Outcomes: "kv" (value is what KV holds), "absent" (KV holds
+// nothing), "unreadable" (the KV read failed: the record in memory is kept
+// while valid), "fetched" (value is the record the Go program fetched),
+// "failed" (value is the Go program's JSON error, shown to callers until
+// Retry-After has passed).
+//
+//	wxs_sign(n u32) u32   signs with a given nonce and timestamp (tests)
 //
 // reads 6 fields: 0 appid, 1 ticket, 2 nonce, 3 timestamp (decimal), 4 page
 // URL, 5 ALLOWED_HOSTS, and answers through core's App.SignPage.
@@ -35,30 +67,14 @@
 //	wxs_warm()   runs the hot path once on canned input
 //
 // so that an engine that compiles functions on their first call (V8) does
-// so before the first request rather than during it. It draws no
-// randomness, leaves no state behind and may be called right after
-// _initialize, even where the host cannot give randomness yet: the Worker
-// starts its instance in global scope, where Workers forbid random values.
-// There random_get may fail; the Go runtime then seeds its internal
-// generator (map hashing, scheduling) from the clock, while nonces still
-// come from random_get, called only when a request is signed. A
-// predictable hash seed gives a caller nothing here: no map in the signer
-// is filled from request input (JSON bodies decode into a struct).
-//
-// wxs_config and wxs_sign write the answer to the output region as header
-// lines "Name: Value\n", an empty line "\n", then the JSON body, and return
-//
-//	status<<16 | needTicket<<15 | length
-//
-// where length is the number of bytes written and needTicket is set when
-// the request is acceptable but no usable ticket was given (errcode 1051):
-// the Worker then takes its cold path. Malformed input is answered with
-// 400 JSON; no input makes the module trap.
+// so before the first request. It draws no randomness and leaves no state
+// behind: the Worker calls it in global scope, where random values are
+// forbidden (the Go runtime then seeds its internal generator from the
+// clock; nonces come from random_get only when a request is signed).
 package main
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -71,14 +87,21 @@ const (
 	outputCap = 16 << 10
 )
 
+// Actions: what the module asks of its host instead of answering.
+const (
+	ActRead    = 1
+	ActForward = 2
+	ActFetch   = 3
+	ActLimit   = 4
+)
+
 var (
 	input  [inputCap]byte
 	output [outputCap]byte
 
 	// body holds an answer's body until answer puts it after the header
 	// lines, which are known only once the body is made: a global, since
-	// a stack array is zeroed on every call. A longer body moves to the
-	// heap (and is refused by answer).
+	// a stack array is zeroed on every call.
 	body [outputCap]byte
 )
 
@@ -96,51 +119,78 @@ func wxsOutput() uint32 { return uint32(uintptr(unsafe.Pointer(&output[0]))) }
 //go:wasmexport wxs_output_cap
 func wxsOutputCap() uint32 { return outputCap }
 
-// The parsed ticket record and settings are kept between calls and parsed
-// again only when their bytes change: parsing JSON on every request would
-// cost more than signing. So is the ticket's TicketSigner (app.Signer),
-// which saves a SHA-1 block per request.
-var (
-	stateRaw []byte // fields 5–8 of the last wxs_config call, length prefixes included
-	ticket   core.Record
-	app      core.App
+//go:wasmexport wxs_body_cap
+func wxsBodyCap() uint32 { return core.MaxBodyLen + 1 }
+
+// headerNames are the request headers wxs_serve reads, in field order.
+var headerNames = [...]string{"content-type", "origin", "authorization", "cf-connecting-ip", "content-length"}
+
+const (
+	fMethod = iota
+	fURL
+	fContentType
+	fOrigin
+	fAuthorization
+	fIP
+	fContentLength
+	fBody
+	fLimit
+	nFields
 )
 
-//go:wasmexport wxs_config
-func wxsConfig(n uint32, now int64) uint32 {
-	var f [9][]byte
-	end, ok := split(n, f[:])
-	if !ok {
-		return fail(core.ErrBadRequest)
-	}
-	// Fields 5–8, the ticket record and the settings, end where the input
-	// does: one comparison covers them (each costs a call and a loop in
-	// WebAssembly), and a change to either, rare, rebuilds both.
-	state := input[end-(4+len(f[5]))-(4+len(f[6]))-(4+len(f[7]))-(4+len(f[8])) : end]
-	if !same(state, stateRaw) {
-		stateRaw = append(stateRaw[:0], state...)
-		ticket = core.Record{}
-		if json.Unmarshal(f[5], &ticket) != nil {
-			ticket = core.Record{} // unreadable reads as missing: the cold path fetches anew
+//go:wasmexport wxs_env
+func wxsEnv(n uint32) uint32 {
+	var f [][]byte
+	for end := 0; end < int(n); {
+		var one [1][]byte
+		next, ok := split(input[end:n], one[:])
+		if !ok {
+			break
 		}
-		app = core.App{AppID: string(f[6]), Hosts: core.ParseAllowlist(string(f[7])), Origins: core.ParseAllowlist(string(f[8])),
-			Signer: core.NewTicketSigner(ticket.Value)}
+		f = append(f, one[0])
+		end += next
 	}
-	req := core.Request{
-		Method:      view(f[0]),
-		Query:       query(view(f[1])),
-		ContentType: view(f[2]),
-		Origin:      view(f[3]),
-		Body:        f[4],
+	env := map[string]string{}
+	for i := 0; i+1 < len(f); i += 2 {
+		env[string(f[i])] = string(f[i+1])
 	}
-	r := app.ServeConfig(body[:0:outputCap], &req, &ticket, now)
-	return answer(&r)
+	configure(env)
+	out := output[:0]
+	for _, h := range headerNames {
+		out = append(out, h...)
+		out = append(out, '\n')
+	}
+	return uint32(len(out))
+}
+
+//go:wasmexport wxs_serve
+func wxsServe(n uint32, now int64) uint32 {
+	var f [nFields][]byte
+	_, ok := split(input[:n], f[:])
+	if !ok {
+		return fail(overflow(n))
+	}
+	return serve(&f, now)
+}
+
+//go:wasmexport wxs_record
+func wxsRecord(n uint32, now int64) {
+	var f [4][]byte
+	if _, ok := split(input[:n], f[:]); !ok {
+		return
+	}
+	e := entries[string(f[0])]
+	if e == nil {
+		return
+	}
+	retry, _ := strconv.ParseInt(string(f[3]), 10, 64)
+	e.hand(string(f[1]), f[2], retry, now)
 }
 
 //go:wasmexport wxs_sign
 func wxsSign(n uint32) uint32 {
 	var f [6][]byte
-	if _, ok := split(n, f[:]); !ok {
+	if _, ok := split(input[:n], f[:]); !ok {
 		return fail(core.ErrBadRequest)
 	}
 	ts, err := strconv.ParseInt(string(f[3]), 10, 64)
@@ -154,13 +204,12 @@ func wxsSign(n uint32) uint32 {
 
 //go:wasmexport wxs_warm
 func wxsWarm() {
-	// What a GET /config touches, on local values: the record's JSON, the
+	// What a GET /config touches, on local values: the record, the
 	// settings, the query, the URL rules and the allowlist. The ticket has
 	// expired, so ServeConfig stops before drawing a nonce; SignPage then
 	// runs the signature (through a TicketSigner, as requests do) and the
 	// payload with a given nonce.
-	var rec core.Record
-	_ = json.Unmarshal([]byte(`{"value":"warm","expires_at":1,"fetched_at":0}`), &rec)
+	rec := core.ParseRecord(`{"value":"warm","expires_at":1,"fetched_at":0}`)
 	ticket := strings.Repeat("w", 86) // WeChat's length: SignPage below runs the TicketSigner
 	a := core.App{AppID: "wxwarm", Hosts: core.ParseAllowlist("*.example.com"), Origins: core.ParseAllowlist("https://h.example.com"),
 		Signer: core.NewTicketSigner(ticket)}
@@ -169,69 +218,65 @@ func wxsWarm() {
 	r := a.ServeConfig(buf[:0], &req, &rec, 2)
 	var hb [512]byte
 	r.AppendHeaderLines(hb[:0])
+	core.Route("GET", "/config")
 	a.SignPage(buf[:0], "https://h.example.com/a?b=1", ticket, "warm", 2)
 }
 
-// same reports whether a and b hold the same bytes, as bytes.Equal. It
-// runs on every request (the ticket record and settings against those kept)
-// and bytes.Equal's WebAssembly body compares a byte per iteration: about
-// 6,000 machine instructions here under wazero, 6% of a request. This
-// compares 32 bytes per iteration, then the last 8 bytes (overlapping).
-func same(a, b []byte) bool {
-	n := len(a)
-	if n != len(b) {
-		return false
-	}
-	if n < 8 {
-		return string(a) == string(b)
-	}
-	le := binary.LittleEndian
-	var diff uint64
-	i := 0
-	for ; i+32 <= n; i += 32 {
-		a, b := a[i:i+32], b[i:i+32]
-		// Parenthesized: in Go, | and ^ bind equally, left to right.
-		diff |= (le.Uint64(a) ^ le.Uint64(b)) | (le.Uint64(a[8:]) ^ le.Uint64(b[8:])) |
-			(le.Uint64(a[16:]) ^ le.Uint64(b[16:])) | (le.Uint64(a[24:]) ^ le.Uint64(b[24:]))
-	}
-	for ; i+8 <= n; i += 8 {
-		diff |= le.Uint64(a[i:]) ^ le.Uint64(b[i:])
-	}
-	diff |= le.Uint64(a[n-8:]) ^ le.Uint64(b[n-8:])
-	return diff == 0
-}
-
-// split reads len(f) length-prefixed fields from the first n bytes of the
-// input region; the fields alias the region. It returns the offset just
-// past the last field (bytes after it, up to n, are ignored).
-func split(n uint32, f [][]byte) (end int, ok bool) {
-	if n > inputCap {
-		return 0, false
-	}
+// split reads len(f) length-prefixed fields from in; the fields alias it.
+// It returns the offset just past the last field, and false when in ends
+// before them or a field's length runs past it (a field too large for the
+// input region: see overflow).
+func split(in []byte, f [][]byte) (end int, ok bool) {
+	n := uint64(len(in))
 	for i := range f {
-		if uint64(end)+4 > uint64(n) {
+		if uint64(end)+4 > n {
 			return 0, false
 		}
-		l := uint64(binary.LittleEndian.Uint32(input[end:]))
+		l := uint64(binary.LittleEndian.Uint32(in[end:]))
 		end += 4
-		if l > uint64(n)-uint64(end) {
+		if l > n-uint64(end) {
 			return 0, false
 		}
-		f[i] = input[end : end+int(l) : end+int(l)]
+		f[i] = in[end : end+int(l) : end+int(l)]
 		end += int(l)
 	}
 	return end, true
 }
 
-// view is b as a string without copying. The strings only live for the
-// call (core keeps none of them) and the input region is not written
-// until the call returns.
+// overflow names the refusal for a request whose fields did not all fit:
+// the field that ran past the input decides.
+func overflow(n uint32) *core.Error {
+	end := 0
+	for i := 0; i < nFields; i++ {
+		if end+4 > int(n) {
+			break
+		}
+		l := int(binary.LittleEndian.Uint32(input[end:]))
+		end += 4
+		if l > int(n)-end {
+			switch {
+			case i == fURL:
+				return core.ErrURITooLong
+			case i == fBody:
+				return core.ErrBodyTooLarge
+			case i < fBody:
+				return core.ErrHeaderTooLarge
+			}
+			break
+		}
+		end += l
+	}
+	return core.ErrBadRequest
+}
+
+// view is b as a string without copying. The strings live only for the
+// call unless copied (the module keeps none of them), and the input
+// region is not written until the call returns.
 func view(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 // query is the raw query of a request URL, as net/url's RawQuery: what
 // follows the first "?" of the part before any "#". strings.IndexByte
-// rather than strings.Cut: in WebAssembly each layer of calls between Cut
-// and the byte search costs, 900 machine instructions a request in all.
+// rather than strings.Cut: each layer of calls costs in WebAssembly.
 func query(u string) string {
 	if i := strings.IndexByte(u, '#'); i >= 0 {
 		u = u[:i]
@@ -242,10 +287,38 @@ func query(u string) string {
 	return ""
 }
 
+// path is the path of an absolute request URL, as it came (not decoded).
+func path(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		u = u[i+3:]
+		if j := strings.IndexByte(u, '/'); j >= 0 {
+			u = u[j:]
+		} else {
+			return "/"
+		}
+	}
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		u = u[:i]
+	}
+	return u
+}
+
 func fail(e *core.Error) uint32 {
 	var r core.Response
 	r.Fail(body[:0:outputCap], e)
 	return answer(&r)
+}
+
+// act returns an action with its text in the output region.
+func act(action int, text ...string) uint32 {
+	out := output[:0]
+	for i, t := range text {
+		if i > 0 {
+			out = append(out, '\n')
+		}
+		out = append(out, t...)
+	}
+	return uint32(action)<<16 | uint32(len(out))
 }
 
 // answer writes the header lines and the body (in body, or elsewhere if
@@ -260,9 +333,5 @@ func answer(r *core.Response) uint32 {
 	}
 	output[len(head)] = '\n'
 	copy(output[len(head)+1:size], r.Body)
-	var need uint32
-	if r.NeedTicket {
-		need = 1 << 15
-	}
-	return uint32(r.Status)<<16 | need | uint32(size)
+	return uint32(r.Status)<<16 | uint32(size)
 }

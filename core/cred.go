@@ -1,0 +1,241 @@
+package core
+
+// ExpirySafety is taken off WeChat's expires_in, so that a record stops
+// being used before WeChat's copy dies, even with some clock skew and the
+// seconds between signing a page and the page calling wx.config.
+const ExpirySafety = 30
+
+// StableRenewal is how many seconds before its expiry WeChat renews a
+// stable token. Asked earlier without force_refresh, WeChat hands back the
+// same token with expires_in counting down.
+const StableRenewal = 300
+
+// API names the WeChat server a kind of credential is fetched from.
+type API uint8
+
+const (
+	APIOfficial API = iota // WECHAT_API_BASE, api.weixin.qq.com
+	APIWeCom               // WECOM_API_BASE, qyapi.weixin.qq.com
+)
+
+// From says where a request parameter's value comes from.
+type From uint8
+
+const (
+	Literal    From = iota // Param.Value as written
+	FromAppID              // the owner's AppID or CorpID
+	FromSecret             // the owner's AppSecret or agent secret
+	FromToken              // the access_token of the key's Token
+	FromForce              // true when a rotation is forced (a JSON boolean)
+)
+
+// Param is one parameter of a WeChat call: in the query of a GET, a member
+// of the JSON body of a POST.
+type Param struct {
+	Name  string
+	From  From
+	Value string // for Literal
+}
+
+// Call is a WeChat API call, as data.
+type Call struct {
+	Name   string // what errors and logs call it
+	Method string // GET (parameters in the query) or POST (a JSON body)
+	Path   string
+	Params []Param
+}
+
+// Kind describes one kind of credential once, as data: how it is fetched,
+// which field of WeChat's answer holds it, which token the call needs and
+// under what name it is kept. Every policy decision (what is due, in what
+// order, back-off, budgets) reads these fields; no code branches on a kind.
+type Kind struct {
+	Name  string // the KV key's last part, and the name /healthz shows
+	API   API
+	Call  Call
+	Field string // the answer's field holding the value: "access_token" or "ticket"
+	Token string // Name of the kind whose value the call needs; "" for one bought with a secret
+
+	// Renewal, when set, is how long before expiry WeChat starts handing
+	// out a new value; asked sooner, it returns the one it has.
+	Renewal int64
+	// Lazy kinds are fetched the first time a page needs one; from then on
+	// the cron keeps them fresh, and until then nobody pays for them.
+	Lazy bool
+	// Budget is WeChat's hourly limit on fetches of this kind.
+	Budget Budget
+}
+
+// Budget is a WeCom limit on ticket fetches per hour: per agent (app) and
+// per corp, each fetch counting toward both. Settings.Keys divides it
+// among the keys that draw on it, so that no mix of fetches can exceed it.
+type Budget struct {
+	PerAgent int
+	PerCorp  int
+}
+
+// The kinds of credential wxsign keeps.
+var (
+	StableToken = &Kind{Name: "access_token", API: APIOfficial, Field: "access_token", Renewal: StableRenewal,
+		Call: Call{Name: "stable_token", Method: "POST", Path: "/cgi-bin/stable_token", Params: []Param{
+			{Name: "grant_type", Value: "client_credential"}, {Name: "appid", From: FromAppID},
+			{Name: "secret", From: FromSecret}, {Name: "force_refresh", From: FromForce}}}}
+	ClassicToken = &Kind{Name: "access_token", API: APIOfficial, Field: "access_token",
+		Call: Call{Name: "token", Method: "GET", Path: "/cgi-bin/token", Params: []Param{
+			{Name: "grant_type", Value: "client_credential"}, {Name: "appid", From: FromAppID}, {Name: "secret", From: FromSecret}}}}
+	JSAPITicket = &Kind{Name: "jsapi_ticket", API: APIOfficial, Field: "ticket", Token: "access_token",
+		Call: Call{Name: "getticket", Method: "GET", Path: "/cgi-bin/ticket/getticket", Params: []Param{
+			{Name: "access_token", From: FromToken}, {Name: "type", Value: "jsapi"}}}}
+	CardTicket = &Kind{Name: "wx_card_ticket", API: APIOfficial, Field: "ticket", Token: "access_token", Lazy: true,
+		Call: Call{Name: "getticket", Method: "GET", Path: "/cgi-bin/ticket/getticket", Params: []Param{
+			{Name: "access_token", From: FromToken}, {Name: "type", Value: "wx_card"}}}}
+	WeComToken = &Kind{Name: "wecom_token", API: APIWeCom, Field: "access_token",
+		Call: Call{Name: "gettoken", Method: "GET", Path: "/cgi-bin/gettoken", Params: []Param{
+			{Name: "corpid", From: FromAppID}, {Name: "corpsecret", From: FromSecret}}}}
+	WeComCorpTicket = &Kind{Name: "wecom_corp_ticket", API: APIWeCom, Field: "ticket", Token: "wecom_token",
+		Budget: Budget{PerAgent: 100, PerCorp: 400},
+		Call:   Call{Name: "get_jsapi_ticket", Method: "GET", Path: "/cgi-bin/get_jsapi_ticket", Params: []Param{{Name: "access_token", From: FromToken}}}}
+	WeComAgentTicket = &Kind{Name: "wecom_agent_ticket", API: APIWeCom, Field: "ticket", Token: "wecom_token",
+		Budget: Budget{PerAgent: 100, PerCorp: 400},
+		Call: Call{Name: "ticket/get", Method: "GET", Path: "/cgi-bin/ticket/get", Params: []Param{
+			{Name: "access_token", From: FromToken}, {Name: "type", Value: "agent_config"}}}}
+)
+
+// Kinds is every kind of credential, the table the cron, /healthz and the
+// relay's list of forwarded calls iterate over.
+var Kinds = []*Kind{StableToken, ClassicToken, JSAPITicket, CardTicket, WeComToken, WeComCorpTicket, WeComAgentTicket}
+
+// Key is one credential: a kind for an owner (an official account, or a
+// WeCom corp and agent). String is its Workers KV key.
+type Key struct {
+	Kind    *Kind
+	Owner   string // "wx…", or "ww…/1000002" for a WeCom agent
+	AppID   string // the AppID, or the CorpID
+	Agent   string // the WeCom AgentID, "" for official accounts
+	Token   *Key   // the key whose value Kind.Call needs, nil for a token
+	PerHour int    // this key's share of its kind's budget; 0 = none
+	secret  string
+}
+
+// String is the KV key: namespaced by owner, so that several apps (and
+// wxsign deployments) can share one namespace.
+func (k *Key) String() string { return "wxsign:" + k.Owner + ":" + k.Kind.Name }
+
+// Secret is the AppSecret or agent secret the key's token is bought with.
+// It is a method, not a field, so that printing a Key shows only String.
+func (k *Key) Secret() string { return k.secret }
+
+// Margin is how many seconds before expiry the key is refreshed: the
+// settings' margin, or for a kind WeChat renews late (Renewal), no sooner
+// than WeChat would hand out a new value.
+func (k *Key) Margin(refreshMargin int64) int64 {
+	if k.Kind.Renewal > 0 {
+		return min(refreshMargin, k.Kind.Renewal-ExpirySafety)
+	}
+	return refreshMargin
+}
+
+// Keys is every credential the settings call for, tokens before the
+// tickets that need them, in the order of the settings.
+func (s *Settings) Keys() []*Key {
+	if s.keys != nil {
+		return s.keys
+	}
+	token := StableToken
+	if s.TokenMode == ModeClassic {
+		token = ClassicToken
+	}
+	var keys []*Key
+	add := func(owner, appID, agent, secret string, kinds ...*Kind) {
+		var tok *Key
+		for _, kind := range kinds {
+			k := &Key{Kind: kind, Owner: owner, AppID: appID, Agent: agent, secret: secret}
+			if kind.Token == "" {
+				tok = k
+			} else {
+				k.Token = tok
+			}
+			keys = append(keys, k)
+		}
+	}
+	for _, a := range s.Apps {
+		add(a.AppID, a.AppID, "", a.Secret, token, JSAPITicket, CardTicket)
+	}
+	if w := s.WeCom; w != nil {
+		for _, a := range w.Agents {
+			add(w.CorpID+"/"+a.AgentID, w.CorpID, a.AgentID, a.Secret, WeComToken, WeComCorpTicket, WeComAgentTicket)
+		}
+	}
+	for _, k := range keys {
+		k.PerHour = share(keys, k)
+	}
+	s.keys = keys
+	return keys
+}
+
+// share is k's part of its kind's budget: the agent's limit divided among
+// the agent's budgeted keys, the corp's among the corp's, whichever is
+// less.
+func share(keys []*Key, k *Key) int {
+	b := k.Kind.Budget
+	if b == (Budget{}) {
+		return 0
+	}
+	agent, corp := 0, 0
+	for _, o := range keys {
+		if o.Kind.Budget != (Budget{}) && o.AppID == k.AppID {
+			corp++
+			if o.Agent == k.Agent {
+				agent++
+			}
+		}
+	}
+	return max(min(b.PerAgent/agent, b.PerCorp/corp), 1)
+}
+
+// Key returns the key of kind for owner (an AppID, or "corp/agent"), nil
+// when the settings have none.
+func (s *Settings) Key(kind, owner string) *Key {
+	for _, k := range s.Keys() {
+		if k.Kind.Name == kind && k.Owner == owner {
+			return k
+		}
+	}
+	return nil
+}
+
+// Record is a cached credential as it is kept in Workers KV: its value,
+// when it stops being usable and when it was first seen, in Unix seconds;
+// the value it replaced (for /debug/check); and the state of its refresh
+// (failures and back-off, the budget hour), for /healthz and the policy.
+type Record struct {
+	Value     string `json:"value"`
+	ExpiresAt int64  `json:"expires_at"`
+	FetchedAt int64  `json:"fetched_at"`
+	Prev      string `json:"prev,omitempty"`
+
+	LastError   string `json:"last_error,omitempty"`
+	LastErrCode int    `json:"last_errcode,omitempty"`
+	LastErrorAt int64  `json:"last_error_at,omitempty"`
+	Failures    int    `json:"failures,omitempty"`
+	NextAttempt int64  `json:"next_attempt,omitempty"`
+	Hour        int64  `json:"hour,omitempty"`    // the budget hour (Unix seconds / 3600) Fetches counts
+	Fetches     int    `json:"fetches,omitempty"` // fetches in that hour
+}
+
+// Usable reports whether the record may be used at now: it has a value and
+// has not reached ExpiresAt. A record past ExpiresAt is never used.
+func (r Record) Usable(now int64) bool { return r.Value != "" && now < r.ExpiresAt }
+
+// Due reports whether the record should be refreshed at now: it is not
+// usable, or fewer than margin seconds of it remain.
+func (r Record) Due(now, margin int64) bool { return !r.Usable(now) || r.ExpiresAt-now < margin }
+
+// FetchesThisHour is how many fetches the record's budget hour counted, if
+// that hour is now's.
+func (r Record) FetchesThisHour(now int64) int {
+	if r.Hour != now/3600 {
+		return 0
+	}
+	return r.Fetches
+}

@@ -1,0 +1,285 @@
+package core
+
+import (
+	"strconv"
+	"strings"
+)
+
+// DefaultAPIBase is WeChat's API server for official accounts.
+const DefaultAPIBase = "https://api.weixin.qq.com"
+
+// DefaultWeComAPIBase is WeCom's API server.
+const DefaultWeComAPIBase = "https://qyapi.weixin.qq.com"
+
+// Token modes, as in WECHAT_TOKEN_MODE.
+const (
+	ModeStable  = "stable"  // POST /cgi-bin/stable_token: one token shared by every caller
+	ModeClassic = "classic" // GET /cgi-bin/token: each fetch invalidates the previous token
+)
+
+// Settings is the Worker's configuration, parsed once from its environment
+// by LoadSettings. The signer module and the Go program both read it
+// through this one parser, so a setting means the same on every path.
+type Settings struct {
+	Apps           []AppSettings // WECHAT_APPID, comma-separated; the first answers when no appid is asked for
+	WeCom          *WeComSettings
+	APIBase        string // WECHAT_API_BASE, without a trailing slash; may carry a path prefix (a relay)
+	WeComAPIBase   string // WECOM_API_BASE
+	RelayKey       string // WECHAT_RELAY_KEY (secret): sent as X-Wxsign-Relay-Key on every WeChat call
+	TokenMode      string // WECHAT_TOKEN_MODE: ModeStable (default) or ModeClassic
+	AllowedOrigins string // ALLOWED_ORIGINS: origins that get CORS headers; unset = none
+	APIKey         string // API_KEY (secret): enables /token, /ticket and the card endpoints
+	RefreshMargin  int64  // REFRESH_MARGIN, seconds
+
+	Test TestSettings // WXSIGN_TEST_*: switches for the tests, never set in production
+
+	Problems []string // what is wrong with the configuration, for /healthz
+	Warnings []string // what is risky, for /healthz
+
+	keys []*Key // made by Keys
+}
+
+// AppSettings is one official account.
+type AppSettings struct {
+	AppID        string
+	Secret       string // WECHAT_APPSECRET, or WECHAT_APPSECRET_<APPID> when there are several apps
+	AllowedHosts string // ALLOWED_HOSTS_<APPID>, else ALLOWED_HOSTS: pages that may be signed; unset = any
+}
+
+// WeComSettings is one WeCom corp and the agents (apps) whose pages wxsign signs.
+type WeComSettings struct {
+	CorpID       string // WECOM_CORPID
+	Agents       []AgentSettings
+	AllowedHosts string // ALLOWED_HOSTS_<CORPID>, else ALLOWED_HOSTS
+}
+
+// AgentSettings is one WeCom app.
+type AgentSettings struct {
+	AgentID string // from WECOM_AGENTS
+	Secret  string // WECOM_SECRET_<AGENTID>
+}
+
+// TestSettings are the fault switches the end-to-end tests use. They live
+// here, parsed once, so that the signer module and the Go program honour
+// the same switches under the same names.
+type TestSettings struct {
+	KVRead    bool  // WXSIGN_TEST_KV_FAULT contains "read": Workers KV reads fail
+	KVWrite   bool  // WXSIGN_TEST_KV_FAULT contains "write": writes fail
+	KVFaultAt int64 // WXSIGN_TEST_KV_FAULT_AT: Unix seconds from which they fail; 0 = always
+	RecordTTL int64 // WXSIGN_TEST_RECORD_TTL: seconds between KV reads of a record in an isolate; 0 = RecordTTL
+	Panic     bool  // WXSIGN_TEST_PANIC: GET /__test/panic panics, to test that a panic becomes a clean 500
+	BenchGo   bool  // WXSIGN_BENCH_GO_PATH: /config answered by the Go program, for make bench
+}
+
+// KVFault reports whether a KV read (or write) fails at now.
+func (t *TestSettings) KVFault(write bool, now int64) bool {
+	on := t.KVRead
+	if write {
+		on = t.KVWrite
+	}
+	return on && now >= t.KVFaultAt
+}
+
+// RecordTTL is how long an isolate serves a record it read from Workers KV
+// before reading it again: KV is eventually consistent for about a minute
+// anyway, and a read per request would cost more than signing.
+const RecordTTL = 60
+
+// LoadSettings reads the settings through getenv, filling in defaults and
+// listing what is missing or malformed instead of failing.
+func LoadSettings(getenv func(string) string) Settings {
+	env := func(name string) string { return strings.TrimSpace(getenv(name)) }
+	s := Settings{
+		APIBase:        strings.TrimRight(env("WECHAT_API_BASE"), "/"),
+		WeComAPIBase:   strings.TrimRight(env("WECOM_API_BASE"), "/"),
+		RelayKey:       env("WECHAT_RELAY_KEY"),
+		TokenMode:      strings.ToLower(env("WECHAT_TOKEN_MODE")),
+		AllowedOrigins: getenv("ALLOWED_ORIGINS"),
+		APIKey:         env("API_KEY"),
+		RefreshMargin:  DefaultRefreshMargin,
+	}
+	s.loadTest(env)
+	hosts := getenv("ALLOWED_HOSTS")
+	ids := splitList(env("WECHAT_APPID"))
+	for _, id := range ids {
+		app := AppSettings{AppID: id, Secret: env("WECHAT_APPSECRET_" + id), AllowedHosts: hosts}
+		if len(ids) == 1 && app.Secret == "" {
+			app.Secret = env("WECHAT_APPSECRET")
+		}
+		if h := getenv("ALLOWED_HOSTS_" + id); strings.TrimSpace(h) != "" {
+			app.AllowedHosts = h
+		}
+		switch {
+		case !validID(id):
+			s.problem("WECHAT_APPID: " + strconv.Quote(id) + " is not an AppID (letters and digits)")
+		case s.App(id) != nil:
+			s.problem("WECHAT_APPID lists " + id + " twice")
+		case app.Secret == "" && len(ids) == 1:
+			s.problem("WECHAT_APPSECRET is not set (npx wrangler secret put WECHAT_APPSECRET)")
+		case app.Secret == "":
+			s.problem("WECHAT_APPSECRET_" + id + " is not set (npx wrangler secret put WECHAT_APPSECRET_" + id + ")")
+		}
+		s.Apps = append(s.Apps, app)
+	}
+	s.loadWeCom(env, getenv, hosts)
+	if len(s.Apps) == 0 && s.WeCom == nil {
+		s.problem("WECHAT_APPID is not set")
+	}
+	if s.APIBase == "" {
+		s.APIBase = DefaultAPIBase
+	} else if !httpURL(s.APIBase) {
+		s.problem("WECHAT_API_BASE must be an http(s) URL")
+	}
+	if s.WeComAPIBase == "" {
+		s.WeComAPIBase = DefaultWeComAPIBase
+	} else if !httpURL(s.WeComAPIBase) {
+		s.problem("WECOM_API_BASE must be an http(s) URL")
+	}
+	switch s.TokenMode {
+	case "":
+		s.TokenMode = ModeStable
+	case ModeStable, ModeClassic:
+	default:
+		s.problem(`WECHAT_TOKEN_MODE must be "stable" or "classic"`)
+	}
+	if m := env("REFRESH_MARGIN"); m != "" {
+		n, err := strconv.ParseInt(m, 10, 64)
+		if err != nil || n < 60 || n > 7000 {
+			s.problem("REFRESH_MARGIN must be a whole number of seconds from 60 to 7000")
+		} else {
+			s.RefreshMargin = n
+		}
+	}
+	if strings.TrimSpace(hosts) == "" {
+		s.Warnings = append(s.Warnings, "ALLOWED_HOSTS is not set: pages on any host can be signed")
+	}
+	if s.APIKey == "" {
+		s.Warnings = append(s.Warnings, "API_KEY is not set: /token, /ticket and the card endpoints are disabled")
+	}
+	return s
+}
+
+func (s *Settings) loadWeCom(env, getenv func(string) string, hosts string) {
+	corp := env("WECOM_CORPID")
+	agents := splitList(env("WECOM_AGENTS"))
+	if corp == "" && len(agents) == 0 {
+		return
+	}
+	w := &WeComSettings{CorpID: corp, AllowedHosts: hosts}
+	if h := getenv("ALLOWED_HOSTS_" + corp); corp != "" && strings.TrimSpace(h) != "" {
+		w.AllowedHosts = h
+	}
+	if !validID(corp) {
+		s.problem("WECOM_CORPID is not set or not a CorpID (letters and digits)")
+	}
+	if len(agents) == 0 {
+		s.problem("WECOM_AGENTS is not set: list the AgentIDs, comma-separated")
+	}
+	for _, id := range agents {
+		a := AgentSettings{AgentID: id, Secret: env("WECOM_SECRET_" + id)}
+		switch {
+		case !validAgent(id):
+			s.problem("WECOM_AGENTS: " + strconv.Quote(id) + " is not an AgentID (digits)")
+		case w.Agent(id) != nil:
+			s.problem("WECOM_AGENTS lists " + id + " twice")
+		case a.Secret == "":
+			s.problem("WECOM_SECRET_" + id + " is not set (npx wrangler secret put WECOM_SECRET_" + id + ")")
+		}
+		w.Agents = append(w.Agents, a)
+	}
+	s.WeCom = w
+}
+
+func (s *Settings) loadTest(env func(string) string) {
+	t := &s.Test
+	fault := env("WXSIGN_TEST_KV_FAULT")
+	t.KVRead, t.KVWrite = strings.Contains(fault, "read"), strings.Contains(fault, "write")
+	t.KVFaultAt, _ = strconv.ParseInt(env("WXSIGN_TEST_KV_FAULT_AT"), 10, 64)
+	t.RecordTTL, _ = strconv.ParseInt(env("WXSIGN_TEST_RECORD_TTL"), 10, 64)
+	t.Panic = env("WXSIGN_TEST_PANIC") != ""
+	t.BenchGo = env("WXSIGN_BENCH_GO_PATH") != ""
+}
+
+func (s *Settings) problem(p string) { s.Problems = append(s.Problems, p) }
+
+// OK reports whether the settings are complete enough to talk to WeChat.
+func (s *Settings) OK() bool { return len(s.Problems) == 0 }
+
+// App returns the official account with the given AppID, nil if there is none.
+func (s *Settings) App(id string) *AppSettings {
+	for i := range s.Apps {
+		if s.Apps[i].AppID == id {
+			return &s.Apps[i]
+		}
+	}
+	return nil
+}
+
+// Agent returns the agent with the given AgentID, nil if there is none.
+func (w *WeComSettings) Agent(id string) *AgentSettings {
+	for i := range w.Agents {
+		if w.Agents[i].AgentID == id {
+			return &w.Agents[i]
+		}
+	}
+	return nil
+}
+
+// TokenMargin is the refresh margin of an official account's access_token.
+// A stable token is renewed by WeChat only in its last StableRenewal
+// seconds (less the ExpirySafety already taken off the record), so asking
+// for it sooner would fetch the same token again on every cron run.
+func (s *Settings) TokenMargin() int64 {
+	if s.TokenMode == ModeClassic {
+		return s.RefreshMargin
+	}
+	return min(s.RefreshMargin, StableRenewal-ExpirySafety)
+}
+
+// RecordTTL is how long an isolate keeps a record read from KV.
+func (s *Settings) RecordTTL() int64 {
+	if s.Test.RecordTTL > 0 {
+		return s.Test.RecordTTL
+	}
+	return RecordTTL
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// validID accepts the letters and digits AppIDs and CorpIDs are made of:
+// they become part of KV keys and setting names.
+func validID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if !isAlnum(id[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func validAgent(id string) bool {
+	if id == "" || len(id) > 20 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < '0' || id[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func httpURL(s string) bool {
+	return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://")
+}

@@ -1,0 +1,301 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+)
+
+// Store is Workers KV as the vault uses it. Get reports a missing key as
+// ok == false, never as an error or as a special string.
+type Store interface {
+	Get(ctx context.Context, key string) (value string, ok bool, err error)
+	Put(ctx context.Context, key, value string) error
+}
+
+// Fetcher fetches one credential from WeChat: the record for k, bought
+// with token (the value of k.Token) or with k's secret. force asks WeChat
+// to rotate the value (a stable token's force_refresh). It never reads or
+// writes the cache: the vault wraps it, as an oauth2 ReuseTokenSource
+// wraps the source it reuses.
+type Fetcher interface {
+	Fetch(ctx context.Context, k *Key, token string, force bool) (Record, error)
+}
+
+// APIError is WeChat refusing a call: errcode and errmsg as WeChat sent them.
+type APIError struct {
+	Call string
+	Code int
+	Msg  string
+}
+
+func (e *APIError) Error() string {
+	return "wechat " + e.Call + ": errcode " + itoa(int64(e.Code)) + ": " + e.Msg
+}
+
+// TokenInvalid reports whether WeChat refused the access_token: invalid,
+// not the latest, or expired (40001, 40014, 42001). The vault then buys a
+// new token once and retries once.
+func (e *APIError) TokenInvalid() bool { return e.Code == 40001 || e.Code == 40014 || e.Code == 42001 }
+
+// RefreshError is a credential that could not be had: the error as the
+// Worker's caller sees it, and when trying again makes sense.
+type RefreshError struct {
+	*Error
+	RetryAt int64
+}
+
+// Vault is the cache policy over every key: one pass of it (a request, or
+// a cron run) reads each record it needs from the Store once, fetches what
+// is missing or due through the Fetcher, and writes back only what
+// changed. It is not safe for concurrent use; make one per pass.
+type Vault struct {
+	Store         Store
+	Fetcher       Fetcher
+	Now           int64 // the pass's clock, Unix seconds
+	RefreshMargin int64
+	Logf          func(format string, a ...any) // one line per refresh; never given a secret
+
+	recs  map[*Key]*Record
+	Wrote int // KV writes in this pass
+}
+
+// Record returns k's record as stored, the zero Record when there is none
+// or it is unreadable (a damaged record must lead to a refresh, not to an
+// outage).
+func (v *Vault) Record(ctx context.Context, k *Key) (Record, error) {
+	r, err := v.load(ctx, k)
+	if err != nil {
+		return Record{}, err
+	}
+	return *r, nil
+}
+
+func (v *Vault) load(ctx context.Context, k *Key) (*Record, error) {
+	if r, ok := v.recs[k]; ok {
+		return r, nil
+	}
+	raw, ok, err := v.Store.Get(ctx, k.String())
+	if err != nil {
+		return nil, err
+	}
+	r := &Record{}
+	if ok {
+		*r = ParseRecord(raw)
+	}
+	if v.recs == nil {
+		v.recs = map[*Key]*Record{}
+	}
+	v.recs[k] = r
+	return r, nil
+}
+
+// Get returns a usable record for k, fetching one (and the token it needs)
+// when the stored one is missing or expired, unless failed fetches are
+// backing off or the budget is spent. This is the request path: a record
+// that is due but usable is used as it is, and the cron refreshes it.
+func (v *Vault) Get(ctx context.Context, k *Key) (Record, *RefreshError) {
+	r, err := v.load(ctx, k)
+	if err != nil {
+		return Record{}, &RefreshError{Error: ErrStorage}
+	}
+	if r.Usable(v.Now) {
+		return *r, nil
+	}
+	if v.Now < r.NextAttempt {
+		return Record{}, &RefreshError{Error: lastError(r), RetryAt: r.NextAttempt}
+	}
+	if err := v.refresh(ctx, k, false); err != nil {
+		return Record{}, err
+	}
+	return *v.recs[k], nil
+}
+
+// Refresh is the cron: every key that is due (within its margin of
+// expiry) is fetched, tokens before the tickets that need them; a lazy
+// kind only once a page has used it. It ignores the request path's
+// back-off, since the cron is itself the slow, regular retry, and goes on
+// with the other keys when one fails. It returns the first failure.
+func (v *Vault) Refresh(ctx context.Context, keys []*Key) *RefreshError {
+	var first *RefreshError
+	for _, k := range keys {
+		r, err := v.load(ctx, k)
+		if err != nil {
+			return &RefreshError{Error: ErrStorage}
+		}
+		if (k.Kind.Lazy && r.Value == "" && r.LastErrorAt == 0) || !r.Due(v.Now, k.Margin(v.RefreshMargin)) {
+			continue
+		}
+		if err := v.refresh(ctx, k, false); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// refresh fetches k, with a usable token for it; when WeChat says that
+// token is invalid, it buys a new token once and retries once.
+func (v *Vault) refresh(ctx context.Context, k *Key, force bool) *RefreshError {
+	r, _ := v.load(ctx, k) // loaded by every caller
+	if k.PerHour > 0 && r.FetchesThisHour(v.Now) >= k.PerHour {
+		next := (v.Now/3600 + 1) * 3600
+		return &RefreshError{Error: &Error{Code: ErrBudget.Code, Status: 503, Msg: ErrBudget.Msg + " (" + itoa(int64(k.PerHour)) + " an hour for " + k.String() + ")"}, RetryAt: next}
+	}
+	token := ""
+	if k.Token != nil {
+		t, err := v.Get(ctx, k.Token)
+		if err != nil {
+			v.fail(ctx, k, err.Error)
+			return err
+		}
+		token = t.Value
+	}
+	rec, err := v.fetch(ctx, k, token, force)
+	var api interface{ TokenInvalid() bool }
+	if k.Token != nil && errors.As(err, &api) && api.TokenInvalid() {
+		v.logf("wxsign: %s: WeChat refused the access_token; buying a new one", k)
+		if terr := v.refresh(ctx, k.Token, true); terr != nil {
+			v.fail(ctx, k, terr.Error)
+			return terr
+		}
+		rec, err = v.fetch(ctx, k, v.recs[k.Token].Value, force)
+	}
+	if err != nil {
+		e := Describe(err)
+		v.fail(ctx, k, e)
+		return &RefreshError{Error: e, RetryAt: r.NextAttempt}
+	}
+	v.store(ctx, k, rec)
+	return nil
+}
+
+// fetch calls the Fetcher and counts the call against k's budget.
+func (v *Vault) fetch(ctx context.Context, k *Key, token string, force bool) (Record, error) {
+	if k.PerHour > 0 {
+		r := v.recs[k]
+		if h := v.Now / 3600; r.Hour != h {
+			r.Hour, r.Fetches = h, 0
+		}
+		r.Fetches++
+	}
+	return v.Fetcher.Fetch(ctx, k, token, force)
+}
+
+// store keeps a fetched record. A value already held keeps the expiry it
+// was first seen with: WeChat may hand back a ticket that is still valid
+// with a fresh expires_in, yet it dies when it was due to. The record is
+// written only when something changed.
+func (v *Vault) store(ctx context.Context, k *Key, rec Record) {
+	old := v.recs[k]
+	next := *old
+	changed := rec.Value != old.Value
+	if changed {
+		next.Prev = old.Value
+		next.Value, next.ExpiresAt, next.FetchedAt = rec.Value, rec.ExpiresAt, rec.FetchedAt
+	} else {
+		next.ExpiresAt = min(old.ExpiresAt, rec.ExpiresAt)
+	}
+	next.Failures, next.NextAttempt = 0, 0 // the last error stays, for /healthz
+	if next == *old {
+		return
+	}
+	*old = next
+	if v.put(ctx, k, old) && changed {
+		v.logf("wxsign: refreshed %s, valid for %d s", k, next.ExpiresAt-v.Now)
+	}
+}
+
+// fail remembers a failed fetch in k's record and backs off.
+func (v *Vault) fail(ctx context.Context, k *Key, e *Error) {
+	r := v.recs[k]
+	r.Failures++
+	r.LastError, r.LastErrCode, r.LastErrorAt = e.Msg, e.Code, v.Now
+	r.NextAttempt = v.Now + Backoff(r.Failures)
+	v.logf("wxsign: %s: refresh failed (%d in a row), next attempt in %d s: errcode %d: %s",
+		k, r.Failures, r.NextAttempt-v.Now, e.Code, e.Msg)
+	v.put(ctx, k, r)
+}
+
+// put writes a record; a failed write is logged, and the record is still
+// used in memory: nothing valid is lost.
+func (v *Vault) put(ctx context.Context, k *Key, r *Record) bool {
+	b, _ := json.Marshal(r)
+	if err := v.Store.Put(ctx, k.String(), string(b)); err != nil {
+		v.logf("wxsign: storing %s in KV failed: %v", k, err)
+		return false
+	}
+	v.Wrote++
+	return true
+}
+
+func (v *Vault) logf(format string, a ...any) {
+	if v.Logf != nil {
+		v.Logf(format, a...)
+	}
+}
+
+func lastError(r *Record) *Error {
+	if r.LastErrCode == 0 {
+		return ErrUpstream
+	}
+	return &Error{Code: r.LastErrCode, Status: 503, Msg: r.LastError}
+}
+
+// ParseRecord reads a record as stored in KV; anything unreadable reads as
+// no record.
+func ParseRecord(raw string) Record {
+	var r Record
+	if json.Unmarshal([]byte(raw), &r) != nil {
+		return Record{}
+	}
+	return r
+}
+
+// Describe turns a failed fetch into what the Worker's callers see:
+// WeChat's own code and message when WeChat refused, with what to do
+// about an IP whitelist; else wxsign's 1052.
+func Describe(err error) *Error {
+	var api *APIError
+	if errors.As(err, &api) {
+		return &Error{Code: api.Code, Status: 503, Msg: "WeChat: " + api.Msg + Hint(api.Code, api.Msg)}
+	}
+	var ce *Error
+	if errors.As(err, &ce) {
+		return ce
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &Error{Code: ErrUpstream.Code, Status: 503, Msg: "WeChat did not answer in time"}
+	}
+	return &Error{Code: ErrUpstream.Code, Status: 503, Msg: ErrUpstream.Msg + ": " + err.Error()}
+}
+
+// Hint says what to do about a WeChat refusal that configuration can fix:
+// for the IP whitelists, the IP WeChat saw (it is in the errmsg) and the
+// two ways out.
+func Hint(code int, msg string) string {
+	const relay = "add it to the whitelist, or send WeChat calls through a relay with a fixed IP (WECHAT_API_BASE, docs/relay.md)"
+	switch code {
+	case 40164:
+		return " — WeChat saw the IP " + ipIn(msg) + ": " + relay
+	case 60020:
+		return " — WeCom saw the IP " + ipIn(msg) + ": add it to the app's trusted IPs, or use a relay (WECOM_API_BASE, docs/relay.md)"
+	case 89503:
+		return " — the account's admin must confirm calls from IP " + ipIn(msg) + " (a relay with a fixed IP needs this only once): " + relay
+	}
+	return ""
+}
+
+// ipIn finds the first IPv4 address in WeChat's errmsg ("invalid ip
+// 203.0.113.7 ipv6 ::ffff:203.0.113.7, not in whitelist").
+func ipIn(msg string) string {
+	for _, f := range strings.FieldsFunc(msg, func(r rune) bool { return r != '.' && (r < '0' || r > '9') }) {
+		if strings.Count(f, ".") == 3 && !strings.HasPrefix(f, ".") && !strings.HasSuffix(f, ".") && !strings.Contains(f, "..") {
+			return f
+		}
+	}
+	return "(not given)"
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

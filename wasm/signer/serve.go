@@ -1,0 +1,113 @@
+//go:build wasip1
+
+package main
+
+import (
+	"strconv"
+
+	"github.com/wxsign/wxsign/core"
+)
+
+// serve routes a request by core's table and answers it, or names what it
+// needs first.
+func serve(f *[nFields][]byte, now int64) uint32 {
+	method, url := view(f[fMethod]), view(f[fURL])
+	route, err := core.Route(method, path(url))
+	if err != nil {
+		var r core.Response
+		r.Fail(body[:0:outputCap], err)
+		if route != nil {
+			r.Allow = route.Methods
+		}
+		return answer(&r)
+	}
+	if settings.Test.BenchGo && (route.Path == "/config" || route.Path == "/all") {
+		return act(ActForward)
+	}
+	if route.Limit != "" && limiters[route.Limit] {
+		if a, limited := limit(f, route.Limit); a != 0 || limited {
+			return a
+		}
+	}
+	if route.Auth {
+		if settings.APIKey == "" {
+			return fail(core.ErrNotFound)
+		}
+		if !core.Authorized(view(f[fAuthorization]), settings.APIKey) {
+			if limiters[core.LimitAuth] {
+				if a, _ := limit(f, core.LimitAuth); a != 0 {
+					return a
+				}
+			}
+			r := core.Response{Authenticate: true}
+			r.Fail(body[:0:outputCap], core.ErrUnauthorized)
+			return answer(&r)
+		}
+	}
+	if route.Go {
+		return act(ActForward)
+	}
+	req := core.Request{
+		Method:      method,
+		Query:       query(url),
+		ContentType: view(f[fContentType]),
+		Origin:      view(f[fOrigin]),
+		Body:        f[fBody],
+	}
+	if cl, err := strconv.ParseInt(view(f[fContentLength]), 10, 64); (err == nil && cl > core.MaxBodyLen) || len(req.Body) > core.MaxBodyLen {
+		return fail(core.ErrBodyTooLarge)
+	}
+	switch route.Path {
+	case "/config", "/all":
+		return serveConfig(&req, now)
+	case "/nonce":
+		return serveNonce(&req)
+	}
+	return fail(core.ErrNotFound)
+}
+
+// limit asks the host for the rate-limit verdict once, then answers 429
+// when the binding said no. It returns 0, false when the request may go on.
+func limit(f *[nFields][]byte, binding string) (uint32, bool) {
+	switch string(f[fLimit]) {
+	case "":
+		ip := view(f[fIP])
+		if ip == "" {
+			ip = "unknown"
+		}
+		return act(ActLimit, binding, ip), true
+	case "0":
+		r := core.Response{}
+		r.Fail(body[:0:outputCap], core.ErrRateLimited)
+		r.RetryAfter = core.RateLimitPeriod
+		return answer(&r), true
+	}
+	return 0, false
+}
+
+func serveConfig(req *core.Request, now int64) uint32 {
+	a, err := pickApp(req.Query)
+	if err != nil {
+		return fail(err)
+	}
+	if a == nil {
+		return fail(core.ErrNotConfigured)
+	}
+	if act := a.ticket.need(now); act != 0 {
+		return act
+	}
+	a.Signer = a.ticket.signer
+	r := a.ServeConfig(body[:0:outputCap], req, &a.ticket.rec, now)
+	if r.NeedTicket {
+		if act := a.ticket.ready(&r, now); act != 0 {
+			return act
+		}
+	}
+	return answer(&r)
+}
+
+func serveNonce(req *core.Request) uint32 {
+	a := core.App{Origins: origins}
+	r := a.ServeNonce(body[:0:outputCap], req)
+	return answer(&r)
+}
