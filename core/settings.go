@@ -205,6 +205,12 @@ func (s *Settings) problem(p string) { s.Problems = append(s.Problems, p) }
 // OK reports whether the settings are complete enough to talk to WeChat.
 func (s *Settings) OK() bool { return len(s.Problems) == 0 }
 
+// Unconfigured is the refusal while the settings are not OK: 1050, with
+// what is wrong, so that the caller of any endpoint can see what to fix.
+func (s *Settings) Unconfigured() *Error {
+	return &Error{Code: ErrNotConfigured.Code, Status: 503, Msg: ErrNotConfigured.Msg + ": " + strings.Join(s.Problems, "; ")}
+}
+
 // App returns the official account with the given AppID, nil if there is none.
 func (s *Settings) App(id string) *AppSettings {
 	for i := range s.Apps {

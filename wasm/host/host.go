@@ -15,7 +15,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -27,7 +29,28 @@ import (
 	"github.com/wxsign/wxsign/core"
 )
 
-// ConfigInput is one /config request as the Worker hands it to the module.
+// Request is one request as the Worker's entry hands it to the module.
+type Request struct {
+	Method string
+	URL    string            // the absolute request URL
+	Header map[string]string // by lower-case name
+	Body   []byte
+}
+
+// Backend is what the module asks its host for: records in Workers KV,
+// the Go program's cold path, a rate-limit binding.
+type Backend interface {
+	// Read returns what KV holds at key; ok is false when it holds nothing.
+	Read(ctx context.Context, key string) (value string, ok bool, err error)
+	// Fetch asks the Go program for a usable record: status 200 and the
+	// record, or an error status, JSON body and Retry-After.
+	Fetch(ctx context.Context, key string) (status int, body, retryAfter string)
+	// Limit reports whether the binding allows one more request for key.
+	Limit(ctx context.Context, binding, key string) bool
+}
+
+// ConfigInput is one /config request with the one app's settings and its
+// ticket record, for callers that hold the record themselves.
 type ConfigInput struct {
 	Method         string
 	URL            string // the request URL; its query is read
@@ -55,7 +78,8 @@ type Result struct {
 	Status     int
 	Header     []core.Header
 	Body       []byte
-	NeedTicket bool // no usable ticket: the caller should fetch one
+	NeedTicket bool // Config: no usable ticket was given; the caller should fetch one
+	Forward    bool // Serve: the request belongs to the Go program
 }
 
 // Options tune New.
@@ -93,7 +117,7 @@ func New(ctx context.Context, wasm []byte, opts *Options) (*Signer, error) {
 		rt.Close(ctx)
 		return nil, fmt.Errorf("compiling the signer module: %w", err)
 	}
-	for _, name := range []string{"wxs_config", "wxs_sign", "wxs_input", "wxs_output", "_initialize"} {
+	for _, name := range []string{"wxs_env", "wxs_serve", "wxs_record", "wxs_sign", "wxs_input", "wxs_output", "_initialize"} {
 		if _, ok := mod.ExportedFunctions()[name]; !ok {
 			rt.Close(ctx)
 			return nil, fmt.Errorf("the module does not export %s: not a signer module", name)
@@ -111,12 +135,14 @@ func (s *Signer) Close(ctx context.Context) error { return s.rt.Close(ctx) }
 
 // instance is one module instance with what a call needs, reused.
 type instance struct {
-	m            api.Module
-	config, sign api.Function
-	in, out      uint32
-	inCap        uint32
-	frame        []byte
-	stack        [2]uint64
+	m                          api.Module
+	serve, sign, record, envFn api.Function
+	in, out                    uint32
+	inCap                      uint32
+	frame                      []byte
+	stack                      [2]uint64
+	env                        map[string]string // the environment last handed over
+	headers                    []string
 }
 
 func (s *Signer) get(ctx context.Context) (*instance, error) {
@@ -134,7 +160,8 @@ func (s *Signer) get(ctx context.Context) (*instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("instantiating the signer module: %w", err)
 	}
-	in := &instance{m: m, config: m.ExportedFunction("wxs_config"), sign: m.ExportedFunction("wxs_sign")}
+	in := &instance{m: m, serve: m.ExportedFunction("wxs_serve"), sign: m.ExportedFunction("wxs_sign"),
+		record: m.ExportedFunction("wxs_record"), envFn: m.ExportedFunction("wxs_env")}
 	call := func(name string) uint32 {
 		r, err := m.ExportedFunction(name).Call(ctx)
 		if err != nil || len(r) != 1 {
@@ -158,25 +185,200 @@ func (s *Signer) put(ctx context.Context, in *instance) {
 	}
 }
 
-// Config answers a /config request at now (Unix seconds).
+// setEnv hands the instance env unless it holds it already.
+func (in *instance) setEnv(ctx context.Context, env map[string]string) error {
+	if maps.Equal(in.env, env) && in.env != nil {
+		return nil
+	}
+	f := in.frame[:0]
+	for _, name := range slices.Sorted(maps.Keys(env)) {
+		f = appendField(f, name)
+		f = appendField(f, env[name])
+	}
+	in.frame = f
+	out, err := in.invoke(ctx, in.envFn, 0)
+	if err != nil {
+		return err
+	}
+	in.headers = strings.Fields(string(out))
+	in.env = maps.Clone(env)
+	if in.env == nil {
+		in.env = map[string]string{}
+	}
+	return nil
+}
+
+// invoke runs fn on the framed input and returns the output it wrote
+// (packed & 0xffff bytes); packed is left in in.stack[0].
+func (in *instance) invoke(ctx context.Context, fn api.Function, now int64) ([]byte, error) {
+	if uint32(len(in.frame)) > in.inCap {
+		return nil, fmt.Errorf("input of %d bytes exceeds the module's %d", len(in.frame), in.inCap)
+	}
+	mem := in.m.Memory()
+	if !mem.Write(in.in, in.frame) {
+		return nil, errors.New("input region out of memory range")
+	}
+	in.stack[0], in.stack[1] = uint64(len(in.frame)), uint64(now)
+	if err := fn.CallWithStack(ctx, in.stack[:]); err != nil {
+		return nil, fmt.Errorf("signer module: %w", err)
+	}
+	if fn == in.record {
+		return nil, nil
+	}
+	out, ok := mem.Read(in.out, uint32(in.stack[0])&0xffff)
+	if !ok {
+		return nil, errors.New("output region out of memory range")
+	}
+	return out, nil
+}
+
+// hand gives the instance a record (wxs_record).
+func (in *instance) hand(ctx context.Context, key, outcome, value, retry string, now int64) error {
+	f := appendField(in.frame[:0], key)
+	f = appendField(f, outcome)
+	f = appendField(f, value)
+	in.frame = appendField(f, retry)
+	_, err := in.invoke(ctx, in.record, now)
+	return err
+}
+
+// Serve answers a request at now (Unix seconds) with env as the Worker's
+// environment, doing what the module asks of its host through b, as the
+// Worker's entry does. A request the Go program answers comes back with
+// Forward set.
+func (s *Signer) Serve(ctx context.Context, env map[string]string, req Request, now int64, b Backend) (Result, error) {
+	in, err := s.get(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	r, err := s.serve(ctx, in, env, req, now, b)
+	if err != nil {
+		in.m.Close(ctx) // a trapped instance is not reused
+		return Result{}, err
+	}
+	s.put(ctx, in)
+	return r, nil
+}
+
+func (s *Signer) serve(ctx context.Context, in *instance, env map[string]string, req Request, now int64, b Backend) (Result, error) {
+	if err := in.setEnv(ctx, env); err != nil {
+		return Result{}, err
+	}
+	limit := ""
+	for turn := 0; turn < 8; turn++ {
+		f := appendField(in.frame[:0], req.Method)
+		f = appendField(f, req.URL)
+		for _, h := range in.headers {
+			f = appendField(f, req.Header[h])
+		}
+		f = appendField(f, req.Body)
+		in.frame = appendField(f, limit)
+		out, err := in.invoke(ctx, in.serve, now)
+		if err != nil {
+			return Result{}, err
+		}
+		packed := uint32(in.stack[0])
+		text := string(out)
+		switch packed >> 16 {
+		case actRead:
+			for _, key := range strings.Split(text, "\n") {
+				v, ok, err := b.Read(ctx, key)
+				outcome := "kv"
+				switch {
+				case err != nil:
+					outcome = "unreadable"
+				case !ok:
+					outcome = "absent"
+				}
+				if err := in.hand(ctx, key, outcome, v, "", now); err != nil {
+					return Result{}, err
+				}
+			}
+		case actFetch:
+			status, body, retry := b.Fetch(ctx, text)
+			outcome := "fetched"
+			if status != 200 {
+				outcome = "failed"
+			}
+			if err := in.hand(ctx, text, outcome, body, retry, now); err != nil {
+				return Result{}, err
+			}
+		case actLimit:
+			binding, key, _ := strings.Cut(text, "\n")
+			limit = "0"
+			if b.Limit(ctx, binding, key) {
+				limit = "1"
+			}
+		case actForward:
+			return Result{Forward: true}, nil
+		default:
+			return parse(packed, out)
+		}
+	}
+	return Result{}, errors.New("the signer module asked for too many turns")
+}
+
+// The module's actions (wasm/signer's ActRead...).
+const (
+	actRead    = 1
+	actForward = 2
+	actFetch   = 3
+	actLimit   = 4
+)
+
+// Config answers a /config request at now (Unix seconds) with the ticket
+// record given, as the one app's: a convenience over Serve for callers
+// (tests, benchmarks) that hold the record themselves.
 func (s *Signer) Config(ctx context.Context, c ConfigInput, now int64) (Result, error) {
 	in, err := s.get(ctx)
 	if err != nil {
 		return Result{}, err
 	}
-	f := in.frame[:0]
-	f = appendField(f, c.Method)
-	f = appendField(f, c.URL)
-	f = appendField(f, c.ContentType)
-	f = appendField(f, c.Origin)
-	f = appendField(f, c.Body)
-	f = appendField(f, c.Ticket)
-	f = appendField(f, c.AppID)
-	f = appendField(f, c.AllowedHosts)
-	in.frame = appendField(f, c.AllowedOrigins)
-	in.stack[1] = uint64(now)
-	return s.call(ctx, in, in.config)
+	r, err := s.config(ctx, in, c, now)
+	if err != nil {
+		in.m.Close(ctx)
+		return Result{}, err
+	}
+	s.put(ctx, in)
+	return r, nil
 }
+
+func (s *Signer) config(ctx context.Context, in *instance, c ConfigInput, now int64) (Result, error) {
+	env := map[string]string{"WECHAT_APPID": c.AppID, "WECHAT_APPSECRET": "-", "ALLOWED_HOSTS": c.AllowedHosts, "ALLOWED_ORIGINS": c.AllowedOrigins}
+	if err := in.setEnv(ctx, env); err != nil {
+		return Result{}, err
+	}
+	b := &recordBackend{}
+	settings := core.LoadSettings(func(k string) string { return env[k] })
+	key := ""
+	if len(settings.Apps) == 1 {
+		// The record given is the one KV holds, and the one a fetch would get.
+		key = settings.Key(core.JSAPITicket.Name, settings.Apps[0].AppID).String()
+		if err := in.hand(ctx, key, "fetched", string(c.Ticket), "", now); err != nil {
+			return Result{}, err
+		}
+	}
+	req := Request{Method: c.Method, URL: c.URL, Body: c.Body,
+		Header: map[string]string{"content-type": c.ContentType, "origin": c.Origin}}
+	r, err := s.serve(ctx, in, env, req, now, b)
+	if err == nil && b.fetched {
+		// Forget the refusal, so that the next call sees only its own record.
+		r.NeedTicket = true
+		err = in.hand(ctx, key, "fetched", string(c.Ticket), "", now)
+	}
+	return r, err
+}
+
+// recordBackend serves Config: KV holds nothing more than what was handed
+// over, and a fetch is recorded, not made.
+type recordBackend struct{ fetched bool }
+
+func (b *recordBackend) Read(context.Context, string) (string, bool, error) { return "", false, nil }
+func (b *recordBackend) Fetch(context.Context, string) (int, string, string) {
+	b.fetched = true
+	return 503, `{"errcode":1051,"errmsg":"no valid jsapi_ticket is available yet"}`, "30"
+}
+func (b *recordBackend) Limit(context.Context, string, string) bool { return true }
 
 // Sign signs a page with the given nonce and timestamp.
 func (s *Signer) Sign(ctx context.Context, c SignInput) (Result, error) {
@@ -192,31 +394,12 @@ func (s *Signer) Sign(ctx context.Context, c SignInput) (Result, error) {
 	f = appendField(f, strconv.AppendInt(ts[:0], c.Timestamp, 10))
 	f = appendField(f, c.URL)
 	in.frame = appendField(f, c.AllowedHosts)
-	return s.call(ctx, in, in.sign)
-}
-
-func (s *Signer) call(ctx context.Context, in *instance, fn api.Function) (Result, error) {
-	if uint32(len(in.frame)) > in.inCap {
-		s.put(ctx, in)
-		return Result{}, fmt.Errorf("input of %d bytes exceeds the module's %d", len(in.frame), in.inCap)
-	}
-	mem := in.m.Memory()
-	if !mem.Write(in.in, in.frame) {
+	out, err := in.invoke(ctx, in.sign, 0)
+	if err != nil {
 		in.m.Close(ctx)
-		return Result{}, errors.New("input region out of memory range")
+		return Result{}, err
 	}
-	in.stack[0] = uint64(len(in.frame))
-	if err := fn.CallWithStack(ctx, in.stack[:]); err != nil {
-		in.m.Close(ctx) // a trapped instance is not reused
-		return Result{}, fmt.Errorf("signer module: %w", err)
-	}
-	packed := uint32(in.stack[0])
-	out, ok := mem.Read(in.out, packed&0x7fff)
-	if !ok {
-		in.m.Close(ctx)
-		return Result{}, errors.New("output region out of memory range")
-	}
-	r, err := parse(packed, out)
+	r, err := parse(uint32(in.stack[0]), out)
 	s.put(ctx, in)
 	return r, err
 }
@@ -232,7 +415,7 @@ func appendField[T string | []byte](dst []byte, f T) []byte {
 // written again (Body's capacity ends at its length, so an append to it
 // copies), which is what makes the strings safe.
 func parse(packed uint32, out []byte) (Result, error) {
-	r := Result{Status: int(packed >> 16), NeedTicket: packed&(1<<15) != 0}
+	r := Result{Status: int(packed >> 16)}
 	i := bytes.Index(out, []byte("\n\n"))
 	if i < 0 {
 		return r, errors.New("malformed answer from the signer module")

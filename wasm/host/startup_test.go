@@ -55,22 +55,15 @@ func TestStartupWithoutRandomness(t *testing.T) {
 	}
 
 	g.open.Store(true)
-	a := &abi{m: m, config: m.ExportedFunction("wxs_config")}
-	get := func(name string) uint32 {
-		r, err := m.ExportedFunction(name).Call(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return uint32(r[0])
-	}
-	a.in, a.out, a.inCap, a.outCap = get("wxs_input"), get("wxs_output"), get("wxs_input_cap"), get("wxs_output_cap")
+	a := abiOf(m)
+	a.setup(t, "wxreal", "h.example.org")
 
 	const ticket = "TICKET-after-startup"
 	page := "https://h.example.org/p?x=1"
 	seen := map[string]bool{}
 	for i := range 3 {
-		raw := frame("GET", "https://w.example/config?url=https%3A%2F%2Fh.example.org%2Fp%3Fx%3D1", "", "", "",
-			string(record(ticket, now+3600)), "wxreal", "h.example.org", "")
+		a.hand(t, "wxreal", record(ticket, now+3600))
+		raw := request("GET", "https://w.example/config?url=https%3A%2F%2Fh.example.org%2Fp%3Fx%3D1", "", "", "")
 		before := g.given.Load()
 		status, _, body := a.call(t, a.config, raw, uint32(len(raw)))
 		if status != 200 {

@@ -140,6 +140,7 @@ const (
 
 //go:wasmexport wxs_env
 func wxsEnv(n uint32) uint32 {
+	n = min(n, inputCap)
 	var f [][]byte
 	for end := 0; end < int(n); {
 		var one [1][]byte
@@ -165,6 +166,9 @@ func wxsEnv(n uint32) uint32 {
 
 //go:wasmexport wxs_serve
 func wxsServe(n uint32, now int64) uint32 {
+	if n > inputCap {
+		return fail(core.ErrBadRequest)
+	}
 	var f [nFields][]byte
 	_, ok := split(input[:n], f[:])
 	if !ok {
@@ -175,6 +179,9 @@ func wxsServe(n uint32, now int64) uint32 {
 
 //go:wasmexport wxs_record
 func wxsRecord(n uint32, now int64) {
+	if n > inputCap {
+		return
+	}
 	var f [4][]byte
 	if _, ok := split(input[:n], f[:]); !ok {
 		return
@@ -189,6 +196,9 @@ func wxsRecord(n uint32, now int64) {
 
 //go:wasmexport wxs_sign
 func wxsSign(n uint32) uint32 {
+	if n > inputCap {
+		return fail(core.ErrBadRequest)
+	}
 	var f [6][]byte
 	if _, ok := split(input[:n], f[:]); !ok {
 		return fail(core.ErrBadRequest)
@@ -259,7 +269,7 @@ func overflow(n uint32) *core.Error {
 				return core.ErrURITooLong
 			case i == fBody:
 				return core.ErrBodyTooLarge
-			case i < fBody:
+			case i > fURL && i < fBody:
 				return core.ErrHeaderTooLarge
 			}
 			break

@@ -57,11 +57,15 @@ func serve(f *[nFields][]byte, now int64) uint32 {
 	if cl, err := strconv.ParseInt(view(f[fContentLength]), 10, 64); (err == nil && cl > core.MaxBodyLen) || len(req.Body) > core.MaxBodyLen {
 		return fail(core.ErrBodyTooLarge)
 	}
+	if route.Path == "/nonce" {
+		return serveNonce(&req)
+	}
+	if !settings.OK() && req.Method != "OPTIONS" {
+		return fail(settings.Unconfigured())
+	}
 	switch route.Path {
 	case "/config", "/all":
 		return serveConfig(&req, now)
-	case "/nonce":
-		return serveNonce(&req)
 	}
 	return fail(core.ErrNotFound)
 }

@@ -110,9 +110,10 @@ func (e *entry) hand(outcome string, value []byte, retry, now int64) {
 		e.readAt = now
 		if string(value) != e.raw {
 			rec := core.ParseRecord(string(value))
-			// KV is eventually consistent: a record older than the one
-			// held (fetched here a moment ago) does not replace it.
-			if !e.rec.Usable(now) || rec.FetchedAt >= e.rec.FetchedAt {
+			// KV is eventually consistent: a record read from it that is
+			// older than the one held (fetched here a moment ago) does not
+			// replace it.
+			if outcome == "fetched" || !e.rec.Usable(now) || rec.FetchedAt >= e.rec.FetchedAt {
 				e.raw, e.rec = string(value), rec
 				e.signer = core.NewTicketSigner(rec.Value)
 			}
