@@ -2,8 +2,10 @@ package core
 
 // ExpirySafety is taken off WeChat's expires_in, so that a record stops
 // being used before WeChat's copy dies, even with some clock skew and the
-// seconds between signing a page and the page calling wx.config.
-const ExpirySafety = 30
+// seconds between signing a page and the page calling wx.config. It is
+// short because WeChat hands back a ticket until it dies: for this long
+// before, no ticket can be signed with (see RATIONALE.md).
+const ExpirySafety = 10
 
 // StableRenewal is how many seconds before its expiry WeChat renews a
 // stable token. Asked earlier without force_refresh, WeChat hands back the

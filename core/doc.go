@@ -40,5 +40,6 @@
 //	1052     503   WeChat could not be reached or answered garbage
 //	1053     503   Workers KV could not be read
 //	1054     503   the hourly fetch budget of a credential is spent (WeCom's limits)
+//	1055     503   WeChat still hands out the credential that is about to expire (seconds, once per lifetime)
 //	1060     500   internal error
 package core

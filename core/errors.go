@@ -48,6 +48,7 @@ var (
 	ErrNoTicket       = &Error{1051, 503, "no valid jsapi_ticket is available yet"}
 	ErrUpstream       = &Error{1052, 503, "WeChat could not be reached"}
 	ErrStorage        = &Error{1053, 503, "Workers KV is unavailable"}
+	ErrStillOld       = &Error{1055, 503, "WeChat still hands out the credential that is about to expire; a new one comes once it has"}
 	ErrBudget         = &Error{1054, 503, "WeChat's hourly limit for this credential is spent"}
 	ErrInternal       = &Error{1060, 500, "internal error"}
 )

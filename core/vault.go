@@ -110,6 +110,11 @@ func (v *Vault) Get(ctx context.Context, k *Key) (Record, *RefreshError) {
 	if err := v.refresh(ctx, k, false); err != nil {
 		return Record{}, err
 	}
+	if r := v.recs[k]; !r.Usable(v.Now) {
+		// WeChat handed back the value that just expired here: it issues
+		// a new one only once that one dies.
+		return Record{}, &RefreshError{Error: ErrStillOld, RetryAt: r.ExpiresAt + ExpirySafety}
+	}
 	return *v.recs[k], nil
 }
 

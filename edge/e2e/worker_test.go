@@ -3,11 +3,13 @@
 package e2e
 
 import (
+	"encoding/json"
 	"net/url"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 var regexpNonce = regexp.MustCompile(`^\{"nonceStr":"[A-Za-z0-9]{16}"\}\s*$`)
@@ -161,8 +163,11 @@ func TestWarm(t *testing.T) {
 	}
 }
 
-// TestCron: the scheduled refresh renews a ticket that is due and leaves a
-// fresh one alone.
+// TestCron: the scheduled refresh fetches a ticket that is due. WeChat
+// hands back the same ticket with a fresh expires_in while it is valid:
+// the ticket keeps the expiry it was first seen with, and nothing is
+// written. Once WeChat has a new ticket, the cron stores it and then
+// leaves it alone.
 func TestCron(t *testing.T) {
 	wc := startStandin(t)
 	// A short-lived ticket: with REFRESH_MARGIN 1800, a 1000 s ticket is due as
@@ -170,29 +175,96 @@ func TestCron(t *testing.T) {
 	wc.control(t, "POST", "/__standin/config", map[string]any{"ticket_expires_in": 1000})
 	w := startWorker(t, wc, nil)
 	w.get(t, configPath("https://h.example.com/"))
-	due := wc.stats(t)
+	first, due := wc.ticket(t), wc.stats(t)
+	wrote := strings.Count(w.logs.String(), "refreshed wxsign:"+testAppID+":jsapi_ticket")
 
-	wc.control(t, "POST", "/__standin/config", map[string]any{"ticket_expires_in": 7200})
-	if r := w.get(t, "/__scheduled?cron=*/10+*+*+*+*"); r.Status != 200 {
-		t.Fatalf("cron: %s", r)
+	w.cron(t)
+	if st := wc.stats(t); st.Ticket != due.Ticket+1 {
+		t.Fatalf("cron on a due ticket: %+v before, %+v after; want one ticket fetch", due, st)
+	}
+	if h := w.health(t).ticket(); wc.ticket(t) != first || h.ExpiresIn > 1000 || !h.Due || !h.Usable {
+		t.Fatalf("the same ticket handed back must keep its first expiry: %+v", h)
+	}
+	if n := strings.Count(w.logs.String(), "refreshed wxsign:"+testAppID+":jsapi_ticket"); n != wrote {
+		t.Fatalf("the same ticket was stored again:\n%s", w.logs)
+	}
+
+	// WeChat forgets its tokens and tickets: the next cron meets 40001,
+	// buys a token once and gets a new, full-length ticket.
+	wc.control(t, "POST", "/__standin/reset", nil)
+	w.cron(t)
+	if h := w.health(t).ticket(); wc.ticket(t) == first || h.Due || h.ExpiresIn < 7000 {
+		t.Fatalf("after the cron the ticket should be new and fresh: %+v", h)
 	}
 	refreshed := wc.stats(t)
-	if refreshed.Ticket != due.Ticket+1 {
-		t.Fatalf("cron on a due ticket: %+v before, %+v after; want one ticket fetch", due, refreshed)
-	}
-	health := w.get(t, "/healthz")
-	if !strings.Contains(string(health.Body), `"due":false`) {
-		t.Fatalf("after the cron the ticket should be fresh: %s", health)
-	}
-	if r := w.get(t, "/__scheduled?cron=*/10+*+*+*+*"); r.Status != 200 {
-		t.Fatalf("cron: %s", r)
-	}
+	w.cron(t)
 	if again := wc.stats(t); again != refreshed {
 		t.Fatalf("cron on a fresh ticket called WeChat: %+v before, %+v after", refreshed, again)
 	}
-	if !strings.Contains(w.logs.String(), "refreshed jsapi_ticket") {
-		t.Fatalf("no log line for the refresh:\n%s", w.logs)
+	if n := strings.Count(w.logs.String(), "refreshed wxsign:"+testAppID+":jsapi_ticket"); n != wrote+1 {
+		t.Fatalf("want one log line for the new ticket:\n%s", w.logs)
 	}
+}
+
+// TestTicketExpiry runs through a ticket's death as WeChat has it: a
+// re-fetch returns the same ticket with a fresh expires_in until it dies
+// at its first expiry. Every /config answered 200 across it must verify
+// at the stand-in against a ticket that is still alive; refusals happen
+// only in the seconds before the old ticket dies; afterwards the new one
+// signs.
+func TestTicketExpiry(t *testing.T) {
+	wc := startStandin(t)
+	const life = 40
+	wc.control(t, "POST", "/__standin/config", map[string]any{"ticket_expires_in": life})
+	w := startWorker(t, wc, map[string]string{"REFRESH_MARGIN": "60", "WXSIGN_TEST_RECORD_TTL": "1"})
+	page := "https://h.example.com/expiry"
+	start := time.Now()
+	var ok, refused int
+	var firstRefusal, lastRefusal time.Duration
+	lastCron := time.Time{}
+	for time.Since(start) < (life+8)*time.Second {
+		if time.Since(lastCron) > 5*time.Second {
+			w.cron(t)
+			lastCron = time.Now()
+		}
+		r := w.get(t, configPath(page))
+		switch r.Status {
+		case 200:
+			p := decodePayload(t, r)
+			var v struct {
+				OK     bool   `json:"ok"`
+				Reason string `json:"reason"`
+			}
+			json.Unmarshal(wc.control(t, "POST", "/__standin/verify", map[string]any{"kind": "jsapi", "appid": testAppID,
+				"url": page, "timestamp": p.Timestamp, "nonceStr": p.NonceStr, "signature": p.Signature}), &v)
+			if !v.OK {
+				t.Fatalf("after %v: signed with a ticket WeChat would refuse: %s", time.Since(start).Round(time.Second), v.Reason)
+			}
+			ok++
+		case 503:
+			if refused == 0 {
+				firstRefusal = time.Since(start)
+			}
+			lastRefusal = time.Since(start)
+			refused++
+		default:
+			t.Fatalf("/config: %s", r)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	var tickets []struct {
+		Ticket string `json:"ticket"`
+		Type   string `json:"type"`
+	}
+	json.Unmarshal(wc.control(t, "GET", "/__standin/tickets", nil), &tickets)
+	if len(tickets) < 2 {
+		t.Fatalf("the ticket was never replaced: %+v", tickets)
+	}
+	t.Logf("%d signed, %d refused between %v and %v", ok, refused, firstRefusal.Round(time.Second), lastRefusal.Round(time.Second))
+	if refused > 0 && lastRefusal-firstRefusal > 15*time.Second {
+		t.Fatalf("refused for %v around the ticket's death: longer than the expiry safety", lastRefusal-firstRefusal)
+	}
+	verify(t, w.get(t, configPath(page)), wc.ticket(t), page)
 }
 
 // TestSecretEndpoints: /token and /ticket only for API_KEY holders.

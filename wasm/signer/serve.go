@@ -13,6 +13,9 @@ import (
 func serve(f *[nFields][]byte, now int64) uint32 {
 	method, url := view(f[fMethod]), view(f[fURL])
 	route, err := core.Route(method, path(url))
+	if err == core.ErrNotFound && settings.Test.Panic && path(url) == "/__test/panic" {
+		return act(ActForward) // the Go program panics there, for the test that a panic is a clean 500
+	}
 	if err != nil {
 		var r core.Response
 		r.Fail(body[:0:outputCap], err)
