@@ -22,8 +22,10 @@
 //	1006     400   url has userinfo (user@host)
 //	1007     400   url has a malformed percent-escape
 //	1008     400   url has an invalid host or port
+//	1009     400   url is given more than once (also: in both the body and the query)
 //	1010     403   url's host is not in ALLOWED_HOSTS
 //	1011     403   request Origin is not in ALLOWED_ORIGINS
+//	1013     400   url's host is not ASCII (send the punycode xn-- form)
 //	1020     405   method not allowed
 //	1021     400   malformed request (query or body)
 //	1022     413   request body larger than 16 KiB
