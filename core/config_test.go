@@ -43,7 +43,14 @@ func TestServeConfig(t *testing.T) {
 		errcode int
 	}{
 		{"GET query", Request{Method: "GET", Query: q}, testTicket, 200, 0},
-		{"GET with other params", Request{Method: "GET", Query: "_=1&" + q + "&url=ignored"}, testTicket, 200, 0},
+		{"GET with other params", Request{Method: "GET", Query: "_=1&" + q + "&from=x"}, testTicket, 200, 0},
+		{"GET with url twice", Request{Method: "GET", Query: "_=1&" + q + "&url=ignored"}, testTicket, 400, 1009},
+		{"GET with url encoded and plain", Request{Method: "GET", Query: "%75rl=" + url.QueryEscape("https://h.example.com/a") + "&" + q}, testTicket, 400, 1009},
+		{"POST JSON and query", Request{Method: "POST", Query: q, ContentType: "application/json", Body: []byte(`{"url":"` + page + `"}`)}, testTicket, 400, 1009},
+		{"POST JSON url twice", Request{Method: "POST", ContentType: "application/json", Body: []byte(`{"url":"` + page + `","url":"https://evil.net/"}`)}, testTicket, 400, 1009},
+		{"POST JSON URL key", Request{Method: "POST", ContentType: "application/json", Body: []byte(`{"URL":"` + page + `"}`)}, testTicket, 400, 1001},
+		{"POST JSON lone surrogate", Request{Method: "POST", ContentType: "application/json", Body: []byte(`{"url":"` + page + `\ud800"}`)}, testTicket, 400, 1003},
+		{"POST JSON invalid UTF-8", Request{Method: "POST", ContentType: "application/json", Body: []byte(`{"url":"` + page + "\xff" + `"}`)}, testTicket, 400, 1003},
 		{"POST JSON", Request{Method: "POST", ContentType: "application/json", Body: []byte(`{"url":"` + page + `#frag"}`)}, testTicket, 200, 0},
 		{"POST JSON charset", Request{Method: "POST", ContentType: "application/json; charset=UTF-8", Body: []byte(`{"url":"` + page + `"}`)}, testTicket, 200, 0},
 		{"POST form", Request{Method: "POST", ContentType: "application/x-www-form-urlencoded", Body: []byte(q)}, testTicket, 200, 0},
@@ -262,56 +269,6 @@ func BenchmarkServeConfig(b *testing.B) {
 	for b.Loop() {
 		app.ServeConfig(dst[:0], req, testTicket, testNow)
 	}
-}
-
-// FuzzQueryURL holds queryURL to a plain model: the query split at "&",
-// the first parameter whose raw name is "url", its value decoded by
-// url.QueryUnescape.
-func FuzzQueryURL(f *testing.F) {
-	for _, q := range []string{"", "url", "url=", "url&url=a", "a=1&url=https%3A%2F%2Fh%2F", "url=a+b&url=c", "urlx=1&url=%41",
-		"url=%zz", "x=%zz&url=abcdefghij", "url=%4", "&&url=12345678%26x", "=url&url=v"} {
-		f.Add(q)
-	}
-	f.Fuzz(func(t *testing.T, q string) {
-		model := func() (string, *Error) {
-			for _, kv := range strings.Split(q, "&") {
-				k, v, _ := strings.Cut(kv, "=")
-				if k != "url" {
-					continue
-				}
-				if v == "" {
-					return "", ErrURLMissing
-				}
-				u, err := url.QueryUnescape(v)
-				if err != nil {
-					return "", ErrBadRequest
-				}
-				return u, nil
-			}
-			return "", ErrURLMissing
-		}
-		want, werr := model()
-		var scratch [64]byte
-		got, err := queryURL(q, scratch[:0])
-		if got != want || err != werr {
-			t.Fatalf("queryURL(%q) = %q, %v; want %q, %v", q, got, err, want, werr)
-		}
-	})
-}
-
-func FuzzQueryValue(f *testing.F) {
-	for _, s := range []string{"", "a+b", "%E4%B8%AD", "%zz", "%4", "%", "https%3A%2F%2Fh%2F%3Fa%3D1%26b%3D2", "+%2B+",
-		"a&b", "%4&1", "%&", "abcdefgh%41&x", "abcdefg%", "abcdefg%4", "abcdefgh%", "%41%42%43%44%45%46", "&", "++++++++&+"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		v, _, _ := strings.Cut(s, "&")
-		want, werr := url.QueryUnescape(v)
-		got, ok := appendQueryValue([]byte("x"), s)
-		if ok != (werr == nil) || ok && string(got) != "x"+want || !ok && string(got) != "x" {
-			t.Fatalf("appendQueryValue(%q) = %q, %v; url.QueryUnescape(%q) = %q, %v", s, got, ok, v, want, werr)
-		}
-	})
 }
 
 // A refused request, or one without a usable ticket, draws no randomness:
