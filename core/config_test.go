@@ -203,7 +203,7 @@ func TestServeConfigNotConfigured(t *testing.T) {
 }
 
 func TestServeConfigCORS(t *testing.T) {
-	app := &App{AppID: "wxapp", Origins: ParseAllowlist("https://h.example.com")}
+	app := &App{AppID: "wxapp", Origins: ParseOriginList("https://h.example.com")}
 	get := Request{Method: "GET", Query: "url=https%3A%2F%2Fh.example.com%2F"}
 	tests := []struct {
 		name, method, origin string
@@ -214,6 +214,11 @@ func TestServeConfigCORS(t *testing.T) {
 		{"other origin", "GET", "https://evil.net", 200, ""},
 		{"no origin", "GET", "", 200, ""},
 		{"null origin", "GET", "null", 200, ""},
+		{"origin with a path", "GET", "https://h.example.com/", 200, ""},
+		{"two origins", "GET", "https://h.example.com, https://evil.net", 200, ""},
+		{"same host over http", "GET", "http://h.example.com", 200, ""},
+		{"same host, other port", "GET", "https://h.example.com:8443", 200, ""},
+		{"default port", "GET", "https://h.example.com:443", 200, "https://h.example.com:443"},
 		{"preflight allowed", "OPTIONS", "https://h.example.com", 204, "https://h.example.com"},
 		{"preflight refused", "OPTIONS", "https://evil.net", 403, ""},
 	}
@@ -248,9 +253,9 @@ func TestServeConfigCORS(t *testing.T) {
 }
 
 func TestServeConfigAllocs(t *testing.T) {
-	app := &App{AppID: "wxapp", Hosts: ParseAllowlist("h.example.com")}
+	app := &App{AppID: "wxapp", Hosts: ParseAllowlist("h.example.com"), Origins: ParseOriginList("https://h.example.com")}
 	for _, q := range []string{"url=https://h.example.com/p?a=1", "url=" + url.QueryEscape(benchURL)} {
-		req := &Request{Method: "GET", Query: q}
+		req := &Request{Method: "GET", Query: q, Origin: "https://h.example.com"}
 		dst := make([]byte, 0, 1024)
 		n := testing.AllocsPerRun(100, func() {
 			app.ServeConfig(dst[:0], req, testTicket, testNow)
@@ -275,7 +280,7 @@ func BenchmarkServeConfig(b *testing.B) {
 // the signer's warm-up relies on it, since it runs where randomness is
 // forbidden (the Worker's global scope).
 func TestServeConfigRefusedDrawsNoRandomness(t *testing.T) {
-	app := &App{AppID: "wxapp", Hosts: ParseAllowlist("h.example.com"), Origins: ParseAllowlist("https://h.example.com")}
+	app := &App{AppID: "wxapp", Hosts: ParseAllowlist("h.example.com"), Origins: ParseOriginList("https://h.example.com")}
 	expired := &Record{Value: "T", ExpiresAt: testNow - 1}
 	page := "url=" + url.QueryEscape(benchURL)
 	tests := []struct {
@@ -348,7 +353,7 @@ func TestAppendHeaderLines(t *testing.T) {
 // views of one reused buffer (the signer module) must not see a decision
 // made for other bytes.
 func TestCORSRemembers(t *testing.T) {
-	app := &App{Origins: ParseAllowlist("https://h.example.com")}
+	app := &App{Origins: ParseOriginList("https://h.example.com")}
 	buf := []byte("https://h.example.com")
 	view := unsafe.String(unsafe.SliceData(buf), len(buf))
 	steps := []struct {

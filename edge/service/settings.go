@@ -103,5 +103,5 @@ func (s *Settings) OK() bool { return len(s.Problems) == 0 }
 
 // App is the /config view of the settings.
 func (s *Settings) App() core.App {
-	return core.App{AppID: s.AppID, Hosts: core.ParseAllowlist(s.AllowedHosts), Origins: core.ParseAllowlist(s.AllowedOrigins)}
+	return core.App{AppID: s.AppID, Hosts: core.ParseAllowlist(s.AllowedHosts), Origins: core.ParseOriginList(s.AllowedOrigins)}
 }

@@ -123,7 +123,7 @@ func wxsConfig(n uint32, now int64) uint32 {
 		if json.Unmarshal(f[5], &ticket) != nil {
 			ticket = core.Record{} // unreadable reads as missing: the cold path fetches anew
 		}
-		app = core.App{AppID: string(f[6]), Hosts: core.ParseAllowlist(string(f[7])), Origins: core.ParseAllowlist(string(f[8])),
+		app = core.App{AppID: string(f[6]), Hosts: core.ParseAllowlist(string(f[7])), Origins: core.ParseOriginList(string(f[8])),
 			Signer: core.NewTicketSigner(ticket.Value)}
 	}
 	req := core.Request{
@@ -162,7 +162,7 @@ func wxsWarm() {
 	var rec core.Record
 	_ = json.Unmarshal([]byte(`{"value":"warm","expires_at":1,"fetched_at":0}`), &rec)
 	ticket := strings.Repeat("w", 86) // WeChat's length: SignPage below runs the TicketSigner
-	a := core.App{AppID: "wxwarm", Hosts: core.ParseAllowlist("*.example.com"), Origins: core.ParseAllowlist("https://h.example.com"),
+	a := core.App{AppID: "wxwarm", Hosts: core.ParseAllowlist("*.example.com"), Origins: core.ParseOriginList("https://h.example.com"),
 		Signer: core.NewTicketSigner(ticket)}
 	req := core.Request{Method: "GET", Query: query("https://w/config?url=https%3A%2F%2Fh.example.com%2Fa%3Fb%3D1"), Origin: "https://h.example.com"}
 	var buf [512]byte
