@@ -253,6 +253,51 @@ func isIPv4Number(s string) bool {
 	return true
 }
 
+// SafeURL returns raw, a URL setting (such as WECHAT_API_BASE), in a form
+// fit to show the public: scheme://host[:port]/path, without the userinfo,
+// query or fragment, which may hold credentials. A value that is not an
+// absolute URL with a host checkHost takes, or that has whitespace, a
+// control character, a backslash or invalid UTF-8 (where parsers disagree
+// on what the host is), gives "(invalid)".
+func SafeURL(raw string) string {
+	const invalid = "(invalid)"
+	if !utf8.ValidString(raw) || strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '\\' }) {
+		return invalid
+	}
+	n := strings.Index(raw, "://")
+	if n <= 0 || !isScheme(raw[:n]) {
+		return invalid
+	}
+	rest := raw[n+3:]
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	authority, path := rest[:end], rest[end:]
+	if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+		authority = authority[at+1:]
+	}
+	if _, err := checkAuthority(authority); err != nil {
+		return invalid
+	}
+	if i := strings.IndexAny(path, "?#"); i >= 0 {
+		path = path[:i]
+	}
+	return raw[:n+3] + authority + path
+}
+
+// isScheme reports whether s is a URL scheme: a letter, then letters,
+// digits, "+", "-" and ".".
+func isScheme(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !isLetter(c) && (i == 0 || !('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.')) {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // splitHostPort splits an authority at its port colon; the port is ""
 // when there is none. The host of "[::1]:8080" is "[::1]".
 func splitHostPort(a string) (host, port string) {

@@ -350,3 +350,41 @@ func FuzzSplitPageURLModel(f *testing.F) {
 		}
 	})
 }
+
+func TestSafeURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"https://api.weixin.qq.com", "https://api.weixin.qq.com"},
+		{"https://api.weixin.qq.com/", "https://api.weixin.qq.com/"},
+		{"http://127.0.0.1:8787/wechat/cgi-bin", "http://127.0.0.1:8787/wechat/cgi-bin"},
+		{"https://user:pass@proxy.example.com:8443/base?token=x#frag", "https://proxy.example.com:8443/base"},
+		{"https://user:p@ss@proxy.example.com/", "https://proxy.example.com/"}, // the last "@" ends the userinfo
+		{"https://proxy.example.com?key=secret", "https://proxy.example.com"},
+		{"https://proxy.example.com#key=secret", "https://proxy.example.com"},
+		{"https://proxy.example.com/a?b#c", "https://proxy.example.com/a"},
+		{"HTTPS://Proxy.Example.COM/A", "HTTPS://Proxy.Example.COM/A"},
+		{"http://[::1]:8080/x", "http://[::1]:8080/x"},
+		{"git+ssh://h.example.com/r", "git+ssh://h.example.com/r"},
+		{"", "(invalid)"},
+		{"api.weixin.qq.com", "(invalid)"},
+		{"//api.weixin.qq.com/", "(invalid)"},
+		{"://api.weixin.qq.com/", "(invalid)"},
+		{"1http://h.example.com/", "(invalid)"},
+		{"ht tp://h.example.com/", "(invalid)"},
+		{"https://", "(invalid)"},
+		{"https://user@/", "(invalid)"},
+		{"https://h.example.com:99999/", "(invalid)"},
+		{"https://h.example.com:port/", "(invalid)"},
+		{"https://evil.com%2F.h.example.com/", "(invalid)"},
+		{"https://例子.测试/", "(invalid)"},
+		{"https://h.example.com\\@evil.net/", "(invalid)"},
+		{"https://h.example.com/ x", "(invalid)"},
+		{"https://h.example.com/\n", "(invalid)"},
+		{"https://h.example.com/\xff", "(invalid)"},
+		{" https://h.example.com/", "(invalid)"},
+	}
+	for _, tt := range tests {
+		if got := SafeURL(tt.in); got != tt.want {
+			t.Errorf("SafeURL(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
