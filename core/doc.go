@@ -3,7 +3,8 @@
 // WebAssembly module and in the Worker's Go program.
 //
 // It holds the signature (the canonical string and its SHA1), the nonce, the
-// page-URL rules, the host allowlist, the JSON payloads and the request
+// page-URL rules, the host allowlist and the origin list for CORS, the JSON
+// payloads, a strict JSON object decoder for what it reads, and the request
 // handling of /config. It knows nothing of Cloudflare Workers or wazero.
 //
 // # Error codes

@@ -388,3 +388,20 @@ func TestSafeURL(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCheckHost holds checkHost's word-at-a-time scan to refCheckHost,
+// on hosts alone: FuzzSplitPageURLModel reaches them only through URLs.
+func FuzzCheckHost(f *testing.F) {
+	for _, h := range []string{"h.example.com", "a..b", ".a", "a.", "abcdefgh.", "abcdefg..", "abcdefgh..ijklmnop", "例子.测试",
+		"1.2.3.4", "1.2.3", "0x7f.1", "[::1]", "[::1%25x]", "evil.com%2F.good.example", "a/.b", "a./b.cdefghij", "_.-"} {
+		f.Add(h)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		if h == "" {
+			return // splitPageURL refuses it before
+		}
+		if got, want := checkHost(h), refCheckHost(h); got != want {
+			t.Fatalf("checkHost(%q) = %v; the model gives %v", h, got, want)
+		}
+	})
+}
