@@ -18,7 +18,7 @@ type Allowlist struct {
 func ParseAllowlist(s string) Allowlist {
 	var a Allowlist
 	for _, p := range strings.Split(s, ",") {
-		p = strings.ToLower(strings.TrimSpace(p))
+		p = lowerASCII(strings.TrimSpace(p))
 		if scheme := strings.Index(p, "://"); scheme >= 0 {
 			p = p[scheme+3:] // tolerate origins ("https://a.com") in the list
 		}
@@ -46,8 +46,8 @@ func (a Allowlist) Empty() bool { return !a.restrict }
 func (a Allowlist) Len() int { return len(a.exact) + len(a.suffixes) }
 
 // Allows reports whether authority (host or host:port, as in a URL) matches
-// a pattern. An empty list allows everything; an authority with userinfo
-// never matches.
+// a pattern. An empty list allows everything; an authority with userinfo,
+// or with a host or port PageURL refuses, never matches.
 func (a Allowlist) Allows(authority string) bool {
 	if a.Empty() {
 		return true
@@ -55,8 +55,8 @@ func (a Allowlist) Allows(authority string) bool {
 	if strings.IndexByte(authority, '@') >= 0 {
 		return false
 	}
-	host, _ := splitHostPort(authority)
-	return a.allowsHost(host)
+	host, err := checkAuthority(authority)
+	return err == nil && a.allowsHost(host)
 }
 
 // allowsHost is Allows for a host without userinfo or port, as
@@ -69,20 +69,21 @@ func (a *Allowlist) allowsHost(host string) bool {
 		return false
 	}
 	for _, e := range a.exact {
-		if equal(host, e) || strings.EqualFold(host, e) { // patterns are lower case: equal is the usual match, without a byte loop
+		if equal(host, e) || equalFold(host, e) { // patterns are lower case: equal is the usual match, without a byte loop
 			return true
 		}
 	}
 	for _, s := range a.suffixes {
-		if len(host) > len(s) && (equal(host[len(host)-len(s):], s) || strings.EqualFold(host[len(host)-len(s):], s)) {
+		if len(host) > len(s) && (equal(host[len(host)-len(s):], s) || equalFold(host[len(host)-len(s):], s)) {
 			return true
 		}
 	}
 	return false
 }
 
-// AllowsURL reports whether the host of an absolute URL (or an Origin header
-// value) is allowed. A URL PageURL refuses is never allowed.
+// AllowsURL reports whether the host of an absolute URL is allowed. A URL
+// PageURL refuses is never allowed. (Origins are matched by OriginList,
+// which also compares scheme and port.)
 func (a Allowlist) AllowsURL(raw string) bool {
 	_, host, _, err := splitPageURL(raw)
 	return err == nil && a.allowsHost(host)

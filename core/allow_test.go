@@ -34,12 +34,77 @@ func TestAllowlist(t *testing.T) {
 		{"[::1]", "[::1]:8787", true},
 		{"*.", "a.", false}, // set but unusable: nothing allowed, not everything
 		{"*.", "anything.net", false},
+		// Case folds in ASCII only: the Kelvin sign U+212A is not "k".
+		{"k.example.com", "\u212a.example.com", false},
+		{"\u212a.example.com", "k.example.com", false},
+		{"*.k.example.com", "a.\u212a.example.com", false},
+		{"K.EXAMPLE.COM", "k.example.com", true},
+		// Hosts no browser would send never match (see TestPageURLHost).
+		{"*.good.example", "evil.com%2F.good.example", false},
+		{"*.good.example", "a..good.example", false},
+		{"*.good.example", "例子.good.example", false},
+		{"h.example.com", "h.example.com:99999", false},
 	}
 	for _, tt := range tests {
 		if got := ParseAllowlist(tt.list).Allows(tt.authority); got != tt.want {
 			t.Errorf("ParseAllowlist(%q).Allows(%q) = %v, want %v", tt.list, tt.authority, got, tt.want)
 		}
 	}
+}
+
+// allowsHost, which the hot path calls with a host splitPageURL checked,
+// folds case in ASCII only, whatever it is given.
+func TestAllowsHostFold(t *testing.T) {
+	a := ParseAllowlist("k.example.com,*.k.example.org")
+	for host, want := range map[string]bool{
+		"k.example.com": true, "K.Example.Com": true, "a.k.example.org": true, "A.K.EXAMPLE.ORG": true,
+		"\u212a.example.com": false, "a.\u212a.example.org": false, "\u212a.k.example.org": true,
+	} {
+		if got := a.allowsHost(host); got != want {
+			t.Errorf("allowsHost(%q) = %v, want %v", host, got, want)
+		}
+	}
+}
+
+func TestEqualFold(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"", "", true}, {"a", "A", true}, {"Https://", "hTTPS://", true}, {"@", "`", false}, {"[", "{", false},
+		{"k", "\u212a", false}, {"\u212a", "\u212a", true}, {"s", "\u017f", false}, {"\xc1", "\xe1", false}, {"ab", "a", false},
+	}
+	for _, tt := range tests {
+		if got := equalFold(tt.a, tt.b); got != tt.want {
+			t.Errorf("equalFold(%q, %q) = %v", tt.a, tt.b, got)
+		}
+	}
+	if got := lowerASCII("HOST.\u212a.Example"); got != "host.\u212a.example" {
+		t.Errorf("lowerASCII = %q", got)
+	}
+}
+
+// FuzzEqualFold holds equalFold and lowerASCII to a byte-wise model.
+func FuzzEqualFold(f *testing.F) {
+	f.Add("H.Example.COM", "h.example.com")
+	f.Add("k", "\u212a")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		lower := func(s string) string {
+			out := []byte(s)
+			for i, c := range out {
+				if 'A' <= c && c <= 'Z' {
+					out[i] = c + 32
+				}
+			}
+			return string(out)
+		}
+		if got, want := equalFold(a, b), lower(a) == lower(b); got != want {
+			t.Fatalf("equalFold(%q, %q) = %v, want %v", a, b, got, want)
+		}
+		if got := lowerASCII(a); got != lower(a) {
+			t.Fatalf("lowerASCII(%q) = %q, want %q", a, got, lower(a))
+		}
+	})
 }
 
 func TestAllowsURL(t *testing.T) {

@@ -21,8 +21,8 @@ type Request struct {
 // App holds one WeChat app's settings as /config needs them.
 type App struct {
 	AppID   string
-	Hosts   Allowlist // ALLOWED_HOSTS: pages that may be signed; empty = any
-	Origins Allowlist // ALLOWED_ORIGINS: origins that get CORS headers; empty = none
+	Hosts   Allowlist  // ALLOWED_HOSTS: pages that may be signed; empty = any
+	Origins OriginList // ALLOWED_ORIGINS: origins that get CORS headers; empty = none
 
 	// Signer, if set, signs for ServeConfig whenever the ticket it is given
 	// is Signer's: a long-lived App (the signer module's) keeps one per
@@ -30,7 +30,7 @@ type App struct {
 	Signer *TicketSigner
 
 	// allowedOrigin is the last Origin CORS allowed (a copy): a site's
-	// pages send the same one with every request, and checking it is a URL
+	// pages send the same one with every request, and checking it is a
 	// parse. Hence an App's Origins must not change once it is in use.
 	allowedOrigin atomic.Pointer[string]
 }
@@ -152,7 +152,7 @@ func (r *Response) Fail(dst []byte, e *Error) {
 }
 
 // CORS returns the Access-Control-Allow-Origin value for origin: origin
-// itself when its host is in a.Origins, else "".
+// itself when a.Origins allows it (see OriginList.Allows), else "".
 func (a *App) CORS(origin string) string {
 	if origin == "" || a.Origins.Empty() {
 		return ""
@@ -160,7 +160,7 @@ func (a *App) CORS(origin string) string {
 	if last := a.allowedOrigin.Load(); last != nil && equal(*last, origin) {
 		return origin
 	}
-	if !a.Origins.AllowsURL(origin) {
+	if !a.Origins.Allows(origin) {
 		return ""
 	}
 	o := strings.Clone(origin) // origin may be a view of a buffer about to be reused

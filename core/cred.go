@@ -1,5 +1,7 @@
 package core
 
+import "strconv"
+
 // ExpirySafety is taken off WeChat's expires_in, so that a record stops
 // being used before WeChat's copy dies, even with some clock skew and the
 // seconds between signing a page and the page calling wx.config. It is
@@ -240,4 +242,49 @@ func (r Record) FetchesThisHour(now int64) int {
 		return 0
 	}
 	return r.Fetches
+}
+
+// recordFields are a record's members as KV holds them, for both ways.
+func (r *Record) fields(failures, code, fetches *int64) []jsonField {
+	return []jsonField{
+		{Key: "value", Str: &r.Value}, {Key: "expires_at", Int: &r.ExpiresAt}, {Key: "fetched_at", Int: &r.FetchedAt},
+		{Key: "prev", Str: &r.Prev}, {Key: "last_error", Str: &r.LastError}, {Key: "last_errcode", Int: code},
+		{Key: "last_error_at", Int: &r.LastErrorAt}, {Key: "failures", Int: failures},
+		{Key: "next_attempt", Int: &r.NextAttempt}, {Key: "hour", Int: &r.Hour}, {Key: "fetches", Int: fetches},
+	}
+}
+
+// ParseRecord reads a record as stored in KV; anything unreadable reads as
+// no record (a damaged record must lead to a refresh, not to an outage).
+func ParseRecord(raw string) Record {
+	var r Record
+	var failures, code, fetches int64
+	if decodeFields(raw, r.fields(&failures, &code, &fetches)...) != nil {
+		return Record{}
+	}
+	r.Failures, r.LastErrCode, r.Fetches = int(failures), int(code), int(fetches)
+	return r
+}
+
+// AppendJSON appends the record as KV stores it; members at their zero
+// value are left out, but for the value and its times.
+func (r *Record) AppendJSON(dst []byte) []byte {
+	failures, code, fetches := int64(r.Failures), int64(r.LastErrCode), int64(r.Fetches)
+	dst = append(dst, '{')
+	for i, f := range r.fields(&failures, &code, &fetches) {
+		if i >= 3 && (f.Str != nil && *f.Str == "" || f.Int != nil && *f.Int == 0) {
+			continue
+		}
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendJSONString(dst, f.Key)
+		dst = append(dst, ':')
+		if f.Str != nil {
+			dst = appendJSONString(dst, *f.Str)
+		} else {
+			dst = strconv.AppendInt(dst, *f.Int, 10)
+		}
+	}
+	return append(dst, '}')
 }

@@ -3,7 +3,8 @@
 // WebAssembly module and in the Worker's Go program.
 //
 // It holds the signature (the canonical string and its SHA1), the nonce, the
-// page-URL rules, the host allowlist, the JSON payloads and the request
+// page-URL rules, the host allowlist and the origin list for CORS, the JSON
+// payloads, a strict JSON object decoder for what it reads, and the request
 // handling of /config. It knows nothing of Cloudflare Workers or wazero.
 //
 // # Error codes
@@ -22,8 +23,10 @@
 //	1006     400   url has userinfo (user@host)
 //	1007     400   url has a malformed percent-escape
 //	1008     400   url has an invalid host or port
+//	1009     400   url is given more than once (also: in both the body and the query)
 //	1010     403   url's host is not in ALLOWED_HOSTS
 //	1011     403   request Origin is not in ALLOWED_ORIGINS
+//	1013     400   url's host is not ASCII (send the punycode xn-- form)
 //	1020     405   method not allowed
 //	1021     400   malformed request (query or body)
 //	1022     413   request body larger than 16 KiB

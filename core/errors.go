@@ -23,32 +23,34 @@ func (e *Error) AppendJSON(dst []byte) []byte {
 
 // The refusals, one per reason; see the package documentation for the table.
 var (
-	ErrURLMissing     = &Error{1001, 400, "url is required: pass the page URL (location.href.split('#')[0]) as ?url= or in the body"}
-	ErrURLTooLong     = &Error{1002, 400, "url is longer than 4096 bytes"}
-	ErrURLBadChar     = &Error{1003, 400, "url has whitespace, a control character or invalid UTF-8: percent-encode it with encodeURIComponent"}
-	ErrURLScheme      = &Error{1004, 400, "url must be an absolute http:// or https:// URL"}
-	ErrURLNoHost      = &Error{1005, 400, "url has no host"}
-	ErrURLUserinfo    = &Error{1006, 400, "url must not contain userinfo (user@host)"}
-	ErrURLEscape      = &Error{1007, 400, "url has a malformed percent-escape"}
-	ErrURLBadHost     = &Error{1008, 400, "url has an invalid host or port"}
-	ErrHostForbidden  = &Error{1010, 403, "url's host is not allowed (ALLOWED_HOSTS)"}
-	ErrOrigin         = &Error{1011, 403, "origin is not allowed (ALLOWED_ORIGINS)"}
-	ErrMethod         = &Error{1020, 405, "method not allowed"}
-	ErrBadRequest     = &Error{1021, 400, "malformed request: send ?url=, a JSON body {\"url\":...} or a form body url=..."}
-	ErrBodyTooLarge   = &Error{1022, 413, "request body is larger than 16 KiB"}
-	ErrMediaType      = &Error{1023, 415, "unsupported Content-Type: use application/json or application/x-www-form-urlencoded"}
-	ErrURITooLong     = &Error{1024, 414, "request URL is too long"}
-	ErrHeaderTooLarge = &Error{1025, 431, "request headers are too large"}
-	ErrRateLimited    = &Error{1026, 429, "too many requests from this address: try again later"}
-	ErrNotFound       = &Error{1030, 404, "not found"}
-	ErrUnknownApp     = &Error{1031, 404, "unknown appid or agentid: it is not in WECHAT_APPID or WECOM_AGENTS"}
-	ErrUnauthorized   = &Error{1040, 401, "unauthorized"}
-	ErrForbidden      = &Error{1041, 403, "forbidden: wrong key"}
-	ErrNotConfigured  = &Error{1050, 503, "the service is not configured"}
-	ErrNoTicket       = &Error{1051, 503, "no valid jsapi_ticket is available yet"}
-	ErrUpstream       = &Error{1052, 503, "WeChat could not be reached"}
-	ErrStorage        = &Error{1053, 503, "Workers KV is unavailable"}
-	ErrStillOld       = &Error{1055, 503, "WeChat still hands out the credential that is about to expire; a new one comes once it has"}
-	ErrBudget         = &Error{1054, 503, "WeChat's hourly limit for this credential is spent"}
-	ErrInternal       = &Error{1060, 500, "internal error"}
+	ErrURLMissing      = &Error{1001, 400, "url is required: pass the page URL (location.href.split('#')[0]) as ?url= or in the body"}
+	ErrURLTooLong      = &Error{1002, 400, "url is longer than 4096 bytes"}
+	ErrURLBadChar      = &Error{1003, 400, "url has whitespace, a control character or invalid UTF-8: percent-encode it with encodeURIComponent"}
+	ErrURLScheme       = &Error{1004, 400, "url must be an absolute http:// or https:// URL"}
+	ErrURLNoHost       = &Error{1005, 400, "url has no host"}
+	ErrURLUserinfo     = &Error{1006, 400, "url must not contain userinfo (user@host)"}
+	ErrURLEscape       = &Error{1007, 400, "url has a malformed percent-escape"}
+	ErrURLBadHost      = &Error{1008, 400, "url has an invalid host or port"}
+	ErrURLTwice        = &Error{1009, 400, "url is given more than once"}
+	ErrHostForbidden   = &Error{1010, 403, "url's host is not allowed (ALLOWED_HOSTS)"}
+	ErrOrigin          = &Error{1011, 403, "origin is not allowed (ALLOWED_ORIGINS)"}
+	ErrURLHostNotASCII = &Error{1013, 400, "url's host is not ASCII: use the punycode (xn--) form, as location.href shows it"}
+	ErrMethod          = &Error{1020, 405, "method not allowed"}
+	ErrBadRequest      = &Error{1021, 400, "malformed request: send ?url=, a JSON body {\"url\":...} or a form body url=..."}
+	ErrBodyTooLarge    = &Error{1022, 413, "request body is larger than 16 KiB"}
+	ErrMediaType       = &Error{1023, 415, "unsupported Content-Type: use application/json or application/x-www-form-urlencoded"}
+	ErrURITooLong      = &Error{1024, 414, "request URL is too long"}
+	ErrHeaderTooLarge  = &Error{1025, 431, "request headers are too large"}
+	ErrRateLimited     = &Error{1026, 429, "too many requests from this address: try again later"}
+	ErrNotFound        = &Error{1030, 404, "not found"}
+	ErrUnknownApp      = &Error{1031, 404, "unknown appid or agentid: it is not in WECHAT_APPID or WECOM_AGENTS"}
+	ErrUnauthorized    = &Error{1040, 401, "unauthorized"}
+	ErrForbidden       = &Error{1041, 403, "forbidden: wrong key"}
+	ErrNotConfigured   = &Error{1050, 503, "the service is not configured"}
+	ErrNoTicket        = &Error{1051, 503, "no valid jsapi_ticket is available yet"}
+	ErrUpstream        = &Error{1052, 503, "WeChat could not be reached"}
+	ErrStorage         = &Error{1053, 503, "Workers KV is unavailable"}
+	ErrStillOld        = &Error{1055, 503, "WeChat still hands out the credential that is about to expire; a new one comes once it has"}
+	ErrBudget          = &Error{1054, 503, "WeChat's hourly limit for this credential is spent"}
+	ErrInternal        = &Error{1060, 500, "internal error"}
 )

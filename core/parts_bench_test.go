@@ -14,7 +14,7 @@ import (
 // branch back through a table.
 func BenchmarkServeConfigParts(b *testing.B) {
 	q := "url=" + url.QueryEscape(benchURL)
-	app := &App{AppID: "wx0123456789abcdef", Hosts: ParseAllowlist("h.example.com,*.example.org"), Origins: ParseAllowlist("https://h.example.com")}
+	app := &App{AppID: "wx0123456789abcdef", Hosts: ParseAllowlist("h.example.com,*.example.org"), Origins: ParseOriginList("https://h.example.com")}
 	canon := AppendCanonical(nil, benchTicket, "Wm3WZYTPz0wzccnW", 1414587457, benchURL)
 	var scratch [512]byte
 	dst := make([]byte, 0, 1024)

@@ -2,23 +2,27 @@ package core
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"slices"
 	"strings"
 	"unsafe"
 )
 
 // pageParam finds the page URL in the request: ?url= for GET; for POST a
-// JSON {"url":...} or form url=... body, else ?url=. A body sent as
-// text/plain (fetch with a string body and no Content-Type) is read as JSON
-// when it starts with "{" and as a form otherwise.
+// JSON {"url":...} or form url=... body, or ?url= when the body has none.
+// A body sent as text/plain (fetch with a string body and no Content-Type)
+// is read as JSON when it starts with "{" and as a form otherwise.
+//
+// A request names one url, in one place: a second url anywhere (in the
+// query, in the body, or in both) is ErrURLTwice, since a proxy in front
+// may read the other one and check a URL that is not the one signed.
 //
 // A URL decoded from a query is returned as a view of scratch: valid only
 // while scratch is, which is the one request it is needed for.
 func pageParam(req *Request, scratch []byte) (string, *Error) {
 	switch req.Method {
 	case "GET", "HEAD":
-		return queryURL(req.Query, scratch)
+		u, _, err := queryURL(req.Query, scratch)
+		return u, err
 	case "POST":
 	default:
 		return "", ErrMethod
@@ -26,58 +30,152 @@ func pageParam(req *Request, scratch []byte) (string, *Error) {
 	if len(req.Body) > MaxBodyLen {
 		return "", ErrBodyTooLarge
 	}
-	body := strings.TrimSpace(string(req.Body))
-	if body == "" {
-		return queryURL(req.Query, scratch)
-	}
-	mt, _, _ := strings.Cut(req.ContentType, ";")
-	mt = strings.ToLower(strings.TrimSpace(mt))
-	switch mt {
-	case "application/json":
-		return jsonURL(body)
-	case "application/x-www-form-urlencoded":
-		return queryURL(body, scratch)
-	case "", "text/plain":
-		if body[0] == '{' {
-			return jsonURL(body)
+	body := strings.Trim(string(req.Body), " \t\r\n")
+	var (
+		u    string
+		seen bool // the body has a url member or parameter, maybe empty
+		err  *Error
+	)
+	if body != "" {
+		mt, _, _ := strings.Cut(req.ContentType, ";")
+		mt = strings.Trim(mt, " \t")
+		switch {
+		case equalFold(mt, "application/json"):
+			u, seen, err = jsonURL(body)
+		case equalFold(mt, "application/x-www-form-urlencoded"):
+			u, seen, err = queryURL(body, scratch)
+		case mt == "" || equalFold(mt, "text/plain"):
+			if body[0] == '{' {
+				u, seen, err = jsonURL(body)
+			} else {
+				u, seen, err = queryURL(body, scratch)
+			}
+		default:
+			return "", ErrMediaType
 		}
-		return queryURL(body, scratch)
 	}
-	return "", ErrMediaType
+	if !seen && (err == nil || err == ErrURLMissing) {
+		u, _, err = queryURL(req.Query, scratch)
+		return u, err
+	}
+	if err != nil && err != ErrURLMissing {
+		return "", err
+	}
+	switch inQuery, qerr := queryHasURL(req.Query); {
+	case qerr != nil:
+		return "", qerr
+	case inQuery:
+		return "", ErrURLTwice
+	}
+	return u, err
 }
 
-// queryURL returns the first url parameter of a query string, decoded once
-// as url.QueryUnescape would, into scratch; the string is a view of it.
-func queryURL(q string, scratch []byte) (string, *Error) {
-	for q != "" {
-		if q == "url" || strings.HasPrefix(q, "url&") {
-			return "", ErrURLMissing // the first url parameter, with no value
-		}
-		if v, ok := strings.CutPrefix(q, "url="); ok {
-			// Decoding stops at the value's end, the next "&": the query
-			// is scanned once.
-			u, ok := appendQueryValue(scratch, v)
-			if !ok {
-				return "", ErrBadRequest
+// queryURL returns the url parameter of a query string (or form body),
+// decoded once as url.QueryUnescape would, into scratch; the string is a
+// view of it. Keys are decoded as well, so "%75rl" is url too, and seen
+// reports whether there is a url key, even one without a value. A second
+// url key is ErrURLTwice and a malformed escape in a key ErrBadRequest;
+// the values of other keys are not looked at. The first problem in the
+// query, from the left, is the one reported.
+func queryURL(q string, scratch []byte) (u string, seen bool, err *Error) {
+	for {
+		n, isURL := len("url"), true
+		if !strings.HasPrefix(q, "url=") { // the usual query, compared without a scan
+			var ok bool
+			if n, isURL, ok = paramKey(q, "url"); !ok {
+				return "", false, ErrBadRequest
 			}
-			if len(u) == len(scratch) {
-				return "", ErrURLMissing
-			}
-			// A view, not a copy: an allocation costs as much as the rest of
-			// the decoding in WebAssembly, and the URL lives no longer than
-			// scratch.
-			u = u[len(scratch):]
-			return unsafe.String(unsafe.SliceData(u), len(u)), nil
 		}
-		_, q, _ = strings.Cut(q, "&")
+		rest := q[n:]
+		if !isURL {
+			i := strings.IndexByte(rest, '&')
+			if i < 0 {
+				return "", false, ErrURLMissing
+			}
+			q = rest[i+1:]
+			continue
+		}
+		v := scratch
+		if value, ok := strings.CutPrefix(rest, "="); ok {
+			// Decoding stops at the value's end, the next "&", and the
+			// scan for another url goes on from there: the query is read
+			// once.
+			var end int
+			if v, end, ok = appendQueryValue(scratch, value); !ok {
+				return "", true, ErrBadRequest
+			}
+			rest = value[end:]
+		}
+		switch twice, err := queryHasURL(rest); {
+		case err != nil:
+			return "", true, err
+		case twice:
+			return "", true, ErrURLTwice
+		case len(v) == len(scratch):
+			return "", true, ErrURLMissing
+		}
+		// A view, not a copy: an allocation costs as much as the rest of
+		// the decoding in WebAssembly, and the URL lives no longer than
+		// scratch.
+		v = v[len(scratch):]
+		return unsafe.String(unsafe.SliceData(v), len(v)), true, nil
 	}
-	return "", ErrURLMissing
+}
+
+// queryHasURL reports whether the query string q has a url key, in any
+// encoding (see queryURL); a malformed escape in a key before the first
+// url key is ErrBadRequest.
+func queryHasURL(q string) (bool, *Error) {
+	for q != "" {
+		n, isURL, ok := paramKey(q, "url")
+		switch {
+		case !ok:
+			return false, ErrBadRequest
+		case isURL:
+			return true, nil
+		}
+		i := strings.IndexByte(q[n:], '&')
+		if i < 0 {
+			break
+		}
+		q = q[n+i+1:]
+	}
+	return false, nil
+}
+
+// paramKey reads the key of the query parameter q starts with, up to its
+// "=" or "&", and returns its length, whether it decodes to want (as
+// url.QueryUnescape would decode it: "+" is a space, "%XX" a byte), and
+// false for a malformed escape. Keys are short: a byte loop, decoding as it
+// compares.
+func paramKey(q, want string) (n int, isURL, ok bool) {
+	m := 0 // bytes decoded so far
+	isURL = true
+	for ; n < len(q); n++ {
+		c := q[n]
+		switch c {
+		case '=', '&':
+			return n, isURL && m == len(want), true
+		case '+':
+			c = ' '
+		case '%':
+			if n+2 >= len(q) || hexValue[q[n+1]]|hexValue[q[n+2]] > 0xf {
+				return n, false, false
+			}
+			c = hexValue[q[n+1]]<<4 | hexValue[q[n+2]]
+			n += 2
+		}
+		isURL = isURL && m < len(want) && c == want[m]
+		m++
+	}
+	return n, isURL && m == len(want), true
 }
 
 // appendQueryValue appends the query value s starts with, up to its first
 // "&", decoded as url.QueryUnescape would ("+" as a space, "%XX" as a
-// byte), and reports false for a malformed escape. FuzzQueryValue holds it
-// to url.QueryUnescape.
+// byte), and returns where the value ends in s (at that "&", or len(s)), so
+// that a caller reads on from there; ok is false for a malformed escape.
+// FuzzQueryValue holds it to url.QueryUnescape.
 //
 // It exists because url.QueryUnescape costs about 8 µs per page URL
 // compiled to WebAssembly, most of the hot path's budget, and it is shaped
@@ -86,7 +184,7 @@ func queryURL(q string, scratch []byte) (string, *Error) {
 // (up to 8) with one store, then decodes the byte after it, a "%" escape by
 // arithmetic rather than a branch. A percent-encoded page URL has an escape
 // every few bytes. Decoding never lengthens, so it writes by index.
-func appendQueryValue(dst []byte, s string) ([]byte, bool) {
+func appendQueryValue(dst []byte, s string) (_ []byte, end int, ok bool) {
 	if len(s) < 8 {
 		// word needs 8 bytes. Padding with "&" ends the value where s
 		// does, and reads as no hex digit after a "%" at the end.
@@ -131,20 +229,69 @@ func appendQueryValue(dst []byte, s string) ([]byte, bool) {
 		i, j = i+1+2*int(pct), j+1
 	}
 	if bad != 0 {
-		return dst[:n], false
+		return dst[:n], 0, false
 	}
-	return dst[:n+j], true
+	return dst[:n+j], i, true
 }
 
-func jsonURL(body string) (string, *Error) {
-	var v struct {
-		URL *string `json:"url"`
+// jsonURL returns the url member of a JSON object body; seen reports
+// whether there is one, even an empty one. Keys match exactly ("URL" is not
+// url), and url must be a string of valid text: ErrURLBadChar otherwise,
+// as for a query.
+func jsonURL(body string) (u string, seen bool, err *Error) {
+	err = decodeObject(body, func(key string, v jsonValue) *Error {
+		if key != "url" {
+			return nil
+		}
+		switch {
+		case v.Dup:
+			return ErrURLTwice
+		case v.Kind != jsonString:
+			return ErrBadRequest
+		case v.BadText:
+			return ErrURLBadChar
+		}
+		u, seen = v.Str, true
+		return nil
+	})
+	switch {
+	case err != nil:
+		return "", seen, err
+	case u == "":
+		return "", seen, ErrURLMissing
 	}
-	if err := json.Unmarshal([]byte(body), &v); err != nil {
-		return "", ErrBadRequest
+	return u, true, nil
+}
+
+// QueryParam returns the value of the query parameter name, decoded as
+// url.QueryUnescape would, and how many times the key occurs in any
+// encoding ("%61ppid" is "appid", as a proxy in front would read it). A
+// malformed escape in a key or in the value counts as a second occurrence:
+// callers refuse both alike.
+func QueryParam(q, name string) (value string, n int) {
+	for q != "" {
+		k, is, ok := paramKey(q, name)
+		if !ok {
+			return "", 2
+		}
+		rest := q[k:]
+		if is {
+			n++
+			v := strings.TrimPrefix(rest, "=")
+			d, end, ok := appendQueryValue(nil, v)
+			if !ok {
+				return "", 2
+			}
+			if n == 1 {
+				value = string(d)
+			}
+			rest = v[end:]
+		}
+		i := strings.IndexByte(rest, '&')
+		if i < 0 {
+			break
+		}
+		q = rest[i+1:]
 	}
-	if v.URL == nil || *v.URL == "" {
-		return "", ErrURLMissing
-	}
-	return *v.URL, nil
+	return value, n
 }

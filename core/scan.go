@@ -81,6 +81,41 @@ func equal(a, b string) bool {
 	return (load64(a)^load64(b))|(load64(a[m:])^load64(b[m:]))|(load64(a[n-8:])^load64(b[n-8:])) == 0
 }
 
+// equalFold reports whether a and b are equal with ASCII letters compared
+// case-insensitively. Unlike strings.EqualFold it folds nothing else: hosts
+// and schemes are ASCII, and Unicode folding would take the Kelvin sign
+// U+212A for "k" and so let a host no browser sends match an allowed one.
+func equalFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if c, d := a[i], b[i]; c != d && (c|0x20 != d|0x20 || !isLetter(c|0x20)) {
+			return false
+		}
+	}
+	return true
+}
+
+// lowerASCII returns s with ASCII letters in lower case, and nothing else
+// changed (strings.ToLower also maps the Kelvin sign to "k").
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+func isLetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
+
 // hexValue is the value of each hex digit, 0xff for other bytes: one
 // look-up per digit instead of a chain of comparisons, each a branch.
 var hexValue = func() (t [256]byte) {

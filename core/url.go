@@ -1,6 +1,7 @@
 package core
 
 import (
+	"net/netip"
 	"strings"
 	"unicode/utf8"
 )
@@ -12,8 +13,9 @@ const MaxURLLen = 4096
 // #fragment, otherwise byte for byte (nothing is decoded, re-encoded or case
 // folded, since WeChat signs the URL exactly as the browser holds it).
 //
-// raw must be an absolute http or https URL with a host and no userinfo,
-// without whitespace, control characters, invalid UTF-8 or malformed
+// raw must be an absolute http or https URL with a host that a browser's
+// location.href can hold (ASCII: an internationalized domain in its
+// punycode form) and no userinfo, without whitespace, control characters, invalid UTF-8 or malformed
 // percent-escapes, and at most MaxURLLen bytes long. Otherwise the error is
 // one of the ErrURL* values.
 func PageURL(raw string) (string, error) {
@@ -100,28 +102,15 @@ func splitPageURL(raw string) (u, host string, quoted bool, err *Error) {
 	return u, host, quoted, nil
 }
 
-// checkAuthority accepts host[:port] where host is a registered name
-// (ASCII letters, digits, "-", ".", "_", percent-escapes or UTF-8 for IDN)
-// or a bracketed IPv6 literal, and port is empty or decimal up to 65535.
-// It returns the host.
+// checkAuthority accepts host[:port] where host is one checkHost accepts
+// and port is empty or decimal up to 65535. It returns the host.
 func checkAuthority(a string) (string, *Error) {
 	host, port := splitHostPort(a)
 	if host == "" {
 		return "", ErrURLNoHost
 	}
-	if host[0] == '[' {
-		if len(host) < 3 || host[len(host)-1] != ']' {
-			return "", ErrURLBadHost
-		}
-		for i := 1; i < len(host)-1; i++ {
-			if c := host[i]; hexValue[c] > 0xf && c != ':' && c != '.' {
-				return "", ErrURLBadHost
-			}
-		}
-	} else {
-		if !hostChars(host) {
-			return "", ErrURLBadHost
-		}
+	if err := checkHost(host); err != nil {
+		return "", err
 	}
 	if len(port) > 5 {
 		return "", ErrURLBadHost
@@ -137,6 +126,176 @@ func checkAuthority(a string) (string, *Error) {
 		return "", ErrURLBadHost
 	}
 	return host, nil
+}
+
+// checkHost accepts the hosts that a browser's location.href can hold for
+// an http or https page, as the WHATWG URL parser leaves them: a bracketed
+// IPv6 literal, a dotted-decimal IPv4 address, or a domain of labels of 1
+// to 63 ASCII letters, digits, "-" and "_", at most 253 bytes without an
+// optional final dot. A browser shows an internationalized domain in its
+// punycode (xn--) form and never keeps a percent-escape in a host, so a
+// host with either is not a page's; let through, "evil.com%2F.good.example"
+// would match "*.good.example".
+func checkHost(h string) *Error {
+	if h[0] == '[' {
+		return checkIPv6(h)
+	}
+	class, empty := scanDomain(h)
+	switch {
+	case class&hostNonASCII != 0:
+		return ErrURLHostNotASCII
+	case class != 0 || empty:
+		return ErrURLBadHost
+	}
+	n := len(h)
+	if h[n-1] == '.' {
+		n-- // the root label, which a URL may name and location.href keeps
+	}
+	if n > 253 || n > 63 && !labelsFit(h[:n]) {
+		return ErrURLBadHost
+	}
+	// A domain whose last label is a number is an IPv4 address to the URL
+	// parser, which serializes it in dotted decimal ("0x7f.1" becomes
+	// "127.0.0.1") or refuses it ("a.1"): only that form is a page's host.
+	if last := h[strings.LastIndexByte(h[:n], '.')+1 : n]; '0' <= last[0] && last[0] <= '9' && isIPv4Number(last) {
+		if a, err := parseAddr(h); err != nil || !a.Is4() {
+			return ErrURLBadHost
+		}
+	}
+	return nil
+}
+
+// checkIPv6 accepts "[" IPv6 "]" without a zone, which URLs cannot carry.
+func checkIPv6(h string) *Error {
+	if len(h) < 3 || h[len(h)-1] != ']' {
+		return ErrURLBadHost
+	}
+	in := h[1 : len(h)-1]
+	for i := 0; i < len(in); i++ {
+		if c := in[i]; hexValue[c] > 0xf && c != ':' && c != '.' {
+			return ErrURLBadHost // a zone ("%25eth0") among others
+		}
+	}
+	if a, err := parseAddr(in); err != nil || !a.Is6() {
+		return ErrURLBadHost
+	}
+	return nil
+}
+
+// parseAddr is netip.ParseAddr on a copy of s. ParseAddr keeps its input
+// in its errors, so the compiler moves whatever it is given to the heap: on
+// the hot path the page URL is a view of a stack buffer, which would then
+// be allocated for every request, not only for those with an IP address.
+func parseAddr(s string) (netip.Addr, error) { return netip.ParseAddr(strings.Clone(s)) }
+
+// scanDomain returns the bits of hostClass over the bytes of h, and
+// whether h has an empty label: a leading dot or two dots in a row. Eight
+// bytes per iteration, with table look-ups and no branch per byte; the last
+// word overlaps the one before rather than running past the end.
+func scanDomain(h string) (class byte, empty bool) {
+	if len(h) < 8 {
+		for i := 0; i < len(h); i++ {
+			class |= hostClass[h[i]]
+		}
+		return class, h[0] == '.' || strings.Contains(h, "..")
+	}
+	var dots uint64        // flags a dot that follows a dot
+	before := uint64(0x80) // a dot just before the word: the start reads as one
+	for i := 0; i < len(h); i += 8 {
+		at := min(i, len(h)-8)
+		if at > 0 {
+			// 0x80 if h[at-1] is a dot: (0 - 1) >> 56 keeps the high byte's bits.
+			before = (uint64(h[at-1]^'.') - 1) >> 56 & 0x80
+		}
+		x := load64(h[at:])
+		// has is exact here: it can also flag a "/" after a dot, and a host
+		// has none (splitPageURL ends it there).
+		d := has(x, '.')
+		dots |= d & (d<<8 | before)
+		class |= hostClass[byte(x)] | hostClass[byte(x>>8)] | hostClass[byte(x>>16)] | hostClass[byte(x>>24)] |
+			hostClass[byte(x>>32)] | hostClass[byte(x>>40)] | hostClass[byte(x>>48)] | hostClass[byte(x>>56)]
+	}
+	return class, dots != 0
+}
+
+// labelsFit reports whether every dot-separated label of name is at most
+// 63 bytes long, as DNS requires.
+func labelsFit(name string) bool {
+	for {
+		i := strings.IndexByte(name, '.')
+		if i < 0 {
+			return len(name) <= 63
+		}
+		if i > 63 {
+			return false
+		}
+		name = name[i+1:]
+	}
+}
+
+// isIPv4Number reports whether a label reads as a number to the WHATWG
+// IPv4 parser: decimal digits, or "0x" and hex digits (none included).
+func isIPv4Number(s string) bool {
+	if len(s) >= 2 && s[0] == '0' && s[1]|0x20 == 'x' {
+		s = s[2:]
+		for i := 0; i < len(s); i++ {
+			if hexValue[s[i]] > 0xf {
+				return false
+			}
+		}
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// SafeURL returns raw, a URL setting (such as WECHAT_API_BASE), in a form
+// fit to show the public: scheme://host[:port]/path, without the userinfo,
+// query or fragment, which may hold credentials. A value that is not an
+// absolute URL with a host checkHost takes, or that has whitespace, a
+// control character, a backslash or invalid UTF-8 (where parsers disagree
+// on what the host is), gives "(invalid)".
+func SafeURL(raw string) string {
+	const invalid = "(invalid)"
+	if !utf8.ValidString(raw) || strings.ContainsFunc(raw, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '\\' }) {
+		return invalid
+	}
+	n := strings.Index(raw, "://")
+	if n <= 0 || !isScheme(raw[:n]) {
+		return invalid
+	}
+	rest := raw[n+3:]
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	authority, path := rest[:end], rest[end:]
+	if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+		authority = authority[at+1:]
+	}
+	if _, err := checkAuthority(authority); err != nil {
+		return invalid
+	}
+	if i := strings.IndexAny(path, "?#"); i >= 0 {
+		path = path[:i]
+	}
+	return raw[:n+3] + authority + path
+}
+
+// isScheme reports whether s is a URL scheme: a letter, then letters,
+// digits, "+", "-" and ".".
+func isScheme(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !isLetter(c) && (i == 0 || !('0' <= c && c <= '9' || c == '+' || c == '-' || c == '.')) {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // splitHostPort splits an authority at its port colon; the port is ""
@@ -200,38 +359,31 @@ var urlPlain = func() (t [256]bool) {
 	return t
 }()
 
-// hostChars reports whether h has only the bytes of a registered name:
-// ASCII letters, digits, "-", ".", "_", "%" (escapes) and UTF-8 (IDN).
-// Eight bytes per iteration, with table look-ups and no branch per byte;
-// the last word overlaps the one before rather than running past the end.
-func hostChars(h string) bool {
-	ok := byte(1)
-	if len(h) < 8 {
-		for i := 0; i < len(h); i++ {
-			ok &= hostChar[h[i]]
-		}
-		return ok == 1
-	}
-	for i := 0; i < len(h); i += 8 {
-		x := load64(h[min(i, len(h)-8):])
-		ok &= hostChar[byte(x)] & hostChar[byte(x>>8)] & hostChar[byte(x>>16)] & hostChar[byte(x>>24)] &
-			hostChar[byte(x>>32)] & hostChar[byte(x>>40)] & hostChar[byte(x>>48)] & hostChar[byte(x>>56)]
-	}
-	return ok == 1
-}
+// The bits of hostClass: a byte a domain may not hold, and one that is
+// not ASCII (an internationalized domain not in its punycode form).
+const (
+	hostBad      = 1
+	hostNonASCII = 2
+)
 
-// hostChar is 1 for the bytes hostChars accepts, 0 for others.
-var hostChar = func() (t [256]byte) {
+// hostClass is 0 for the bytes of a domain (ASCII letters, digits, "-",
+// "." and "_"), else its hostBad or hostNonASCII bit.
+var hostClass = func() (t [256]byte) {
 	for c := range t {
-		if b := byte(c); isAlnum(b) || b == '-' || b == '.' || b == '_' || b == '%' || b >= utf8.RuneSelf {
-			t[c] = 1
+		switch b := byte(c); {
+		case b >= utf8.RuneSelf:
+			t[c] = hostNonASCII
+		case !isAlnum(b) && b != '-' && b != '.' && b != '_':
+			t[c] = hostBad
 		}
 	}
 	return t
 }()
 
+// hasPrefixFold reports whether s starts with prefix, ASCII letters
+// compared case-insensitively (see equalFold).
 func hasPrefixFold(s, prefix string) bool {
-	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+	return len(s) >= len(prefix) && equalFold(s[:len(prefix)], prefix)
 }
 
 func isAlnum(c byte) bool {

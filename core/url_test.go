@@ -3,8 +3,10 @@ package core
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -23,7 +25,8 @@ func TestPageURL(t *testing.T) {
 		{"https://h.example.com:8443/?a=b+c&d=e%20f#x#y", "https://h.example.com:8443/?a=b+c&d=e%20f", nil},
 		{"https://h.example.com?x=1", "https://h.example.com?x=1", nil},
 		{"https://h.example.com/#", "https://h.example.com/", nil},
-		{"https://例子.测试/路径", "https://例子.测试/路径", nil},
+		{"https://xn--fsqu00a.xn--0zwm56d/路径", "https://xn--fsqu00a.xn--0zwm56d/路径", nil},
+		{"https://例子.测试/路径", "", ErrURLHostNotASCII},
 		{"http://[::1]:8080/", "http://[::1]:8080/", nil},
 		{"http://127.0.0.1/", "http://127.0.0.1/", nil},
 		{"https://h.example.com:/", "https://h.example.com:/", nil},
@@ -52,9 +55,9 @@ func TestPageURL(t *testing.T) {
 		{"https://h.example.com/\x7f", "", ErrURLBadChar},
 		{"https://h.example.com/#a b", "", ErrURLBadChar},
 		{"https://h.example.com/\xff", "", ErrURLBadChar},
-		{"https://例子.测试/\x01", "", ErrURLBadChar}, // after non-ASCII too
-		{"https://例子.测试/ #", "", ErrURLBadChar},
-		{"https://h.example.com/%B#x", "", ErrURLEscape}, // cut by the fragment
+		{"https://h.example.com/例子/\x01", "", ErrURLBadChar}, // after non-ASCII too
+		{"https://例子.测试/ #", "", ErrURLBadChar},              // before the host's check
+		{"https://h.example.com/%B#x", "", ErrURLEscape},     // cut by the fragment
 		{"https://h.example.com/%", "", ErrURLEscape},
 		{"https://h.example.com/%4", "", ErrURLEscape},
 		{"https://h.example.com/%zz", "", ErrURLEscape},
@@ -82,6 +85,80 @@ func TestPageURL(t *testing.T) {
 	}
 }
 
+// TestPageURLHost: a page URL's host must be one a browser's location.href
+// can hold, since that is what a page sends. Percent-escapes and
+// non-ASCII would otherwise reach the allowlist and match a wildcard
+// ("evil.com%2F.good.example" ends in ".good.example").
+func TestPageURLHost(t *testing.T) {
+	tests := []struct {
+		host string
+		err  *Error
+	}{
+		{"h.example.com", nil},
+		{"H.Example.COM", nil},
+		{"a_b.example.com", nil}, // WHATWG allows "_"
+		{"xn--fiqs8s.xn--0zwm56d", nil},
+		{"localhost", nil},
+		{"a-b.c", nil},
+		{"example.com.", nil}, // the root label
+		{"1.2.3.4", nil},
+		{"255.255.255.255", nil},
+		{"[::1]", nil},
+		{"[2001:DB8::1]", nil},
+		{"[::ffff:1.2.3.4]", nil},
+		{strings.Repeat("a", 63) + ".com", nil},
+		{"evil.com%2F.good.example", ErrURLBadHost},
+		{"%65vil.com", ErrURLBadHost},
+		{"例子.测试", ErrURLHostNotASCII},
+		{"xn--fiqs8s.测试", ErrURLHostNotASCII},
+		{"\u212a.example.com", ErrURLHostNotASCII}, // the Kelvin sign, which strings.EqualFold takes for "k"
+		{"ｈ.example.com", ErrURLHostNotASCII},      // fullwidth, which IDNA would map to "h"
+		{"a..b", ErrURLBadHost},
+		{".a.b", ErrURLBadHost},
+		{"a.b..", ErrURLBadHost},
+		{".", ErrURLBadHost},
+		{"abcdefgh..ijklmnop", ErrURLBadHost}, // across a word boundary
+		{"abcdefg..hijklmnop", ErrURLBadHost},
+		{"abcdefghijklmno..p", ErrURLBadHost}, // in the overlapping last word
+		{".abcdefghijklmnop", ErrURLBadHost},
+		{strings.Repeat("a", 64) + ".com", ErrURLBadHost},
+		{"com." + strings.Repeat("a", 64), ErrURLBadHost},
+		{strings.Repeat("a.", 127) + "a", ErrURLBadHost}, // 255 bytes
+		{strings.Repeat("a.", 126) + "a", nil},           // 253 bytes
+		{strings.Repeat("a.", 126) + "a.", nil},          // 253 and the root
+		{"a b.com", ErrURLBadChar},                       // refused before the host is looked at
+		{"a<b.com", ErrURLBadHost}, {"a>b.com", ErrURLBadHost}, {"a^b.com", ErrURLBadHost},
+		{"a|b.com", ErrURLBadHost}, {"a]b.com", ErrURLBadHost}, {"a\\b.com", ErrURLBadHost},
+		{"a!b.com", ErrURLBadHost}, {"a*b.com", ErrURLBadHost}, {"a'b.com", ErrURLBadHost},
+		{"1.2.3", ErrURLBadHost}, // an IPv4 address a browser writes out as 1.2.0.3
+		{"0x7f.0.0.1", ErrURLBadHost},
+		{"127.1", ErrURLBadHost},
+		{"010.0.0.1", ErrURLBadHost},
+		{"1.2.3.256", ErrURLBadHost},
+		{"1.2.3.4.", ErrURLBadHost},
+		{"a.123", ErrURLBadHost},
+		{"example.0x", ErrURLBadHost},
+		{"example.0xg", nil}, // not a number: a domain
+		{"123.example", nil},
+		{"[::1%25eth0]", ErrURLBadHost},
+		{"[fe80::1%eth0]", ErrURLEscape},
+		{"[1.2.3.4]", ErrURLBadHost},
+		{"[::g]", ErrURLBadHost},
+		{"[1::2::3]", ErrURLBadHost},
+		{"[]", ErrURLBadHost},
+	}
+	for _, tt := range tests {
+		in := "https://" + tt.host + ":8443/p"
+		_, host, _, err := splitPageURL(in)
+		if err != tt.err || err == nil && host != tt.host {
+			t.Errorf("host %.70q: %q, %v; want %v", tt.host, host, err, tt.err)
+		}
+		if _, _, rerr := refSplitPageURL(in); rerr != tt.err {
+			t.Errorf("host %.70q: the model gives %v, the table %v", tt.host, rerr, tt.err)
+		}
+	}
+}
+
 // TestErrorCodesStable pins every refusal's code and status: clients match
 // on them, so a change is a breaking change.
 func TestErrorCodesStable(t *testing.T) {
@@ -91,8 +168,8 @@ func TestErrorCodesStable(t *testing.T) {
 	}{
 		{ErrURLMissing, 1001, 400}, {ErrURLTooLong, 1002, 400}, {ErrURLBadChar, 1003, 400},
 		{ErrURLScheme, 1004, 400}, {ErrURLNoHost, 1005, 400}, {ErrURLUserinfo, 1006, 400},
-		{ErrURLEscape, 1007, 400}, {ErrURLBadHost, 1008, 400}, {ErrHostForbidden, 1010, 403},
-		{ErrOrigin, 1011, 403}, {ErrMethod, 1020, 405}, {ErrBadRequest, 1021, 400},
+		{ErrURLEscape, 1007, 400}, {ErrURLBadHost, 1008, 400}, {ErrURLTwice, 1009, 400},
+		{ErrHostForbidden, 1010, 403}, {ErrOrigin, 1011, 403}, {ErrURLHostNotASCII, 1013, 400}, {ErrMethod, 1020, 405}, {ErrBadRequest, 1021, 400},
 		{ErrBodyTooLarge, 1022, 413}, {ErrMediaType, 1023, 415}, {ErrNotFound, 1030, 404},
 		{ErrUnauthorized, 1040, 401}, {ErrNotConfigured, 1050, 503}, {ErrNoTicket, 1051, 503},
 		{ErrUpstream, 1052, 503}, {ErrStorage, 1053, 503}, {ErrInternal, 1060, 500},
@@ -201,23 +278,48 @@ func refSplitPageURL(raw string) (u, authority string, err *Error) {
 	} else if i := strings.LastIndex(authority, ":"); i >= 0 {
 		host, port = authority[:i], authority[i+1:]
 	}
-	switch {
-	case host == "":
+	if host == "" {
 		return "", "", ErrURLNoHost
-	case host[0] == '[':
-		if len(host) < 3 || !strings.HasSuffix(host, "]") || strings.Trim(host[1:len(host)-1], "0123456789abcdefABCDEF:.") != "" {
-			return "", "", ErrURLBadHost
-		}
-	case strings.IndexFunc(host, func(r rune) bool {
-		return !(r < utf8.RuneSelf && (isAlnum(byte(r)) || strings.ContainsRune("-._%", r)) || r >= utf8.RuneSelf)
-	}) >= 0:
-		return "", "", ErrURLBadHost
+	}
+	if err := refCheckHost(host); err != nil {
+		return "", "", err
 	}
 	if n, err := strconv.Atoi(port); port != "" && (len(port) > 5 || err != nil || n > 65535 || port[0] == '+' || port[0] == '-') {
 		return "", "", ErrURLBadHost
 	}
 	return u, authority, nil
 }
+
+// refCheckHost is checkHost's rules written plainly.
+func refCheckHost(host string) *Error {
+	if host[0] == '[' {
+		in, ok := strings.CutSuffix(host[1:], "]")
+		if !ok || strings.Contains(in, "%") || !strings.Contains(in, ":") || net.ParseIP(in) == nil {
+			return ErrURLBadHost
+		}
+		return nil
+	}
+	if strings.ContainsFunc(host, func(r rune) bool { return r >= utf8.RuneSelf }) {
+		return ErrURLHostNotASCII
+	}
+	if strings.Trim(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._") != "" {
+		return ErrURLBadHost
+	}
+	name := strings.TrimSuffix(host, ".")
+	labels := strings.Split(name, ".")
+	if len(name) > 253 || slices.ContainsFunc(labels, func(l string) bool { return l == "" || len(l) > 63 }) {
+		return ErrURLBadHost
+	}
+	if refNumber.MatchString(labels[len(labels)-1]) && (name != host || !refIPv4.MatchString(host)) {
+		return ErrURLBadHost
+	}
+	return nil
+}
+
+var (
+	refNumber = regexp.MustCompile(`^([0-9]+|0[xX][0-9a-fA-F]*)$`)
+	refIPv4   = regexp.MustCompile(`^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])$`)
+)
 
 // The word-at-a-time splitPageURL gives what the plain byte loop gives.
 func FuzzSplitPageURLModel(f *testing.F) {
@@ -226,6 +328,11 @@ func FuzzSplitPageURLModel(f *testing.F) {
 		"HTTP://H/#", "https://例子.测试/", "https://h.example.com:99999/", "javascript://x", "http://",
 		"HTTPS://h.example.com?x=1", "https://h:1:2/", "https://[::1]x/", "https://h/\x7f", "https://h/\xff",
 		"https://h.example.com/article/2024/11/24?id=123456&from=singlemessage&isappinstalled=0#wechat_redirect",
+		"https://evil.com%2F.good.example/", "https://a..b/", "https://.a/", "https://a.b./", "https://a.b../",
+		"http://1.2.3.4/", "http://1.2.3.4./", "http://0x7f.1/", "http://a.0x/", "http://[::ffff:1.2.3.4]/",
+		"http://[fe80::1%25eth0]/", "http://[1.2.3.4]/", "https://K.example.com/", "https://\u212a.example.com/",
+		"https://abcdefgh.ijklmnop.qrstuvw..xyz/", "https://abcdefg.ijklmnop.qrstuvwx..yz/", "https://abcdefg..ijklm/",
+		"https://" + strings.Repeat("a", 64) + ".com/", "https://" + strings.Repeat("a.", 127) + "b/",
 	} {
 		f.Add(s)
 	}
@@ -240,6 +347,61 @@ func FuzzSplitPageURLModel(f *testing.F) {
 			if want := string(appendJSONString(nil, u)); want != `"`+u+`"` {
 				t.Fatalf("splitPageURL(%q) says no escaping is needed, but JSON has %s", in, want)
 			}
+		}
+	})
+}
+
+func TestSafeURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"https://api.weixin.qq.com", "https://api.weixin.qq.com"},
+		{"https://api.weixin.qq.com/", "https://api.weixin.qq.com/"},
+		{"http://127.0.0.1:8787/wechat/cgi-bin", "http://127.0.0.1:8787/wechat/cgi-bin"},
+		{"https://user:pass@proxy.example.com:8443/base?token=x#frag", "https://proxy.example.com:8443/base"},
+		{"https://user:p@ss@proxy.example.com/", "https://proxy.example.com/"}, // the last "@" ends the userinfo
+		{"https://proxy.example.com?key=secret", "https://proxy.example.com"},
+		{"https://proxy.example.com#key=secret", "https://proxy.example.com"},
+		{"https://proxy.example.com/a?b#c", "https://proxy.example.com/a"},
+		{"HTTPS://Proxy.Example.COM/A", "HTTPS://Proxy.Example.COM/A"},
+		{"http://[::1]:8080/x", "http://[::1]:8080/x"},
+		{"git+ssh://h.example.com/r", "git+ssh://h.example.com/r"},
+		{"", "(invalid)"},
+		{"api.weixin.qq.com", "(invalid)"},
+		{"//api.weixin.qq.com/", "(invalid)"},
+		{"://api.weixin.qq.com/", "(invalid)"},
+		{"1http://h.example.com/", "(invalid)"},
+		{"ht tp://h.example.com/", "(invalid)"},
+		{"https://", "(invalid)"},
+		{"https://user@/", "(invalid)"},
+		{"https://h.example.com:99999/", "(invalid)"},
+		{"https://h.example.com:port/", "(invalid)"},
+		{"https://evil.com%2F.h.example.com/", "(invalid)"},
+		{"https://例子.测试/", "(invalid)"},
+		{"https://h.example.com\\@evil.net/", "(invalid)"},
+		{"https://h.example.com/ x", "(invalid)"},
+		{"https://h.example.com/\n", "(invalid)"},
+		{"https://h.example.com/\xff", "(invalid)"},
+		{" https://h.example.com/", "(invalid)"},
+	}
+	for _, tt := range tests {
+		if got := SafeURL(tt.in); got != tt.want {
+			t.Errorf("SafeURL(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// FuzzCheckHost holds checkHost's word-at-a-time scan to refCheckHost,
+// on hosts alone: FuzzSplitPageURLModel reaches them only through URLs.
+func FuzzCheckHost(f *testing.F) {
+	for _, h := range []string{"h.example.com", "a..b", ".a", "a.", "abcdefgh.", "abcdefg..", "abcdefgh..ijklmnop", "例子.测试",
+		"1.2.3.4", "1.2.3", "0x7f.1", "[::1]", "[::1%25x]", "evil.com%2F.good.example", "a/.b", "a./b.cdefghij", "_.-"} {
+		f.Add(h)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		if h == "" {
+			return // splitPageURL refuses it before
+		}
+		if got, want := checkHost(h), refCheckHost(h); got != want {
+			t.Fatalf("checkHost(%q) = %v; the model gives %v", h, got, want)
 		}
 	})
 }

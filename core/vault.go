@@ -2,7 +2,6 @@ package core
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -226,8 +225,7 @@ func (v *Vault) fail(ctx context.Context, k *Key, e *Error) {
 // put writes a record; a failed write is logged, and the record is still
 // used in memory: nothing valid is lost.
 func (v *Vault) put(ctx context.Context, k *Key, r *Record) bool {
-	b, _ := json.Marshal(r)
-	if err := v.Store.Put(ctx, k.String(), string(b)); err != nil {
+	if err := v.Store.Put(ctx, k.String(), string(r.AppendJSON(nil))); err != nil {
 		v.logf("wxsign: storing %s in KV failed: %v", k, err)
 		return false
 	}
@@ -246,16 +244,6 @@ func lastError(r *Record) *Error {
 		return ErrUpstream
 	}
 	return &Error{Code: r.LastErrCode, Status: 503, Msg: r.LastError}
-}
-
-// ParseRecord reads a record as stored in KV; anything unreadable reads as
-// no record.
-func ParseRecord(raw string) Record {
-	var r Record
-	if json.Unmarshal([]byte(raw), &r) != nil {
-		return Record{}
-	}
-	return r
 }
 
 // Describe turns a failed fetch into what the Worker's callers see:

@@ -18,7 +18,6 @@ cases=(
   "wechat-share-params|$T|abcDEF0123456789|1700000000|https://h.example.com/article?id=7&from=singlemessage&isappinstalled=0|https://h.example.com/article?id=7&from=singlemessage&isappinstalled=0"
   "port|$T|abcDEF0123456789|1700000000|http://h.example.com:8080/x?y=1|http://h.example.com:8080/x?y=1"
   "idn-punycode-host|$T|abcDEF0123456789|1700000000|https://xn--fiqs8s.xn--0zwm56d/index.html|https://xn--fiqs8s.xn--0zwm56d/index.html"
-  "idn-unicode-host|$T|abcDEF0123456789|1700000000|https://例子.测试/index.html|https://例子.测试/index.html"
   "uppercase-scheme-and-host-kept|$T|abcDEF0123456789|1700000000|HTTPS://H.Example.COM/Path|HTTPS://H.Example.COM/Path"
   "uuid-nonce|$T|0b8c6a4e-3f1d-4c2a-9e7b-5d6f8a9b0c1d|1700000000|https://h.example.com/|https://h.example.com/"
   "ipv6-host|$T|abcDEF0123456789|1700000000|http://[::1]:8787/p|http://[::1]:8787/p"

@@ -215,7 +215,7 @@ func (s *Service) serveConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := s.Settings.Apps[0]
-	app := core.App{AppID: a.AppID, Hosts: core.ParseAllowlist(a.AllowedHosts), Origins: core.ParseAllowlist(s.Settings.AllowedOrigins)}
+	app := core.App{AppID: a.AppID, Hosts: core.ParseAllowlist(a.AllowedHosts), Origins: core.ParseOriginList(s.Settings.AllowedOrigins)}
 	ctx, cancel := context.WithTimeout(r.Context(), ColdPathTimeout)
 	defer cancel()
 	v := s.vault()

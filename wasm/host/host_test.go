@@ -390,7 +390,7 @@ func FuzzNativeVsWasm(f *testing.F) {
 	s := newSigner(f)
 	f.Fuzz(func(t *testing.T, page, nonce string, ts int64, ticket, hosts, method, rawQuery, contentType, origin, body, origins string) {
 		ctx := context.Background()
-		app := core.App{AppID: "wxfuzz", Hosts: core.ParseAllowlist(hosts), Origins: core.ParseAllowlist(origins)}
+		app := core.App{AppID: "wxfuzz", Hosts: core.ParseAllowlist(hosts), Origins: core.ParseOriginList(origins)}
 		native := app.SignPage(nil, page, ticket, nonce, ts)
 		r, err := s.Sign(ctx, host.SignInput{AppID: "wxfuzz", Ticket: ticket, Nonce: nonce, Timestamp: ts, URL: page, AllowedHosts: hosts})
 		if err != nil {

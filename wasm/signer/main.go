@@ -221,7 +221,7 @@ func wxsWarm() {
 	// payload with a given nonce.
 	rec := core.ParseRecord(`{"value":"warm","expires_at":1,"fetched_at":0}`)
 	ticket := strings.Repeat("w", 86) // WeChat's length: SignPage below runs the TicketSigner
-	a := core.App{AppID: "wxwarm", Hosts: core.ParseAllowlist("*.example.com"), Origins: core.ParseAllowlist("https://h.example.com"),
+	a := core.App{AppID: "wxwarm", Hosts: core.ParseAllowlist("*.example.com"), Origins: core.ParseOriginList("https://h.example.com"),
 		Signer: core.NewTicketSigner(ticket)}
 	req := core.Request{Method: "GET", Query: query("https://w/config?url=https%3A%2F%2Fh.example.com%2Fa%3Fb%3D1"), Origin: "https://h.example.com"}
 	var buf [512]byte

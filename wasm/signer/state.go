@@ -19,7 +19,7 @@ var (
 	agents   []*agent
 	entries  = map[string]*entry{}
 	limiters = map[string]bool{} // the rate-limit bindings the environment has
-	origins  core.Allowlist
+	origins  core.OriginList
 )
 
 // app is an official account as the signing endpoints need it.
@@ -57,7 +57,7 @@ func configure(env map[string]string) {
 			limiters[b] = true
 		}
 	}
-	origins = core.ParseAllowlist(settings.AllowedOrigins)
+	origins = core.ParseOriginList(settings.AllowedOrigins)
 	old := entries
 	entries = map[string]*entry{}
 	for _, k := range settings.Keys() {
