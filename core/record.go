@@ -7,6 +7,9 @@ type Record struct {
 	Value     string `json:"value"`
 	ExpiresAt int64  `json:"expires_at"`
 	FetchedAt int64  `json:"fetched_at"`
+	// Prev is the value this one replaced (jsapi_tickets only), so that
+	// /debug/check can tell a signature made with it; never served.
+	Prev string `json:"prev,omitempty"`
 }
 
 // Usable reports whether the record may be used at now: it has a value and

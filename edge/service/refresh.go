@@ -104,6 +104,13 @@ func (st *state) refreshTicket(ctx context.Context) error {
 		st.fail(ctx, err)
 		return err
 	}
+	// Keep the ticket a new one replaces: a signature made with it is
+	// /debug/check's previous_ticket.
+	if rec.Value != st.ticket.Value {
+		rec.Prev = st.ticket.Value
+	} else {
+		rec.Prev = st.ticket.Prev
+	}
 	st.put(ctx, ticketKey(st.s.Settings.AppID), &st.ticket, rec, "jsapi_ticket")
 	if st.status.Failures > 0 || st.status.LastError != "" {
 		// Keep the last error for /healthz but end the back-off.

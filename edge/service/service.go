@@ -68,6 +68,10 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveNonce(w, r)
 	case "/healthz":
 		s.serveHealth(w, r)
+	case "/debug/info":
+		s.serveDebugInfo(w, r)
+	case "/debug/check":
+		s.serveDebugCheck(w, r)
 	case "/__test/panic":
 		if s.Settings.TestPanic {
 			panic("test panic with internals: " + s.Settings.AppSecret)
