@@ -321,7 +321,7 @@
     var kids = [el('h3', {}, [words[0]]), el('p', {}, [body])];
     if (f.detail && words[1].indexOf('{detail}') < 0) kids.push(el('p', { class: 'detail' }, [t('detail', { detail: f.detail })]));
     if (f.at) kids.push(el('p', { class: 'detail' }, [t('at', { at: f.at })]));
-    return el('div', { class: 'finding ' + (good ? 'good' : 'bad'), 'data-code': f.code }, kids);
+    return el('div', { class: good ? 'finding finding-ok' : 'finding', 'data-code': f.code }, kids);
   }
 
   function renderCheck(box, status, r) {
