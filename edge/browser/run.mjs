@@ -268,6 +268,20 @@ await test('both URLs refused: ready() rejects naming the URL, and console.error
   await close();
 });
 
+await test('a refused /config rejects with wxsign\'s errmsg; an unreachable endpoint says so', async () => {
+  // Browsers keep a malformed escape in location.href; /config refuses it (errcode 1007).
+  const { page, close } = await open(UA.android, `${PAGES}/spa/%zz`);
+  const r = await page.evaluate(() => sign());
+  assert.equal(r.ok, false);
+  assert.match(r.message, /refused to sign .*malformed percent-escape \(errcode 1007, HTTP 400\)/);
+  assert.equal((await doubleLog(page)).length, 0, 'no wx.config without a signature');
+  // This Worker has no /wecom/config yet: its 404 carries no CORS header, so the fetch fails.
+  const w = await page.evaluate(() => sign({wecom: true, agentid: '1000002'}));
+  assert.equal(w.ok, false);
+  assert.match(w.message, /could not reach .*\/wecom\/config/);
+  await close();
+});
+
 // ---- the debug page -------------------------------------------------------
 
 const PHRASES = {

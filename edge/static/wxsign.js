@@ -13,7 +13,8 @@
   'use strict';
 
   var VERSION = '1.0.0';
-  var script = document.currentScript;
+  // Loaded by a script tag: currentScript; else (in some loaders) the tag that names this file.
+  var script = document.currentScript || document.querySelector('script[src*="wxsign.js"]');
   // The Worker is the origin this file was loaded from.
   var BASE = script && script.src ? new URL(script.src, location.href).origin : location.origin;
   // iOS WeChat verifies a single-page app's signature against the URL the page was entered at,
