@@ -13,7 +13,7 @@ PGO     := wasm/signer/default.pgo
 SHELL   := bash
 export GOFLAGS := -buildvcs=false
 
-.PHONY: all build test test-go test-wasip1 test-e2e bench bench-tools pgo lint dev deploy clean
+.PHONY: all build test test-go test-wasip1 test-e2e bench bench-tools browser-tools pgo lint dev deploy clean
 
 all: build
 
@@ -77,6 +77,12 @@ pgo:
 # Debian.
 bench-tools:
 	@command -v wrk >/dev/null && command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk valgrind; }
+
+# Chromium for the browser tests (edge/browser, TestBrowser) comes from
+# Debian: playwright-core drives it and never downloads a browser. A CJK
+# font, so that the Chinese pages' screenshots show characters, not boxes.
+browser-tools:
+	@test -x /usr/bin/chromium && fc-list :lang=zh | grep -q . || { apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-zenhei; }
 
 ## lint: gofmt and go vet, natively and for both wasm targets
 lint:

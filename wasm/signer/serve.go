@@ -69,6 +69,12 @@ func serve(f *[nFields][]byte, now int64) uint32 {
 	switch route.Path {
 	case "/config", "/all":
 		return serveConfig(&req, now)
+	case "/wecom/config":
+		return serveWeCom(&req, now)
+	case "/card/ext", "/card/choose":
+		return serveCard(route.Path, &req, now)
+	case "/debug/info", "/debug/check":
+		return serveDebug(route.Path, &req, now)
 	}
 	return fail(core.ErrNotFound)
 }
@@ -116,5 +122,91 @@ func serveConfig(req *core.Request, now int64) uint32 {
 func serveNonce(req *core.Request) uint32 {
 	a := core.App{Origins: origins}
 	r := a.ServeNonce(body[:0:outputCap], req)
+	return answer(&r)
+}
+
+// serveWeCom answers /wecom/config for ?agentid= (the first agent by default).
+func serveWeCom(req *core.Request, now int64) uint32 {
+	id, err := param(req.Query, "agentid")
+	if err != nil {
+		return fail(err)
+	}
+	var a *agent
+	for _, g := range agents {
+		if id == "" || g.id == id {
+			a = g
+			break
+		}
+	}
+	if a == nil {
+		return fail(core.ErrUnknownApp)
+	}
+	var r core.Response
+	for _, e := range []*entry{a.corp, a.agent} {
+		if act := e.need(now); act != 0 {
+			return act
+		}
+	}
+	r = a.ServeWeCom(body[:0:outputCap], req, a.id, &a.corp.rec, &a.agent.rec, now)
+	if r.NeedTicket {
+		for _, e := range []*entry{a.corp, a.agent} {
+			if act := e.ready(&r, now); act != 0 {
+				return act
+			}
+		}
+	}
+	return answer(&r)
+}
+
+// serveCard answers /card/ext and /card/choose with the app's wx_card
+// ticket, which is fetched the first time a card endpoint needs it.
+func serveCard(path string, req *core.Request, now int64) uint32 {
+	a, err := appByID(core.CardAppID(req.Body))
+	if err != nil {
+		return fail(err)
+	}
+	if a == nil {
+		return fail(core.ErrUnknownApp)
+	}
+	if act := a.card.need(now); act != 0 {
+		return act
+	}
+	var r core.Response
+	if path == "/card/ext" {
+		r = core.ServeCardExt(body[:0:outputCap], req.Body, &a.card.rec, now)
+	} else {
+		r = core.ServeCardChoose(body[:0:outputCap], a.AppID, req.Body, &a.card.rec, now)
+	}
+	if r.NeedTicket {
+		if act := a.card.ready(&r, now); act != 0 {
+			return act
+		}
+	}
+	return answer(&r)
+}
+
+// serveDebug answers the debug page's endpoints with the app's jsapi_ticket.
+func serveDebug(path string, req *core.Request, now int64) uint32 {
+	a, err := pickApp(req.Query)
+	if err != nil {
+		return fail(err)
+	}
+	if a == nil {
+		return fail(core.ErrUnknownApp)
+	}
+	if act := a.ticket.need(now); act != 0 {
+		return act
+	}
+	var r core.Response
+	if path == "/debug/info" {
+		r = a.ServeDebugInfo(body[:0:outputCap], req, &a.ticket.rec, now)
+	} else {
+		r = a.ServeDebugCheck(body[:0:outputCap], req, &a.ticket.rec, now)
+	}
+	if r.NeedTicket {
+		if act := a.ticket.ready(&r, now); act != 0 {
+			return act
+		}
+	}
 	return answer(&r)
 }

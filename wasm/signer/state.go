@@ -173,11 +173,17 @@ func param(q, name string) (string, *core.Error) {
 	return v, nil
 }
 
+// pickApp is the official account a request's ?appid= names, the first
+// when it names none; nil when there are none.
 func pickApp(q string) (*app, *core.Error) {
 	id, err := param(q, "appid")
 	if err != nil {
 		return nil, err
 	}
+	return appByID(id)
+}
+
+func appByID(id string) (*app, *core.Error) {
 	if len(apps) == 0 {
 		return nil, nil
 	}

@@ -1,0 +1,64 @@
+package core
+
+import "strconv"
+
+// ServeWeCom answers /wecom/config?url=…&agentid=…: one nonce and timestamp
+// signed twice, with the corp ticket for wx.config (appId is the CorpID)
+// and with the agent's own ticket for wx.agentConfig, in the shapes
+// wx.config/wx.agentConfig and @wecom/jssdk's ww.register callbacks take.
+// a is the corp's App (AppID = CorpID). The request checks are /config's.
+func (a *App) ServeWeCom(dst []byte, req *Request, agentID string, corp, agent *Record, now int64) Response {
+	r := Response{AllowOrigin: a.CORS(req.Origin), Vary: !a.Origins.Empty()}
+	if req.Method == "OPTIONS" {
+		if r.AllowOrigin == "" {
+			r.Fail(dst, ErrOrigin)
+			return r
+		}
+		r.Status, r.Preflight, r.Body = 204, true, dst
+		return r
+	}
+	var scratch [512]byte
+	raw, err := pageParam(req, scratch[:0])
+	if err != nil {
+		r.Fail(dst, err)
+		return r
+	}
+	page, host, _, err := splitPageURL(raw)
+	if err != nil {
+		r.Fail(dst, err)
+		return r
+	}
+	if !a.Hosts.allowsHost(host) {
+		r.Fail(dst, ErrHostForbidden)
+		return r
+	}
+	if !corp.Usable(now) || !agent.Usable(now) {
+		r.Fail(dst, ErrNoTicket)
+		return r
+	}
+	var nb [NonceLen]byte
+	nonce := string(AppendNonce(nb[:0]))
+	head := func(dst []byte) []byte {
+		dst = append(dst, `"timestamp":`...)
+		dst = strconv.AppendInt(dst, now, 10)
+		dst = append(dst, `,"nonceStr":"`...)
+		dst = append(dst, nonce...)
+		return append(dst, `","signature":"`...)
+	}
+	dst = append(dst, `{"config":{"appId":`...)
+	dst = appendJSONString(dst, a.AppID)
+	dst = append(dst, ',')
+	dst = head(dst)
+	dst = AppendSignature(dst, corp.Value, nonce, now, page)
+	dst = append(dst, `"},"agentConfig":{"corpid":`...)
+	dst = appendJSONString(dst, a.AppID)
+	dst = append(dst, `,"agentid":`...)
+	dst = appendJSONString(dst, agentID)
+	dst = append(dst, ',')
+	dst = head(dst)
+	dst = AppendSignature(dst, agent.Value, nonce, now, page)
+	dst = append(dst, `"},"url":`...)
+	dst = appendJSONString(dst, page)
+	r.Status, r.Body = 200, append(dst, '}')
+	return r
+}

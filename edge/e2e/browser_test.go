@@ -1,0 +1,89 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// chromium is Debian's Chromium, which the browser tests drive with
+// playwright-core (no browser is downloaded).
+const chromium = "/usr/bin/chromium"
+
+// TestBrowser runs the page side in headless Chromium against the real
+// Worker: wxsign.js with a test double of wx that verifies signatures as
+// WeChat does, the debug page and the landing page (edge/browser/run.mjs).
+// The static files' headers are checked here too.
+func TestBrowser(t *testing.T) {
+	if _, err := os.Stat(chromium); err != nil {
+		t.Fatalf("%s is missing: `make test` installs it (make browser-tools: apt-get install chromium)", chromium)
+	}
+	if _, err := os.Stat(filepath.Join(repoRoot, "node_modules", "playwright-core")); err != nil {
+		t.Fatalf("playwright-core is not installed: run npm ci (make test does)")
+	}
+	wc := startStandin(t)
+	port := freePort(t) // the test pages' origin, which the Worker must allow
+	w := startWorker(t, wc, map[string]string{
+		"ALLOWED_HOSTS":   "127.0.0.1",
+		"ALLOWED_ORIGINS": fmt.Sprintf("http://127.0.0.1:%d", port),
+	})
+
+	t.Run("assets", func(t *testing.T) {
+		for _, c := range []struct{ path, cacheControl, contentType string }{
+			{"/wxsign.js", "public, max-age=300", "text/javascript"},
+			{"/debug", "no-cache", "text/html"},
+			{"/debug?url=https%3A%2F%2F127.0.0.1%2F", "no-cache", "text/html"},
+			{"/", "no-cache", "text/html"},
+			{"/debug.js", "no-cache", "text/javascript"},
+		} {
+			r := w.get(t, c.path)
+			h := r.Header
+			if r.Status != 200 || h.Get("Cache-Control") != c.cacheControl || !strings.HasPrefix(h.Get("Content-Type"), c.contentType) ||
+				h.Get("X-Content-Type-Options") != "nosniff" || h.Get("ETag") == "" {
+				t.Errorf("%s: %d %v; want 200, Cache-Control %q, %s, nosniff and an ETag", c.path, r.Status, h, c.cacheControl, c.contentType)
+			}
+		}
+		// A path with no file still reaches the Worker.
+		for _, path := range []string{"/nope", "/debug/info"} {
+			if r := w.get(t, path); r.Status < 400 || !strings.Contains(string(r.Body), `"errcode"`) {
+				t.Errorf("%s: %s, want the Worker's JSON error", path, r)
+			}
+		}
+		if r := w.get(t, "/_headers"); r.Status != 404 {
+			t.Errorf("/_headers is served: %s", r)
+		}
+	})
+
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", "edge/browser/run.mjs")
+	cmd.Dir = repoRoot
+	cmd.Env = append(os.Environ(),
+		"WXSIGN_URL="+w.URL,
+		"STANDIN_URL="+wc.URL,
+		"APPID="+testAppID,
+		fmt.Sprintf("PAGE_PORT=%d", port),
+		"SCREENSHOT_DIR="+filepath.Join(repoRoot, "build", "screenshots"),
+	)
+	out, err := cmd.CombinedOutput()
+	t.Logf("edge/browser/run.mjs:\n%s", out)
+	if err != nil {
+		t.Fatalf("the browser tests failed: %v", err)
+	}
+	if !regexp.MustCompile(`(?m)^[1-9]\d* passed, 0 failed$`).Match(out) {
+		t.Fatalf("no closing line \"N passed, 0 failed\"")
+	}
+	for _, secret := range []string{wc.ticket(t), "TICKET_"} {
+		if strings.Contains(string(out), secret) || strings.Contains(w.logs.String(), secret) {
+			t.Errorf("a ticket appears in the output")
+		}
+	}
+}
