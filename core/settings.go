@@ -30,6 +30,7 @@ type Settings struct {
 	AllowedOrigins string // ALLOWED_ORIGINS: origins that get CORS headers; unset = none
 	APIKey         string // API_KEY (secret): enables /token, /ticket and the card endpoints
 	RefreshMargin  int64  // REFRESH_MARGIN, seconds
+	RateLimits     bool   // RATE_LIMITS: "off" turns the rate-limit bindings off (wrangler.toml sets their limits)
 
 	Test TestSettings // WXSIGN_TEST_*: switches for the tests, never set in production
 
@@ -97,6 +98,7 @@ func LoadSettings(getenv func(string) string) Settings {
 		AllowedOrigins: getenv("ALLOWED_ORIGINS"),
 		APIKey:         env("API_KEY"),
 		RefreshMargin:  DefaultRefreshMargin,
+		RateLimits:     !strings.EqualFold(env("RATE_LIMITS"), "off"),
 	}
 	s.loadTest(env)
 	hosts := getenv("ALLOWED_HOSTS")

@@ -53,7 +53,7 @@ func configure(env map[string]string) {
 	settings = core.LoadSettings(func(name string) string { return env[name] })
 	limiters = map[string]bool{}
 	for name := range env {
-		if b, ok := strings.CutPrefix(name, "@"); ok {
+		if b, ok := strings.CutPrefix(name, "@"); ok && settings.RateLimits {
 			limiters[b] = true
 		}
 	}
