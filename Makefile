@@ -5,6 +5,7 @@ GO      ?= go
 BUILD   := build
 SIGNER  := $(BUILD)/signer.wasm
 GOAPP   := $(BUILD)/go/app.wasm
+RELAY   := $(BUILD)/wxsign-relay
 WAZERO  := $(BUILD)/tools/wazero
 NPM_OK  := node_modules/.package-lock.json
 GOSRC   := $(shell find core wasm edge wechattest cmd -name '*.go' 2>/dev/null) go.mod go.sum
@@ -17,8 +18,8 @@ export GOFLAGS := -buildvcs=false
 
 all: build
 
-## build: the signer module and the Worker's Go program
-build: $(SIGNER) $(GOAPP)
+## build: the signer module, the Worker's Go program and the relay
+build: $(SIGNER) $(GOAPP) $(RELAY)
 
 # The hot path: core compiled to a wasip1 reactor (//go:wasmexport). go
 # build applies the main package's default.pgo (profile-guided
@@ -32,6 +33,11 @@ $(SIGNER): $(GOSRC) $(PGO)
 $(GOAPP): $(GOSRC)
 	$(GO) run github.com/syumai/workers/cmd/workers-assets-gen -mode=go -o $(BUILD)/go
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $@ ./edge/worker
+
+# The relay for WeChat's IP whitelist (docs/relay.md): a static binary to
+# copy to any Linux machine with a fixed IP.
+$(RELAY): $(GOSRC)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $@ ./cmd/wxsign-relay
 
 $(WAZERO): go.mod go.sum
 	@mkdir -p $(dir $@)
@@ -56,8 +62,9 @@ test-go: $(SIGNER)
 test-wasip1: $(WAZERO)
 	GOOS=wasip1 GOARCH=wasm $(GO) test -count=1 -exec "$(abspath $(WAZERO)) run -mount=/:/ -env-inherit" ./core/... ./wasm/signer
 
-# The real Worker under `wrangler dev` (workerd, local KV) against the stand-in.
-test-e2e: build $(NPM_OK)
+# The real Worker under `wrangler dev` (workerd, local KV) against the
+# stand-in, and the page side in headless Chromium (TestBrowser).
+test-e2e: build $(NPM_OK) browser-tools
 	WXSIGN_WASM=$(abspath $(SIGNER)) $(GO) test -tags e2e -count=1 -v ./edge/e2e 2>&1 | tee $(BUILD)/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go' ; exit $${PIPESTATUS[0]}
 
 ## bench: the figures, printed and written to build/bench.json (see README, Performance)
