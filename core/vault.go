@@ -167,6 +167,13 @@ func (v *Vault) refresh(ctx context.Context, k *Key, force bool) *RefreshError {
 		v.fail(ctx, k, e)
 		return &RefreshError{Error: e, RetryAt: r.NextAttempt}
 	}
+	if rec.Value == r.Value && !r.Usable(v.Now) {
+		// WeChat hands back a value until it dies, with a fresh expires_in:
+		// past its first expiry it is no value, and the next comes only then.
+		e := &Error{Code: ErrUpstream.Code, Status: 503, Msg: "WeChat handed back the expiring " + k.Kind.Name + "; a new one is issued when it dies"}
+		v.fail(ctx, k, e)
+		return &RefreshError{Error: e, RetryAt: r.NextAttempt}
+	}
 	v.store(ctx, k, rec)
 	return nil
 }
