@@ -139,9 +139,8 @@ func (v *Vault) Refresh(ctx context.Context, keys []*Key) *RefreshError {
 // token is invalid, it buys a new token once and retries once.
 func (v *Vault) refresh(ctx context.Context, k *Key, force bool) *RefreshError {
 	r, _ := v.load(ctx, k) // loaded by every caller
-	if k.PerHour > 0 && r.FetchesThisHour(v.Now) >= k.PerHour {
-		next := (v.Now/3600 + 1) * 3600
-		return &RefreshError{Error: &Error{Code: ErrBudget.Code, Status: 503, Msg: ErrBudget.Msg + " (" + itoa(int64(k.PerHour)) + " an hour for " + k.String() + ")"}, RetryAt: next}
+	if spent := v.spent(k, r); spent != nil {
+		return spent
 	}
 	token := ""
 	if k.Token != nil {
@@ -160,6 +159,10 @@ func (v *Vault) refresh(ctx context.Context, k *Key, force bool) *RefreshError {
 			v.fail(ctx, k, terr.Error)
 			return terr
 		}
+		if spent := v.spent(k, r); spent != nil {
+			v.fail(ctx, k, spent.Error) // keeps the hour's count
+			return spent
+		}
 		rec, err = v.fetch(ctx, k, v.recs[k.Token].Value, force)
 	}
 	if err != nil {
@@ -176,6 +179,16 @@ func (v *Vault) refresh(ctx context.Context, k *Key, force bool) *RefreshError {
 	}
 	v.store(ctx, k, rec)
 	return nil
+}
+
+// spent refuses a fetch of k when its share of the hour's budget is
+// spent, until the next hour.
+func (v *Vault) spent(k *Key, r *Record) *RefreshError {
+	if k.PerHour == 0 || r.FetchesThisHour(v.Now) < k.PerHour {
+		return nil
+	}
+	e := &Error{Code: ErrBudget.Code, Status: 503, Msg: ErrBudget.Msg + " (" + itoa(int64(k.PerHour)) + " an hour for " + k.String() + ")"}
+	return &RefreshError{Error: e, RetryAt: (v.Now/3600 + 1) * 3600}
 }
 
 // fetch calls the Fetcher and counts the call against k's budget.
