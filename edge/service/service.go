@@ -76,10 +76,12 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	route, err := core.Route(r.Method, r.URL.Path)
 	if err != nil {
+		resp := core.Response{}
+		resp.Fail(nil, err)
 		if err == core.ErrMethod {
-			w.Header().Set("Allow", route.Methods)
+			resp.Allow = route.Methods // Fail sets /config's
 		}
-		writeError(w, err, 0)
+		writeResponse(w, &resp)
 		return
 	}
 	if r.ContentLength > core.MaxBodyLen {
