@@ -140,7 +140,9 @@ func (k *Key) Margin(refreshMargin int64) int64 {
 }
 
 // Keys is every credential the settings call for, tokens before the
-// tickets that need them, in the order of the settings.
+// tickets that need them, in the order of the settings. LoadSettings
+// makes the table; Settings made otherwise make it on the first call,
+// which must then not race with others.
 func (s *Settings) Keys() []*Key {
 	if s.keys != nil {
 		return s.keys

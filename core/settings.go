@@ -158,6 +158,7 @@ func LoadSettings(getenv func(string) string) Settings {
 	if s.APIKey == "" {
 		s.Warnings = append(s.Warnings, "API_KEY is not set: /token, /ticket and the card endpoints are disabled")
 	}
+	s.Keys() // made here, so that concurrent requests only read the table
 	return s
 }
 

@@ -143,9 +143,8 @@ func (v *Vault) Refresh(ctx context.Context, keys []*Key) *RefreshError {
 // token is invalid, it buys a new token once and retries once.
 func (v *Vault) refresh(ctx context.Context, k *Key, force bool) *RefreshError {
 	r, _ := v.load(ctx, k) // loaded by every caller
-	if k.PerHour > 0 && r.FetchesThisHour(v.Now) >= k.PerHour {
-		next := (v.Now/3600 + 1) * 3600
-		return &RefreshError{Error: &Error{Code: ErrBudget.Code, Status: 503, Msg: ErrBudget.Msg + " (" + itoa(int64(k.PerHour)) + " an hour for " + k.String() + ")"}, RetryAt: next}
+	if spent := v.spent(k, r); spent != nil {
+		return spent
 	}
 	token := ""
 	if k.Token != nil {
@@ -164,6 +163,10 @@ func (v *Vault) refresh(ctx context.Context, k *Key, force bool) *RefreshError {
 			v.fail(ctx, k, terr.Error)
 			return terr
 		}
+		if spent := v.spent(k, r); spent != nil {
+			v.fail(ctx, k, spent.Error) // keeps the hour's count
+			return spent
+		}
 		rec, err = v.fetch(ctx, k, v.recs[k.Token].Value, force)
 	}
 	if err != nil {
@@ -171,8 +174,25 @@ func (v *Vault) refresh(ctx context.Context, k *Key, force bool) *RefreshError {
 		v.fail(ctx, k, e)
 		return &RefreshError{Error: e, RetryAt: r.NextAttempt}
 	}
+	if rec.Value == r.Value && !r.Usable(v.Now) {
+		// WeChat hands back a value until it dies, with a fresh expires_in:
+		// past its first expiry it is no value, and the next comes only then.
+		e := &Error{Code: ErrUpstream.Code, Status: 503, Msg: "WeChat handed back the expiring " + k.Kind.Name + "; a new one is issued when it dies"}
+		v.fail(ctx, k, e)
+		return &RefreshError{Error: e, RetryAt: r.NextAttempt}
+	}
 	v.store(ctx, k, rec)
 	return nil
+}
+
+// spent refuses a fetch of k when its share of the hour's budget is
+// spent, until the next hour.
+func (v *Vault) spent(k *Key, r *Record) *RefreshError {
+	if k.PerHour == 0 || r.FetchesThisHour(v.Now) < k.PerHour {
+		return nil
+	}
+	e := &Error{Code: ErrBudget.Code, Status: 503, Msg: ErrBudget.Msg + " (" + itoa(int64(k.PerHour)) + " an hour for " + k.String() + ")"}
+	return &RefreshError{Error: e, RetryAt: (v.Now/3600 + 1) * 3600}
 }
 
 // fetch calls the Fetcher and counts the call against k's budget.

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/wxsign/wxsign/core"
@@ -62,8 +63,8 @@ func (s *Service) serveHealth(w http.ResponseWriter, r *http.Request) {
 		Config: healthConfig{APIBase: core.SafeURL(cfg.APIBase), TokenMode: cfg.TokenMode, RefreshMargin: cfg.RefreshMargin,
 			Relay: cfg.RelayKey != "", APIKeySet: cfg.APIKey != "", Host: r.Host},
 		Credentials: []credHealth{},
-		Problems:    cfg.Problems,
-		Warnings:    cfg.Warnings,
+		Problems:    slices.Clip(cfg.Problems), // appended to below: never into the settings' array
+		Warnings:    slices.Clip(cfg.Warnings),
 		Now:         s.now(),
 	}
 	for _, a := range cfg.Apps {

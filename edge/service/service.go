@@ -67,19 +67,24 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, core.ErrInternal, 0)
 		}
 	}()
-	if r.URL.Path == CredentialPath {
+	// The path as sent, not decoded: core.Route compares it byte for byte,
+	// as the signer module does.
+	path := r.URL.EscapedPath()
+	if path == CredentialPath {
 		s.serveCredential(w, r)
 		return
 	}
-	if r.URL.Path == "/__test/panic" && s.Settings.Test.Panic {
+	if path == "/__test/panic" && s.Settings.Test.Panic {
 		panic("test panic with internals: " + s.Settings.APIKey)
 	}
-	route, err := core.Route(r.Method, r.URL.Path)
+	route, err := core.Route(r.Method, path)
 	if err != nil {
+		resp := core.Response{}
+		resp.Fail(nil, err)
 		if err == core.ErrMethod {
-			w.Header().Set("Allow", route.Methods)
+			resp.Allow = route.Methods // Fail sets /config's
 		}
-		writeError(w, err, 0)
+		writeResponse(w, &resp)
 		return
 	}
 	if r.ContentLength > core.MaxBodyLen {

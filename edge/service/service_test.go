@@ -3,11 +3,14 @@ package service
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,44 +20,118 @@ import (
 )
 
 const (
-	appID  = "wxsvc0123456789ab"
-	secret = "svc-secret-0123456789"
-	apiKey = "svc-api-key"
+	appA     = "wxsvcA0123456789"
+	appB     = "wxsvcB0123456789"
+	secretA  = "svc-secret-A-0123456789"
+	secretB  = "svc-secret-B-0123456789"
+	corp     = "wwsvc0123456789"
+	secret2  = "svc-agent-secret-2-0123"
+	secret3  = "svc-agent-secret-3-0123"
+	apiKey   = "svc-api-key-0123456789"
+	internal = "svc-internal-0123456789"
+	relayKey = "svc-relay-key-0123456789"
 )
+
+// countingStore counts KV writes by kind of credential (the KV key's last
+// part).
+type countingStore struct {
+	core.Store
+	mu   sync.Mutex
+	puts map[string]int
+}
+
+func (s *countingStore) Put(ctx context.Context, key, value string) error {
+	s.mu.Lock()
+	if s.puts == nil {
+		s.puts = map[string]int{}
+	}
+	s.puts[key[strings.LastIndexByte(key, ':')+1:]]++
+	s.mu.Unlock()
+	return s.Store.Put(ctx, key, value)
+}
+
+// relayDoer stands for a relay in front of the stand-in: it takes the
+// relay key off, as cmd/wxsign-relay does, and remembers what it saw.
+type relayDoer struct {
+	next wechat.Doer
+	mu   sync.Mutex
+	seen []*http.Request
+}
+
+func (d *relayDoer) Do(r *http.Request) (*http.Response, error) {
+	d.mu.Lock()
+	d.seen = append(d.seen, r)
+	d.mu.Unlock()
+	out := r.Clone(r.Context())
+	out.Header.Del(wechat.RelayKeyHeader)
+	return d.next.Do(out)
+}
 
 type fixture struct {
 	svc   *Service
 	wc    *wechattest.Server
-	store *MemStore
-	now   time.Time
-	logs  []string
+	mem   *MemStore
+	kv    *countingStore
+	relay *relayDoer
+
+	mu   sync.Mutex
+	now  time.Time
+	logs []string
 }
 
-// stored is the value at key, "" when there is none.
-func (f *fixture) stored(key string) string {
-	v, _, _ := f.store.Get(context.Background(), key)
-	return v
+func (f *fixture) clock() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+func (f *fixture) advance(d time.Duration) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.now = f.now.Add(d)
+}
+
+// baseEnv is two official accounts and a WeCom corp with two agents.
+func baseEnv() map[string]string {
+	return map[string]string{
+		"WECHAT_APPID": appA + "," + appB, "WECHAT_APPSECRET_" + appA: secretA, "WECHAT_APPSECRET_" + appB: secretB,
+		"WECOM_CORPID": corp, "WECOM_AGENTS": "1000002,1000003", "WECOM_SECRET_1000002": secret2, "WECOM_SECRET_1000003": secret3,
+		"API_KEY": apiKey, "ALLOWED_HOSTS": "h.example.com", "WECHAT_API_BASE": "http://wechat.test", "WECOM_API_BASE": "http://qyapi.test",
+	}
 }
 
 func newFixture(t *testing.T, env map[string]string) *fixture {
 	t.Helper()
-	f := &fixture{wc: wechattest.New(appID, secret), store: &MemStore{}, now: time.Unix(1_800_000_000, 0)}
-	f.wc.SetClock(func() time.Time { return f.now })
-	vars := map[string]string{"WECHAT_APPID": appID, "WECHAT_APPSECRET": secret, "API_KEY": apiKey, "WECHAT_API_BASE": "http://wechat.test"}
+	f := &fixture{wc: wechattest.New(appA, secretA), mem: &MemStore{}, now: time.Unix(1_800_000_000, 0)}
+	f.wc.AddApp(appB, secretB)
+	f.wc.AddCorp(corp, map[string]string{"1000002": secret2, "1000003": secret3})
+	f.wc.SetClock(f.clock)
+	vars := baseEnv()
 	for k, v := range env {
 		vars[k] = v
 	}
-	settings := LoadSettings(func(k string) string { return vars[k] })
-	client := &wechat.Client{BaseURL: settings.APIBase, AppID: settings.AppID, Secret: settings.AppSecret, Mode: settings.TokenMode,
-		Doer: f.wc.Doer(), Timeout: 300 * time.Millisecond, Now: func() time.Time { return f.now }}
-	f.svc = &Service{Settings: settings, Store: f.store, WeChat: client, Now: func() time.Time { return f.now },
-		Logf: func(format string, a ...any) { f.logs = append(f.logs, fmt.Sprintf(format, a...)) }}
+	settings := core.LoadSettings(func(k string) string { return vars[k] })
+	f.relay = &relayDoer{next: f.wc.Doer()}
+	client := &wechat.Client{BaseURL: settings.APIBase, WeComBaseURL: settings.WeComAPIBase, RelayKey: settings.RelayKey,
+		Doer: f.relay, Timeout: 300 * time.Millisecond, Now: f.clock}
+	f.kv = &countingStore{Store: f.mem}
+	f.svc = &Service{Settings: settings, WeChat: client, Internal: internal, Now: f.clock,
+		Store: WithFaults(f.kv, &settings.Test, func() int64 { return f.clock().Unix() }),
+		Logf: func(format string, a ...any) {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.logs = append(f.logs, fmt.Sprintf(format, a...))
+		}}
 	return f
 }
 
 func (f *fixture) do(method, target string, header map[string]string) *httptest.ResponseRecorder {
 	r := httptest.NewRequest(method, target, nil)
 	for k, v := range header {
+		if k == "Host" {
+			r.Host = v
+			continue
+		}
 		r.Header.Set(k, v)
 	}
 	w := httptest.NewRecorder()
@@ -62,8 +139,30 @@ func (f *fixture) do(method, target string, header map[string]string) *httptest.
 	return w
 }
 
-func (f *fixture) config(page string) *httptest.ResponseRecorder {
-	return f.do("GET", "/config?url="+url.QueryEscape(page), nil)
+var authorized = map[string]string{"Authorization": "Bearer " + apiKey}
+
+// get asks an authorized /token or /ticket for a value.
+func (f *fixture) get(t *testing.T, target string) (string, *httptest.ResponseRecorder) {
+	t.Helper()
+	w := f.do("GET", target, authorized)
+	var body map[string]any
+	json.Unmarshal(w.Body.Bytes(), &body)
+	field := "ticket"
+	if strings.HasPrefix(target, "/token") {
+		field = "access_token"
+	}
+	v, _ := body[field].(string)
+	return v, w
+}
+
+// record is what KV holds at key.
+func (f *fixture) record(key string) core.Record {
+	raw, _, _ := f.mem.Get(context.Background(), key)
+	return core.ParseRecord(raw)
+}
+
+func (f *fixture) credential(key string, header map[string]string) *httptest.ResponseRecorder {
+	return f.do("GET", CredentialPath+"?key="+url.QueryEscape(key), header)
 }
 
 type errBody struct {
@@ -74,141 +173,234 @@ type errBody struct {
 func decodeErr(t *testing.T, w *httptest.ResponseRecorder) errBody {
 	t.Helper()
 	var e errBody
-	if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil {
-		t.Fatalf("%d %q: %v", w.Code, w.Body, err)
+	if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil || e.Code == 0 {
+		t.Fatalf("%d %q is no error JSON: %v", w.Code, w.Body, err)
+	}
+	if ct := w.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		t.Errorf("Content-Type %q", ct)
 	}
 	return e
 }
 
-func TestColdConfigFetchesAndHandsBackTheRecord(t *testing.T) {
+func decodeHealth(t *testing.T, w *httptest.ResponseRecorder) health {
+	t.Helper()
+	var h health
+	if err := json.Unmarshal(w.Body.Bytes(), &h); err != nil {
+		t.Fatalf("/healthz %d %q: %v", w.Code, w.Body, err)
+	}
+	return h
+}
+
+func (h health) cred(kind, owner string) *credHealth {
+	for i := range h.Credentials {
+		if c := &h.Credentials[i]; c.Kind == kind && c.Owner == owner {
+			return c
+		}
+	}
+	return nil
+}
+
+func calls(s wechattest.Stats) int {
+	return s.Token + s.StableToken + s.Ticket + s.CardTicket + s.WeComToken + s.CorpTicket + s.AgentTicket
+}
+
+func TestRoutes(t *testing.T) {
 	f := newFixture(t, nil)
-	w := f.config("https://h.example.com/a?b=1#c")
-	if w.Code != 200 {
-		t.Fatalf("%d %s", w.Code, w.Body)
+	tests := []struct {
+		method, path string
+		status, code int
+		allow        string
+	}{
+		{"DELETE", "/token", 405, 1020, "GET, HEAD"},
+		{"PUT", "/token", 405, 1020, "GET, HEAD"},
+		{"TRACE", "/token", 405, 1020, "GET, HEAD"},
+		{"POST", "/ticket", 405, 1020, "GET, HEAD"},
+		{"DELETE", "/ticket", 405, 1020, "GET, HEAD"},
+		{"PUT", "/ticket", 405, 1020, "GET, HEAD"},
+		{"TRACE", "/ticket", 405, 1020, "GET, HEAD"},
+		{"DELETE", "/healthz", 405, 1020, "GET, HEAD"},
+		{"PUT", "/healthz", 405, 1020, "GET, HEAD"},
+		{"TRACE", "/healthz", 405, 1020, "GET, HEAD"},
+		{"DELETE", "/config", 405, 1020, core.ConfigMethods},
+		{"GET", "/nope", 404, 1030, ""},
+		{"GET", "/token/", 404, 1030, ""},
+		{"GET", "/%74oken", 404, 1030, ""},
+		{"GET", "/__test/panic", 404, 1030, ""},
 	}
-	var c core.Config
-	json.Unmarshal(w.Body.Bytes(), &c)
-	if c.Signature != core.Sign(f.wc.Ticket(), c.NonceStr, c.Timestamp, "https://h.example.com/a?b=1") {
-		t.Fatalf("signature does not verify: %+v", c)
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			w := f.do(tt.method, tt.path, authorized)
+			e := decodeErr(t, w)
+			if w.Code != tt.status || e.Code != tt.code || w.Header().Get("Allow") != tt.allow {
+				t.Errorf("%d %s, Allow %q; want %d errcode %d, Allow %q", w.Code, w.Body, w.Header().Get("Allow"), tt.status, tt.code, tt.allow)
+			}
+		})
 	}
-	var rec core.Record
-	if err := json.Unmarshal([]byte(w.Header().Get(RecordHeader)), &rec); err != nil || rec.Value != f.wc.Ticket() {
-		t.Fatalf("record header %q", w.Header().Get(RecordHeader))
-	}
-	if f.store.Writes() != 2 {
-		t.Fatalf("%d KV writes, want 2 (token and ticket)", f.store.Writes())
-	}
-	// A second cold request finds the ticket in KV.
-	f.config("https://h.example.com/")
-	if st := f.wc.Stats(); st.StableToken != 1 || st.Ticket != 1 {
-		t.Fatalf("calls %+v", st)
+	if n := calls(f.wc.Stats()); n != 0 {
+		t.Errorf("refused requests made %d WeChat calls", n)
 	}
 }
 
-func TestCronPolicy(t *testing.T) {
+// TestColdPath is the signer module's cold path: it asks for a record it
+// has none of, the Go program fetches it, and hands back what it stored.
+func TestColdPath(t *testing.T) {
 	f := newFixture(t, nil)
-	ctx := context.Background()
-	f.svc.Cron(ctx) // nothing cached: fetch
-	if st := f.wc.Stats(); st.StableToken != 1 || st.Ticket != 1 || f.store.Writes() != 2 {
-		t.Fatalf("first cron: %+v, %d writes", st, f.store.Writes())
-	}
-	f.now = f.now.Add(10 * time.Minute)
-	f.svc.Cron(ctx) // fresh: nothing
-	if st := f.wc.Stats(); st.StableToken != 1 || st.Ticket != 1 || f.store.Writes() != 2 {
-		t.Fatalf("cron on fresh records: %+v, %d writes", st, f.store.Writes())
-	}
-	f.now = f.now.Add(90 * time.Minute) // 100 min old: 20 min left, inside the 30 min margin
-	f.svc.Cron(ctx)
-	if st := f.wc.Stats(); st.Ticket != 2 {
-		t.Fatalf("cron on a due ticket: %+v", st)
-	}
-	if !strings.Contains(strings.Join(f.logs, "\n"), "refreshed jsapi_ticket") {
-		t.Fatalf("no log line for the refresh: %q", f.logs)
-	}
-	for _, l := range f.logs {
-		if strings.Contains(l, secret) || strings.Contains(l, "TICKET_") || strings.Contains(l, "ACCESS_TOKEN_") {
-			t.Fatalf("log line reveals a secret: %q", l)
+	for i, app := range []string{appA, appB} {
+		key := "wxsign:" + app + ":jsapi_ticket"
+		w := f.credential(key, map[string]string{InternalHeader: internal})
+		if w.Code != 200 || w.Header().Get("Cache-Control") != "no-store" {
+			t.Fatalf("%s: %d %s", key, w.Code, w.Body)
+		}
+		var rec core.Record
+		json.Unmarshal(w.Body.Bytes(), &rec)
+		st, _ := f.wc.App(app)
+		if rec.Value != st.Ticket || !rec.Usable(f.now.Unix()) || !f.wc.TicketValid(rec.Value) {
+			t.Fatalf("%s: record %+v, the stand-in's ticket %q", key, rec, st.Ticket)
+		}
+		raw, _, _ := f.mem.Get(context.Background(), key)
+		if w.Body.String() != raw {
+			t.Errorf("answer %s is not the record stored, %s", w.Body, raw)
+		}
+		if st := f.wc.Stats(); st.StableToken != i+1 || st.Ticket != i+1 || f.mem.Writes() != 2*(i+1) {
+			t.Errorf("%s: calls %+v, %d KV writes; want a token and a ticket each", key, st, f.mem.Writes())
+		}
+		// Asked again, the record comes from KV.
+		before := f.wc.Stats()
+		if again := f.credential(key, map[string]string{InternalHeader: internal}); again.Body.String() != w.Body.String() || f.wc.Stats() != before {
+			t.Errorf("second ask: %s, calls %+v then %+v", again.Body, before, f.wc.Stats())
 		}
 	}
 }
 
-// TestCronDay runs the cron every 10 minutes for a simulated day. The
-// ticket must always be usable, and WeChat must be called only for what is
-// new: a stable token is handed back unchanged until its last 5 minutes,
-// so asking for it earlier would cost a call and a KV write per cron run.
-func TestCronDay(t *testing.T) {
-	for _, tc := range []struct {
-		mode                  string
-		maxCalls, maxWrites   int
-		wantStable, wantToken bool
+func TestCredentialEndpointRefuses(t *testing.T) {
+	key := "wxsign:" + appA + ":jsapi_ticket"
+	tests := []struct {
+		name     string
+		internal string // the Service's
+		key      string
+		header   map[string]string
+		status   int
 	}{
-		// A refresh every 90 minutes (7200 s less the margin and
-		// ExpirySafety, rounded to cron runs) is 16 a day; one call each
-		// for the ticket, plus the token.
-		{mode: "stable", maxCalls: 36, maxWrites: 36, wantStable: true},
-		{mode: "classic", maxCalls: 36, maxWrites: 36, wantToken: true},
-	} {
-		t.Run(tc.mode, func(t *testing.T) {
-			f := newFixture(t, map[string]string{"WECHAT_TOKEN_MODE": tc.mode})
-			ctx := context.Background()
-			f.svc.Cron(ctx)
-			before, writes := f.wc.Stats(), f.store.Writes()
-			for i := 0; i < 144; i++ {
-				f.now = f.now.Add(10 * time.Minute)
-				f.svc.Cron(ctx)
-				if w := f.config("https://h.example.com/"); w.Code != 200 {
-					t.Fatalf("run %d: /config %d %s", i, w.Code, w.Body)
+		{"no header", internal, key, nil, 404},
+		{"wrong header", internal, key, map[string]string{InternalHeader: "guess"}, 404},
+		{"the header with more", internal, key, map[string]string{InternalHeader: internal + "x"}, 404},
+		{"the header as a bearer", internal, key, map[string]string{"Authorization": "Bearer " + internal}, 404},
+		{"no internal token set", "", key, map[string]string{InternalHeader: ""}, 404},
+		{"an unknown key", internal, "wxsign:wxother:jsapi_ticket", map[string]string{InternalHeader: internal}, 404},
+		{"a key of another namespace", internal, "other:" + appA + ":jsapi_ticket", map[string]string{InternalHeader: internal}, 404},
+		{"right", internal, key, map[string]string{InternalHeader: internal}, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, nil)
+			f.svc.Internal = tt.internal
+			w := f.credential(tt.key, tt.header)
+			if w.Code != tt.status {
+				t.Fatalf("%d %s, want %d", w.Code, w.Body, tt.status)
+			}
+			if tt.status == 404 {
+				if e := decodeErr(t, w); e.Code != core.ErrNotFound.Code {
+					t.Errorf("errcode %d", e.Code)
 				}
-				var rec core.Record
-				getJSON(ctx, f.store, ticketKey(appID), &rec)
-				if !rec.Usable(f.now.Unix()) || rec.Due(f.now.Unix(), 600) {
-					t.Fatalf("run %d: the ticket in KV expires in %d s", i, rec.ExpiresAt-f.now.Unix())
+				if n := calls(f.wc.Stats()); n != 0 {
+					t.Errorf("a refused ask made %d WeChat calls", n)
 				}
 			}
-			st := f.wc.Stats()
-			calls := st.Token + st.StableToken + st.Ticket - before.Token - before.StableToken - before.Ticket
-			if calls > tc.maxCalls || f.store.Writes()-writes > tc.maxWrites {
-				t.Errorf("a day: %d WeChat calls (%+v), %d KV writes; want at most %d and %d",
-					calls, st, f.store.Writes()-writes, tc.maxCalls, tc.maxWrites)
-			}
-			if (st.StableToken > 0) != tc.wantStable || (st.Token > 0) != tc.wantToken {
-				t.Errorf("%s mode called %+v", tc.mode, st)
-			}
-			t.Logf("%s: %d WeChat calls, %d KV writes a day", tc.mode, calls, f.store.Writes()-writes)
 		})
 	}
 }
 
-func TestRefreshFailureKeepsTheValidTicket(t *testing.T) {
-	for _, kind := range []string{wechattest.Busy, wechattest.HTTP500, wechattest.NonJSON, wechattest.Slow, wechattest.Quota} {
-		t.Run(kind, func(t *testing.T) {
-			f := newFixture(t, nil)
-			ctx := context.Background()
-			f.svc.Cron(ctx)
-			old := f.stored(ticketKey(appID))
-			f.now = f.now.Add(100 * time.Minute)
-			f.wc.SetFault(wechattest.Fault{Endpoint: "all", Kind: kind, DelayMS: 2000})
-			if err := f.svc.Cron(ctx); err == nil {
-				t.Fatal("cron under a fault reported no error")
+func TestSecretEndpointsAuth(t *testing.T) {
+	refused := []string{"", "Bearer", "Bearer ", "Bearer x", "Bearer " + apiKey + ", x", "Bearer " + apiKey + " ",
+		"Bearer  " + apiKey, " Bearer " + apiKey, "bearer " + apiKey, "BEARER " + apiKey, apiKey, "Basic " + apiKey,
+		"Bearer " + apiKey[:len(apiKey)-1], "Bearer " + apiKey + "0"}
+	for _, path := range []string{"/token", "/ticket", "/token?agentid=1000002"} {
+		f := newFixture(t, nil)
+		var first string
+		for _, h := range refused {
+			w := f.do("GET", path, map[string]string{"Authorization": h})
+			e := decodeErr(t, w)
+			if w.Code != 401 || e.Code != core.ErrUnauthorized.Code || w.Header().Get("WWW-Authenticate") == "" {
+				t.Errorf("%s with %q: %d %s", path, h, w.Code, w.Body)
 			}
-			if f.stored(ticketKey(appID)) != old {
-				t.Fatal("a failed refresh changed the stored ticket")
+			if first == "" {
+				first = w.Body.String()
+			} else if w.Body.String() != first {
+				t.Errorf("%s: refusals differ: %s and %s", path, first, w.Body)
 			}
-			w := f.do("GET", "/healthz", nil)
-			var h health
-			json.Unmarshal(w.Body.Bytes(), &h)
-			if h.Refresh == nil || h.Refresh.LastError == "" || h.Refresh.LastErrorAt != f.now.Unix() || !h.Ticket.Usable {
-				t.Fatalf("/healthz after a failed refresh: %s", w.Body)
+		}
+		if n := calls(f.wc.Stats()); n != 0 {
+			t.Errorf("%s: refusals made %d WeChat calls", path, n)
+		}
+		if v, w := f.get(t, path); w.Code != 200 || v == "" {
+			t.Errorf("%s with the key: %d %s", path, w.Code, w.Body)
+		}
+	}
+	g := newFixture(t, map[string]string{"API_KEY": ""})
+	for _, h := range []string{"", "Bearer ", "Bearer x"} {
+		for _, path := range []string{"/token", "/ticket"} {
+			if w := g.do("GET", path, map[string]string{"Authorization": h}); w.Code != 404 {
+				t.Errorf("%s without API_KEY, %q: %d %s", path, h, w.Code, w.Body)
 			}
-			if w := f.config("https://h.example.com/"); w.Code != 200 {
-				t.Fatalf("/config with a valid ticket during a failure: %d %s", w.Code, w.Body)
-			}
-			f.wc.ClearFaults()
-			f.now = f.now.Add(10 * time.Minute)
-			if err := f.svc.Cron(ctx); err != nil || f.stored(ticketKey(appID)) == old {
-				t.Fatalf("the next cron did not refresh: %v", err)
-			}
-		})
+		}
+	}
+}
+
+// TestSecretsPerOwner asks for every owner's token and ticket, B's first:
+// each answer is the one the stand-in issued to that owner, never another's.
+func TestSecretsPerOwner(t *testing.T) {
+	f := newFixture(t, nil)
+	app := func(id string, pick func(wechattest.AppState) string) func() string {
+		return func() string { st, _ := f.wc.App(id); return pick(st) }
+	}
+	agent := func(id string, pick func(wechattest.AgentState) string) func() string {
+		return func() string { st, _ := f.wc.Agent(corp, id); return pick(st) }
+	}
+	token := func(a wechattest.AppState) string { return a.AccessToken }
+	ticket := func(a wechattest.AppState) string { return a.Ticket }
+	tests := []struct {
+		target string
+		want   func() string
+	}{
+		{"/token?appid=" + appB, app(appB, token)},
+		{"/ticket?appid=" + appB, app(appB, ticket)},
+		{"/token?appid=" + appA, app(appA, token)},
+		{"/token", app(appA, token)},
+		{"/ticket", app(appA, ticket)},
+		{"/ticket?appid=" + appA, app(appA, ticket)},
+		{"/token?agentid=1000003", agent("1000003", func(a wechattest.AgentState) string { return a.AccessToken })},
+		{"/token?agentid=1000002", agent("1000002", func(a wechattest.AgentState) string { return a.AccessToken })},
+		{"/ticket?agentid=1000002", agent("1000002", func(a wechattest.AgentState) string { return a.CorpTicket })},
+		{"/ticket?agentid=1000003", agent("1000003", func(a wechattest.AgentState) string { return a.CorpTicket })},
+	}
+	served := map[string]string{}
+	for _, tt := range tests {
+		v, w := f.get(t, tt.target)
+		if w.Code != 200 || v == "" || v != tt.want() {
+			t.Errorf("%s: %d %s; the stand-in issued %q", tt.target, w.Code, w.Body, tt.want())
+		}
+		var body struct {
+			ExpiresAt int64 `json:"expires_at"`
+		}
+		json.Unmarshal(w.Body.Bytes(), &body)
+		if body.ExpiresAt <= f.now.Unix() {
+			t.Errorf("%s: expires_at %d", tt.target, body.ExpiresAt)
+		}
+		served[tt.target] = v
+	}
+	for _, pair := range [][2]string{
+		{"/token?appid=" + appA, "/token?appid=" + appB}, {"/ticket?appid=" + appA, "/ticket?appid=" + appB},
+		{"/token?agentid=1000002", "/token?agentid=1000003"},
+	} {
+		if served[pair[0]] == served[pair[1]] {
+			t.Errorf("%s and %s both served %q", pair[0], pair[1], served[pair[0]])
+		}
+	}
+	for _, target := range []string{"/token?appid=wxother", "/ticket?appid=wxother", "/token?agentid=1000009", "/ticket?agentid=x"} {
+		w := f.do("GET", target, authorized)
+		if e := decodeErr(t, w); w.Code != 404 || e.Code != core.ErrUnknownApp.Code {
+			t.Errorf("%s: %d %s", target, w.Code, w.Body)
+		}
 	}
 }
 
@@ -216,40 +408,50 @@ func TestColdFailuresAndBackoff(t *testing.T) {
 	tests := []struct {
 		kind string
 		code int
+		has  string
 	}{
-		{wechattest.Busy, -1},
-		{wechattest.HTTP500, 1052},
-		{wechattest.NonJSON, 1052},
-		{wechattest.Slow, 1052},
-		{wechattest.Quota, 45009},
-		{wechattest.IP, 40164},
-		{wechattest.BadSecret, 40125},
-		{wechattest.BadAppID, 40013},
+		{wechattest.Busy, -1, "system error"},
+		{wechattest.HTTP500, 1052, "HTTP 500"},
+		{wechattest.NonJSON, 1052, "not JSON"},
+		{wechattest.Slow, 1052, "in time"},
+		{wechattest.Quota, 45009, "quota"},
+		{wechattest.IP, 40164, "WeChat saw the IP 127.0.0.1"},
+		{wechattest.Confirm, 89503, "confirm calls from IP 127.0.0.1"},
+		{wechattest.BadSecret, 40125, "invalid appsecret"},
+		{wechattest.BadAppID, 40013, "invalid appid"},
+		{"whitelist", 40164, "add it to the whitelist"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.kind, func(t *testing.T) {
 			f := newFixture(t, nil)
-			f.wc.SetFault(wechattest.Fault{Endpoint: "all", Kind: tt.kind, DelayMS: 2000})
-			w := f.config("https://h.example.com/")
+			if tt.kind == "whitelist" {
+				f.wc.SetWhitelist([]string{"203.0.113.9"})
+			} else {
+				f.wc.SetFault(wechattest.Fault{Endpoint: "all", Kind: tt.kind, DelayMS: 2000})
+			}
+			_, w := f.get(t, "/ticket")
 			e := decodeErr(t, w)
-			if w.Code != 503 || e.Code != tt.code || e.Msg == "" || w.Header().Get("Retry-After") == "" {
-				t.Fatalf("cold /config: %d %s (Retry-After %q), want 503 errcode %d", w.Code, w.Body, w.Header().Get("Retry-After"), tt.code)
+			retry, _ := strconv.Atoi(w.Header().Get("Retry-After"))
+			if w.Code != 503 || e.Code != tt.code || !strings.Contains(e.Msg, tt.has) || retry < 1 || retry > 30 {
+				t.Fatalf("cold /ticket: %d %s (Retry-After %q), want 503 errcode %d saying %q", w.Code, w.Body, w.Header().Get("Retry-After"), tt.code, tt.has)
 			}
-			calls := f.wc.Stats()
+			before := f.wc.Stats()
 			for i := 0; i < 50; i++ {
-				f.config("https://h.example.com/")
+				f.get(t, "/ticket")
+				f.credential("wxsign:"+appA+":jsapi_ticket", map[string]string{InternalHeader: internal})
 			}
-			if f.wc.Stats() != calls {
-				t.Fatalf("50 requests during the back-off called WeChat: %+v then %+v", calls, f.wc.Stats())
+			if f.wc.Stats() != before {
+				t.Fatalf("100 asks during the back-off called WeChat: %+v then %+v", before, f.wc.Stats())
 			}
-			var h health
-			json.Unmarshal(f.do("GET", "/healthz", nil).Body.Bytes(), &h)
-			if h.Refresh == nil || h.Refresh.LastErrCode != tt.code {
-				t.Fatalf("/healthz: %+v", h.Refresh)
+			h := decodeHealth(t, f.do("GET", "/healthz", nil))
+			c := h.cred("jsapi_ticket", appA)
+			if c == nil || c.LastErrCode != tt.code || c.Usable || c.Failures != 1 || c.NextAttempt <= f.now.Unix() {
+				t.Fatalf("/healthz: %+v", c)
 			}
 			f.wc.ClearFaults()
-			f.now = f.now.Add(31 * time.Second)
-			if w := f.config("https://h.example.com/"); w.Code != 200 {
+			f.wc.SetWhitelist(nil)
+			f.advance(31 * time.Second)
+			if v, w := f.get(t, "/ticket"); w.Code != 200 || !f.wc.TicketValid(v) {
 				t.Fatalf("after the back-off: %d %s", w.Code, w.Body)
 			}
 		})
@@ -257,123 +459,471 @@ func TestColdFailuresAndBackoff(t *testing.T) {
 }
 
 func TestRevokedToken(t *testing.T) {
-	f := newFixture(t, nil)
-	f.wc.SetFault(wechattest.Fault{Endpoint: "ticket", Kind: wechattest.Revoked, Count: 1})
-	if w := f.config("https://h.example.com/"); w.Code != 200 {
-		t.Fatalf("one 40001: %d %s", w.Code, w.Body)
-	}
-	if st := f.wc.Stats(); st.StableToken != 2 || st.Ticket != 2 {
-		t.Fatalf("calls %+v, want a forced token refresh and one retry", st)
-	}
-	g := newFixture(t, nil)
-	g.wc.SetFault(wechattest.Fault{Endpoint: "ticket", Kind: wechattest.Revoked, Count: 2})
-	w := g.config("https://h.example.com/")
-	if e := decodeErr(t, w); w.Code != 503 || e.Code != 40001 {
-		t.Fatalf("two 40001: %d %s", w.Code, w.Body)
-	}
-	if st := g.wc.Stats(); st.Ticket != 2 {
-		t.Fatalf("calls %+v, want the second 40001 reported, not retried", st)
-	}
-}
-
-// failStore fails every read and write.
-type failStore struct{ writes int }
-
-func (s *failStore) Get(context.Context, string) (string, bool, error) {
-	return "", false, errors.New("kv down")
-}
-func (s *failStore) Put(context.Context, string, string) error {
-	s.writes++
-	return errors.New("kv down")
+	t.Run("refused once: one forced token, one retry", func(t *testing.T) {
+		f := newFixture(t, nil)
+		f.wc.SetFault(wechattest.Fault{Endpoint: "ticket", Kind: wechattest.Revoked, Count: 1})
+		if v, w := f.get(t, "/ticket"); w.Code != 200 || !f.wc.TicketValid(v) {
+			t.Fatalf("%d %s", w.Code, w.Body)
+		}
+		if st := f.wc.Stats(); st.StableToken != 2 || st.Ticket != 2 {
+			t.Fatalf("calls %+v, want a token, a forced one, and two tickets", st)
+		}
+	})
+	t.Run("refused twice: reported", func(t *testing.T) {
+		f := newFixture(t, nil)
+		f.wc.SetFault(wechattest.Fault{Endpoint: "ticket", Kind: wechattest.Revoked, Count: 2})
+		_, w := f.get(t, "/ticket")
+		if e := decodeErr(t, w); w.Code != 503 || e.Code != 40001 {
+			t.Fatalf("%d %s", w.Code, w.Body)
+		}
+		if st := f.wc.Stats(); st.StableToken != 2 || st.Ticket != 2 {
+			t.Fatalf("calls %+v, want the second 40001 reported, not retried", st)
+		}
+	})
+	t.Run("revoked at WeChat while stored", func(t *testing.T) {
+		f := newFixture(t, nil)
+		f.svc.Cron(context.Background())
+		old := f.record("wxsign:" + appA + ":access_token").Value
+		f.wc.Revoke()
+		f.advance(time.Minute)
+		// The card ticket is fetched on first use, with the stored token.
+		w := f.credential("wxsign:"+appA+":wx_card_ticket", map[string]string{InternalHeader: internal})
+		var rec core.Record
+		json.Unmarshal(w.Body.Bytes(), &rec)
+		st, _ := f.wc.App(appA)
+		if w.Code != 200 || rec.Value != st.CardTicket || f.record("wxsign:"+appA+":access_token").Value == old {
+			t.Fatalf("%d %s; stored token still the revoked one: %v", w.Code, w.Body, f.record("wxsign:"+appA+":access_token").Value == old)
+		}
+	})
 }
 
 func TestKVFailure(t *testing.T) {
-	f := newFixture(t, nil)
-	f.svc.Store = &failStore{}
-	for _, path := range []string{"/config?url=https%3A%2F%2Fh.example.com%2F", "/healthz"} {
-		w := f.do("GET", path, map[string]string{"Authorization": "Bearer " + apiKey})
-		if w.Code != 503 || !strings.Contains(w.Body.String(), "errcode") && path != "/healthz" {
-			t.Fatalf("%s with KV down: %d %s", path, w.Code, w.Body)
+	ticketKey := "wxsign:" + appA + ":jsapi_ticket"
+	t.Run("reads fail", func(t *testing.T) {
+		f := newFixture(t, map[string]string{"WXSIGN_TEST_KV_FAULT": "read"})
+		_, w := f.get(t, "/ticket")
+		if e := decodeErr(t, w); w.Code != 503 || e.Code != core.ErrStorage.Code {
+			t.Errorf("/ticket: %d %s", w.Code, w.Body)
 		}
-	}
-	w := f.do("GET", "/ticket", map[string]string{"Authorization": "Bearer " + apiKey})
-	if e := decodeErr(t, w); w.Code != 503 || e.Code != 1053 {
-		t.Fatalf("/ticket with KV down: %d %s", w.Code, w.Body)
-	}
-	// Writes failing while reads work: the fetched ticket is still served.
-	g := newFixture(t, nil)
-	g.svc.Store = &FaultyStore{Store: g.store, Write: true, Now: func() int64 { return 0 }}
-	if w := g.config("https://h.example.com/"); w.Code != 200 {
-		t.Fatalf("KV writes failing: %d %s", w.Code, w.Body)
-	}
-}
-
-func TestSecretEndpoints(t *testing.T) {
-	f := newFixture(t, nil)
-	for _, path := range []string{"/token", "/ticket"} {
-		none := f.do("GET", path, nil)
-		wrong := f.do("GET", path, map[string]string{"Authorization": "Bearer x"})
-		if none.Code != 401 || wrong.Code != 401 || none.Body.String() != wrong.Body.String() {
-			t.Fatalf("%s: %d %s / %d %s", path, none.Code, none.Body, wrong.Code, wrong.Body)
+		w = f.credential(ticketKey, map[string]string{InternalHeader: internal})
+		if e := decodeErr(t, w); w.Code != 503 || e.Code != core.ErrStorage.Code {
+			t.Errorf("credential: %d %s", w.Code, w.Body)
 		}
-		right := f.do("GET", path, map[string]string{"Authorization": "Bearer " + apiKey})
-		if right.Code != 200 {
-			t.Fatalf("%s with the key: %d %s", path, right.Code, right.Body)
+		w = f.do("GET", "/healthz", nil)
+		if h := decodeHealth(t, w); w.Code != 503 || h.OK || !strings.Contains(strings.Join(h.Problems, ";"), core.ErrStorage.Msg) {
+			t.Errorf("/healthz: %d %s", w.Code, w.Body)
 		}
-	}
-	g := newFixture(t, map[string]string{"API_KEY": ""})
-	if w := g.do("GET", "/token", map[string]string{"Authorization": "Bearer "}); w.Code != 404 {
-		t.Fatalf("/token without API_KEY: %d", w.Code)
-	}
+		if err := f.svc.Cron(context.Background()); err == nil {
+			t.Error("cron reported no error")
+		}
+		if n := calls(f.wc.Stats()); n != 0 {
+			t.Errorf("%d WeChat calls without KV", n)
+		}
+	})
+	t.Run("writes fail: what was fetched is served", func(t *testing.T) {
+		f := newFixture(t, map[string]string{"WXSIGN_TEST_KV_FAULT": "write"})
+		for i := 0; i < 2; i++ {
+			if v, w := f.get(t, "/ticket"); w.Code != 200 || !f.wc.TicketValid(v) {
+				t.Fatalf("/ticket: %d %s", w.Code, w.Body)
+			}
+		}
+		if f.mem.Writes() != 0 {
+			t.Errorf("%d writes reached KV", f.mem.Writes())
+		}
+		if err := f.svc.Cron(context.Background()); err != nil {
+			t.Errorf("cron: %v", err)
+		}
+	})
+	t.Run("faults from a time on", func(t *testing.T) {
+		f := newFixture(t, map[string]string{"WXSIGN_TEST_KV_FAULT": "read,write", "WXSIGN_TEST_KV_FAULT_AT": fmt.Sprint(1_800_000_600)})
+		if _, w := f.get(t, "/ticket"); w.Code != 200 {
+			t.Fatalf("before: %d %s", w.Code, w.Body)
+		}
+		f.advance(10 * time.Minute)
+		if _, w := f.get(t, "/ticket"); w.Code != 503 {
+			t.Fatalf("after: %d %s", w.Code, w.Body)
+		}
+	})
 }
 
 func TestPanicBecomesJSON500(t *testing.T) {
 	f := newFixture(t, map[string]string{"WXSIGN_TEST_PANIC": "1"})
 	w := f.do("GET", "/__test/panic", nil)
-	if e := decodeErr(t, w); w.Code != 500 || e.Code != 1060 || strings.Contains(w.Body.String(), secret) || strings.Contains(w.Body.String(), "panic") {
-		t.Fatalf("panic: %d %s", w.Code, w.Body)
+	body := w.Body.String()
+	if e := decodeErr(t, w); w.Code != 500 || e.Code != core.ErrInternal.Code || strings.Contains(body, apiKey) || strings.Contains(body, "panic") {
+		t.Fatalf("panic: %d %s", w.Code, body)
 	}
-	if w := f.do("GET", "/nonce", nil); w.Code != 200 {
-		t.Fatalf("after the panic: %d", w.Code)
+	if w := f.do("GET", "/healthz", nil); w.Code != 200 {
+		t.Fatalf("after the panic: %d %s", w.Code, w.Body)
+	}
+	for _, l := range f.logs {
+		if strings.Contains(l, apiKey) {
+			t.Errorf("log %q", l)
+		}
 	}
 	if w := newFixture(t, nil).do("GET", "/__test/panic", nil); w.Code != 404 {
 		t.Fatalf("/__test/panic without WXSIGN_TEST_PANIC: %d", w.Code)
 	}
 }
 
-func TestSettings(t *testing.T) {
+func TestBodyLimit(t *testing.T) {
+	big := strings.Repeat("a", core.MaxBodyLen+1)
 	tests := []struct {
-		env      map[string]string
-		problems string
+		name, method, path string
+		chunked            bool
 	}{
-		{map[string]string{"WECHAT_APPID": "", "WECHAT_APPSECRET": ""}, "WECHAT_APPID is not set; WECHAT_APPSECRET is not set"},
-		{map[string]string{"WECHAT_TOKEN_MODE": "weird"}, `WECHAT_TOKEN_MODE must be "stable" or "classic"`},
-		{map[string]string{"REFRESH_MARGIN": "10"}, "REFRESH_MARGIN must be"},
-		{map[string]string{"WECHAT_API_BASE": "ftp://x"}, "WECHAT_API_BASE must be"},
-		{map[string]string{"WECHAT_TOKEN_MODE": "Classic", "REFRESH_MARGIN": "600"}, ""},
+		{"/config", "POST", "/config?url=https%3A%2F%2Fh.example.com%2F", false},
+		{"/config chunked", "POST", "/config?url=https%3A%2F%2Fh.example.com%2F", true},
+		{"/token", "GET", "/token", false},
 	}
 	for _, tt := range tests {
-		f := newFixture(t, tt.env)
-		got := strings.Join(f.svc.Settings.Problems, "; ")
-		if tt.problems == "" && got != "" || !strings.Contains(got, tt.problems) {
-			t.Errorf("env %v: problems %q, want %q", tt.env, got, tt.problems)
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, nil)
+			r := httptest.NewRequest(tt.method, tt.path, strings.NewReader(big))
+			r.Header.Set("Content-Type", "application/json")
+			r.Header.Set("Authorization", "Bearer "+apiKey)
+			if tt.chunked {
+				r.ContentLength = -1
+				r.Body = io.NopCloser(strings.NewReader(big))
+			}
+			w := httptest.NewRecorder()
+			f.svc.ServeHTTP(w, r)
+			if e := decodeErr(t, w); w.Code != 413 || e.Code != core.ErrBodyTooLarge.Code {
+				t.Fatalf("%d %s", w.Code, w.Body)
+			}
+		})
+	}
+}
+
+// TestHealthz checks that /healthz shows every key's state and nothing
+// secret: no secret, token or ticket, and URL settings without their
+// userinfo and query.
+func TestHealthz(t *testing.T) {
+	f := newFixture(t, map[string]string{"WECHAT_RELAY_KEY": relayKey})
+	ctx := context.Background()
+	if err := f.svc.Cron(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// A page used app A's card ticket; nobody B's.
+	if w := f.credential("wxsign:"+appA+":wx_card_ticket", map[string]string{InternalHeader: internal}); w.Code != 200 {
+		t.Fatalf("card ticket: %d %s", w.Code, w.Body)
+	}
+	f.advance(10 * time.Minute)
+	f.svc.Cron(ctx) // nothing is due yet; every value is now 600 s old
+	w := f.do("GET", "/healthz", map[string]string{"Host": "wx.example.com"})
+	h := decodeHealth(t, w)
+	if w.Code != 200 || !h.OK || len(h.Problems) != 0 {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	var want []string
+	for _, k := range f.svc.Settings.Keys() {
+		if k.String() != "wxsign:"+appB+":wx_card_ticket" {
+			want = append(want, k.Kind.Name+" "+k.Owner)
 		}
-		if tt.problems != "" {
-			w := f.config("https://h.example.com/")
-			if e := decodeErr(t, w); w.Code != 503 || e.Code != 1050 {
-				t.Errorf("env %v: /config %d %s", tt.env, w.Code, w.Body)
+	}
+	var listed []string
+	for _, c := range h.Credentials {
+		listed = append(listed, c.Kind+" "+c.Owner)
+		if !c.Present || !c.Usable || c.Due || c.ExpiresIn <= 0 || c.AgeS != 600 || c.LastError != "" {
+			t.Errorf("%s %s: %+v", c.Kind, c.Owner, c)
+		}
+	}
+	if strings.Join(listed, ", ") != strings.Join(want, ", ") {
+		t.Errorf("credentials\n %s\nwant\n %s", strings.Join(listed, ", "), strings.Join(want, ", "))
+	}
+	if !h.Config.Relay || h.Config.APIBase != "http://wechat.test" || h.Config.TokenMode != "stable" || !h.Config.APIKeySet {
+		t.Errorf("config %+v", h.Config)
+	}
+	if c := h.cred("wecom_corp_ticket", corp+"/1000002"); c == nil || c.Budget != 50 {
+		t.Errorf("the corp ticket's budget: %+v", c)
+	}
+	// Nothing secret anywhere in the body.
+	secrets := []string{secretA, secretB, secret2, secret3, apiKey, internal, relayKey}
+	for _, id := range []string{appA, appB} {
+		st, _ := f.wc.App(id)
+		secrets = append(secrets, st.AccessToken, st.Ticket, st.CardTicket)
+	}
+	for _, id := range []string{"1000002", "1000003"} {
+		st, _ := f.wc.Agent(corp, id)
+		secrets = append(secrets, st.AccessToken, st.CorpTicket, st.AgentTicket)
+	}
+	for _, ti := range f.wc.Tickets() {
+		secrets = append(secrets, ti.Ticket)
+	}
+	for _, s := range secrets {
+		if s != "" && strings.Contains(w.Body.String(), s) {
+			t.Errorf("/healthz reveals %q", s)
+		}
+	}
+	for _, s := range []string{"ACCESS_TOKEN_", "TICKET_"} {
+		if strings.Contains(w.Body.String(), s) {
+			t.Errorf("/healthz has %q: %s", s, w.Body)
+		}
+	}
+	if strings.Contains(strings.Join(h.Warnings, ";"), "workers.dev") {
+		t.Errorf("a workers.dev warning on a custom domain: %q", h.Warnings)
+	}
+}
+
+func TestHealthzHostWarning(t *testing.T) {
+	f := newFixture(t, nil)
+	for _, tt := range []struct {
+		host string
+		warn bool
+	}{
+		{"wxsign.someone.workers.dev", true},
+		{"WXSIGN.SOMEONE.WORKERS.DEV:443", true},
+		{"wx.example.com", false},
+		{"workers.dev.example.com", false},
+	} {
+		h := decodeHealth(t, f.do("GET", "/healthz", map[string]string{"Host": tt.host}))
+		if got := strings.Contains(strings.Join(h.Warnings, ";"), "workers.dev"); got != tt.warn {
+			t.Errorf("Host %s: warnings %q", tt.host, h.Warnings)
+		}
+		if h.Config.Host != tt.host {
+			t.Errorf("request_host %q, want %q", h.Config.Host, tt.host)
+		}
+	}
+}
+
+// TestHealthzSafeURL: a relay's URL may carry credentials in its userinfo
+// or query; /healthz, which anyone can read, shows it without them.
+func TestHealthzSafeURL(t *testing.T) {
+	f := newFixture(t, map[string]string{
+		"WECHAT_API_BASE": "https://wxsign:relaypass@relay.example.com/wx?key=qsecret#frag",
+		"WECOM_API_BASE":  "https://relay.example.com/qy?token=qysecret",
+	})
+	w := f.do("GET", "/healthz", nil)
+	h := decodeHealth(t, w)
+	if h.Config.APIBase != "https://relay.example.com/wx" || h.Config.WeComAPIBase != "https://relay.example.com/qy" {
+		t.Errorf("API bases shown as %q and %q", h.Config.APIBase, h.Config.WeComAPIBase)
+	}
+	for _, s := range []string{"relaypass", "qsecret", "qysecret", "frag"} {
+		if strings.Contains(w.Body.String(), s) {
+			t.Errorf("/healthz reveals %q", s)
+		}
+	}
+}
+
+func TestConcurrentRequests(t *testing.T) {
+	f := newFixture(t, nil)
+	var wg sync.WaitGroup
+	targets := []string{"/ticket?appid=" + appA, "/ticket?appid=" + appB, "/token?agentid=1000002", "/healthz"}
+	for i := 0; i < 16; i++ {
+		wg.Add(1)
+		go func(target string) {
+			defer wg.Done()
+			if w := f.do("GET", target, authorized); w.Code != 200 {
+				t.Errorf("%s: %d %s", target, w.Code, w.Body)
+			}
+		}(targets[i%len(targets)])
+	}
+	wg.Wait()
+}
+
+// TestTicketGap: WeChat hands back a ticket until it dies, so between the
+// record's expiry (ExpirySafety before WeChat's) and its death there is no
+// usable ticket; the request path says so with a Retry-After that ends
+// after the death, never serving the dying ticket.
+func TestTicketGap(t *testing.T) {
+	f := newFixture(t, nil)
+	f.svc.Cron(context.Background())
+	old := f.record("wxsign:" + appA + ":jsapi_ticket")
+	f.advance(time.Duration(7200-core.ExpirySafety+10) * time.Second)
+	v, w := f.get(t, "/ticket")
+	retry, _ := strconv.Atoi(w.Header().Get("Retry-After"))
+	if w.Code != 503 || v != "" || retry < 20 || retry > 30 {
+		t.Fatalf("in the gap: %d %s, Retry-After %q", w.Code, w.Body, w.Header().Get("Retry-After"))
+	}
+	before := f.wc.Stats()
+	f.get(t, "/ticket")
+	if f.wc.Stats() != before {
+		t.Errorf("a second ask in the gap called WeChat")
+	}
+	f.advance(time.Duration(retry) * time.Second)
+	v, w = f.get(t, "/ticket")
+	if w.Code != 200 || v == old.Value || !f.wc.TicketValid(v) {
+		t.Fatalf("after the gap: %d %s", w.Code, w.Body)
+	}
+}
+
+// wecomCounter is a Doer that counts WeCom ticket fetches per agent and
+// per corp in each hour of the simulated clock, and the 45009s answered.
+type wecomCounter struct {
+	next  wechat.Doer
+	now   func() time.Time
+	mu    sync.Mutex
+	agent map[string]int // "<agent> <hour>"
+	corp  map[int64]int  // corp tickets by hour
+	quota int
+}
+
+func (d *wecomCounter) Do(r *http.Request) (*http.Response, error) {
+	res, err := d.next.Do(r)
+	if err != nil {
+		return res, err
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body = io.NopCloser(strings.NewReader(string(body)))
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if strings.Contains(string(body), `"errcode":45009`) {
+		d.quota++
+	}
+	hour := d.now().Unix() / 3600
+	if r.URL.Path == "/cgi-bin/get_jsapi_ticket" || r.URL.Path == "/cgi-bin/ticket/get" {
+		tok := r.URL.Query().Get("access_token") // the stand-in's tokens end in _<agentid>
+		d.agent[fmt.Sprint(tok[strings.LastIndexByte(tok, '_')+1:], " ", hour)]++
+		if r.URL.Path == "/cgi-bin/get_jsapi_ticket" {
+			d.corp[hour]++
+		}
+	}
+	return res, nil
+}
+
+// TestCronDay runs the cron every 10 minutes for a simulated day against
+// the strict stand-in, for two apps and a WeCom corp with two agents, in
+// either token mode. At every step no stored ticket the record calls usable is
+// dead at the stand-in, the pages' tickets are served, WeCom's budgets hold,
+// and WeChat calls and KV writes stay few.
+func TestCronDay(t *testing.T) {
+	for _, mode := range []string{core.ModeStable, core.ModeClassic} {
+		t.Run(mode, func(t *testing.T) { cronDay(t, mode) })
+	}
+}
+
+func cronDay(t *testing.T, mode string) {
+	f := newFixture(t, map[string]string{"WECHAT_TOKEN_MODE": mode})
+	counter := &wecomCounter{next: f.relay, now: f.clock, agent: map[string]int{}, corp: map[int64]int{}}
+	f.svc.WeChat.(*wechat.Client).Doer = counter
+	ctx := context.Background()
+	keys := f.svc.Settings.Keys()
+	checkTickets := func(step int, when string) {
+		t.Helper()
+		now := f.clock().Unix()
+		for _, k := range keys {
+			if k.Kind.Field != "ticket" {
+				continue
+			}
+			rec := f.record(k.String())
+			if rec.Usable(now) && !f.wc.TicketValid(rec.Value) {
+				t.Fatalf("step %d, %s: %s is usable until +%d, but the stand-in killed it", step, when, k, rec.ExpiresAt-now)
+			}
+			if rec.LastErrCode == 45009 || k.PerHour > 0 && rec.FetchesThisHour(now) > k.PerHour {
+				t.Fatalf("step %d: %s over budget: %+v", step, k, rec)
+			}
+		}
+	}
+	if err := f.svc.Cron(ctx); err != nil { // the first run fills the cache
+		t.Fatal(err)
+	}
+	before, writes := f.wc.Stats(), map[string]int{}
+	for k, n := range f.kv.puts {
+		writes[k] = n
+	}
+	for step := 1; step <= 144; step++ {
+		f.advance(10 * time.Minute)
+		checkTickets(step, "before the cron")
+		if err := f.svc.Cron(ctx); err != nil {
+			t.Fatalf("step %d: cron: %v", step, err)
+		}
+		checkTickets(step, "after the cron")
+		for _, target := range []string{"/ticket?appid=" + appA, "/ticket?appid=" + appB, "/ticket?agentid=1000002", "/ticket?agentid=1000003"} {
+			if v, w := f.get(t, target); w.Code != 200 || !f.wc.TicketValid(v) {
+				t.Fatalf("step %d: %s: %d %s", step, target, w.Code, w.Body)
+			}
+		}
+		for _, agentID := range []string{"1000002", "1000003"} {
+			for _, kind := range []string{"wecom_corp_ticket", "wecom_agent_ticket"} {
+				w := f.credential("wxsign:"+corp+"/"+agentID+":"+kind, map[string]string{InternalHeader: internal})
+				var rec core.Record
+				json.Unmarshal(w.Body.Bytes(), &rec)
+				if w.Code != 200 || !f.wc.TicketValid(rec.Value) {
+					t.Fatalf("step %d: %s of %s: %d %s", step, kind, agentID, w.Code, w.Body)
+				}
+			}
+		}
+	}
+	st := f.wc.Stats()
+	tokens, other := st.StableToken-before.StableToken, st.Token-before.Token
+	if mode == core.ModeClassic {
+		tokens, other = other, tokens
+	}
+	day := map[string][2]int{ // calls, writes by kind over the day
+		"access_token":       {tokens, f.kv.puts["access_token"] - writes["access_token"]},
+		"jsapi_ticket":       {st.Ticket - before.Ticket, f.kv.puts["jsapi_ticket"] - writes["jsapi_ticket"]},
+		"wx_card_ticket":     {st.CardTicket - before.CardTicket, f.kv.puts["wx_card_ticket"] - writes["wx_card_ticket"]},
+		"wecom_token":        {st.WeComToken - before.WeComToken, f.kv.puts["wecom_token"] - writes["wecom_token"]},
+		"wecom_corp_ticket":  {st.CorpTicket - before.CorpTicket, f.kv.puts["wecom_corp_ticket"] - writes["wecom_corp_ticket"]},
+		"wecom_agent_ticket": {st.AgentTicket - before.AgentTicket, f.kv.puts["wecom_agent_ticket"] - writes["wecom_agent_ticket"]},
+	}
+	totalCalls, totalWrites := 0, 0
+	for _, kind := range []string{"access_token", "jsapi_ticket", "wx_card_ticket", "wecom_token", "wecom_corp_ticket", "wecom_agent_ticket"} {
+		c, w := day[kind][0], day[kind][1]
+		t.Logf("%s: %-18s %3d WeChat calls, %3d KV writes a day (two owners)", mode, kind, c, w)
+		totalCalls, totalWrites = totalCalls+c, totalWrites+w
+		// Each owner needs a new value at most once per lifetime less the
+		// margin (a classic token is replaced as soon as it is due), one
+		// write each; the cron asks again on each run within the margin
+		// while WeChat hands back the value it has.
+		if w > 2*(86400/(7200-1800)+1) || c > 2*13*4 {
+			t.Errorf("%s: %d calls, %d writes a day for two owners", kind, c, w)
+		}
+	}
+	t.Logf("%s: total: %d WeChat calls, %d KV writes a day; %d refused at the gateway", mode, totalCalls, totalWrites, st.RejectedChunked)
+	if day["wx_card_ticket"] != [2]int{} || other != 0 {
+		t.Errorf("a card ticket nobody used, or tokens of the other mode, were fetched: %+v", st)
+	}
+	if totalWrites > 1000/4 {
+		t.Errorf("%d KV writes a day: the free plan's 1,000 would not last", totalWrites)
+	}
+	if counter.quota != 0 || st.RejectedChunked != 0 || st.PostsWithoutLength != 0 {
+		t.Errorf("%d answers 45009, gateway %+v", counter.quota, st)
+	}
+	if len(counter.agent) < 2*24 {
+		t.Errorf("WeCom ticket fetches counted for only %d agent-hours: %v", len(counter.agent), counter.agent)
+	}
+	for k, n := range counter.agent {
+		if n > 100 {
+			t.Errorf("agent and hour %s: %d ticket fetches, WeCom allows 100", k, n)
+		}
+	}
+	for h, n := range counter.corp {
+		if n > 400 {
+			t.Errorf("hour %d: %d corp ticket fetches, WeCom allows 400", h, n)
+		}
+	}
+	for _, l := range f.logs {
+		for _, s := range []string{secretA, secretB, secret2, secret3, "TICKET_", "ACCESS_TOKEN_"} {
+			if strings.Contains(l, s) {
+				t.Fatalf("log line %q reveals %q", l, s)
 			}
 		}
 	}
 }
 
-func TestBodyLimit(t *testing.T) {
-	f := newFixture(t, nil)
-	r := httptest.NewRequest("POST", "/config", strings.NewReader(strings.Repeat("a", core.MaxBodyLen+1)))
-	r.Header.Set("Content-Type", "application/json")
-	w := httptest.NewRecorder()
-	f.svc.ServeHTTP(w, r)
-	if e := decodeErr(t, w); w.Code != 413 || e.Code != 1022 {
-		t.Fatalf("%d %s", w.Code, w.Body)
+// TestConcurrentHealthz: /healthz adds to the settings' problems and
+// warnings for its own answer, and must not write into theirs.
+func TestConcurrentHealthz(t *testing.T) {
+	f := newFixture(t, map[string]string{"WXSIGN_TEST_KV_FAULT": "read", "WECHAT_TOKEN_MODE": "fast",
+		"REFRESH_MARGIN": "1", "WECHAT_APPSECRET_" + appB: ""})
+	problems := len(f.svc.Settings.Problems)
+	if problems != 3 {
+		t.Fatalf("problems %q", f.svc.Settings.Problems)
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w := f.do("GET", "/healthz", map[string]string{"Host": "x.workers.dev"})
+			if h := decodeHealth(t, w); len(h.Problems) != problems+1 {
+				t.Errorf("problems %q", h.Problems)
+			}
+		}()
+	}
+	wg.Wait()
+	if len(f.svc.Settings.Problems) != problems {
+		t.Errorf("the settings' problems became %q", f.svc.Settings.Problems)
 	}
 }

@@ -1,0 +1,644 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// memKV is Workers KV in memory for the vault's tests: it counts reads
+// and writes and fails when told to.
+type memKV struct {
+	m                map[string]string
+	gets, puts       int
+	failGet, failPut bool
+}
+
+func (s *memKV) Get(_ context.Context, key string) (string, bool, error) {
+	s.gets++
+	if s.failGet {
+		return "", false, errors.New("kv: read failed")
+	}
+	v, ok := s.m[key]
+	return v, ok, nil
+}
+
+func (s *memKV) Put(_ context.Context, key, value string) error {
+	s.puts++
+	if s.failPut {
+		return errors.New("kv: write failed")
+	}
+	if s.m == nil {
+		s.m = map[string]string{}
+	}
+	s.m[key] = value
+	return nil
+}
+
+// set stores r at key without counting it.
+func (s *memKV) set(key string, r Record) {
+	b, _ := json.Marshal(r)
+	if s.m == nil {
+		s.m = map[string]string{}
+	}
+	s.m[key] = string(b)
+}
+
+// reply is one answer of fakeWeChat: a value living life seconds from the
+// fetch (ExpiresAt as the WeChat client computes it), or an error.
+type reply struct {
+	value string
+	life  int64 // 0: 7200 - ExpirySafety
+	err   error
+}
+
+// fakeWeChat is a Fetcher that answers from a script per KV key, and
+// issues a new value ("<kind>-<n>") when the script has run out.
+type fakeWeChat struct {
+	now     int64
+	replies map[string][]reply
+	calls   []string // "<owner>:<kind> [token=T] [force]", in order
+	serial  int
+}
+
+func (f *fakeWeChat) Fetch(_ context.Context, k *Key, token string, force bool) (Record, error) {
+	call := k.Owner + ":" + k.Kind.Name
+	if token != "" {
+		call += " token=" + token
+	}
+	if force {
+		call += " force"
+	}
+	f.calls = append(f.calls, call)
+	var r reply
+	if q := f.replies[k.String()]; len(q) > 0 {
+		r, f.replies[k.String()] = q[0], q[1:]
+	} else {
+		f.serial++
+		r.value = fmt.Sprintf("%s-%d", k.Kind.Name, f.serial)
+	}
+	if r.err != nil {
+		return Record{}, r.err
+	}
+	if r.life == 0 {
+		r.life = 7200 - ExpirySafety
+	}
+	return Record{Value: r.value, FetchedAt: f.now, ExpiresAt: f.now + r.life}, nil
+}
+
+// The vault tests' clock: an hour's start, plus a little.
+const (
+	hourStart = 1_800_000_000 // a multiple of 3600
+	vNow      = hourStart + 1000
+)
+
+// The keys of the tests' settings (vaultEnv).
+const (
+	kTok   = "wxsign:wxA1:access_token"
+	kTick  = "wxsign:wxA1:jsapi_ticket"
+	kCard  = "wxsign:wxA1:wx_card_ticket"
+	kWTok  = "wxsign:ww01/1000002:wecom_token"
+	kCorpT = "wxsign:ww01/1000002:wecom_corp_ticket"
+	kAgenT = "wxsign:ww01/1000002:wecom_agent_ticket"
+)
+
+var (
+	vaultEnv = map[string]string{"WECHAT_APPID": "wxA1", "WECHAT_APPSECRET": "secretA1"}
+	wecomEnv = map[string]string{"WECOM_CORPID": "ww01", "WECOM_AGENTS": "1000002", "WECOM_SECRET_1000002": "secret2"}
+)
+
+// Records relative to vNow: fresh is far from expiry, due within the
+// margin (of tickets; a stable token's is shorter), expired past it.
+func fresh(v string) Record { return Record{Value: v, FetchedAt: vNow - 100, ExpiresAt: vNow + 7070} }
+func due(v string) Record   { return Record{Value: v, FetchedAt: vNow - 6070, ExpiresAt: vNow + 1100} }
+func expired(v string) Record {
+	return Record{Value: v, FetchedAt: vNow - 7171, ExpiresAt: vNow - 1}
+}
+
+// got is a record as the fake issues it at vNow.
+func got(v, prev string) Record {
+	return Record{Value: v, Prev: prev, FetchedAt: vNow, ExpiresAt: vNow + 7200 - ExpirySafety}
+}
+
+func apiErr(code int, msg string) error { return &APIError{Call: "test", Code: code, Msg: msg} }
+
+// failed is r after one failed fetch at vNow with the error WeChat gave.
+func failed(r Record, n int, code int, msg string) Record {
+	r.Failures, r.LastErrCode, r.LastErrorAt = n, code, vNow
+	r.LastError = Describe(apiErr(code, msg)).Msg
+	r.NextAttempt = vNow + Backoff(n)
+	return r
+}
+
+func TestVaultPolicy(t *testing.T) {
+	type tcase struct {
+		name    string
+		env     map[string]string // vaultEnv when nil
+		stored  map[string]Record
+		raw     map[string]string // stored as is (damaged records)
+		failGet bool
+		failPut bool
+		replies map[string][]reply
+		get     string // the key the request path asks for; "" runs the cron
+
+		calls   []string
+		errcode int   // the RefreshError's code; 0 for success
+		retryAt int64 // checked when set
+		value   string
+		puts    int
+		want    map[string]Record // stored records afterwards
+	}
+	backedOff := Record{Value: "jsapi0", FetchedAt: vNow - 7300, ExpiresAt: vNow - 100, Failures: 2,
+		LastError: "WeChat: system error", LastErrCode: -1, LastErrorAt: vNow - 10, NextAttempt: vNow + 50}
+	tests := []tcase{
+		{
+			name:   "fresh: the request path does not fetch",
+			stored: map[string]Record{kTok: fresh("tok0"), kTick: fresh("jsapi0")},
+			get:    kTick, value: "jsapi0",
+		},
+		{
+			name:   "fresh: the cron does not fetch",
+			stored: map[string]Record{kTok: fresh("tok0"), kTick: fresh("jsapi0")},
+			want:   map[string]Record{kTok: fresh("tok0"), kTick: fresh("jsapi0")},
+		},
+		{
+			name:   "due: the request path uses it",
+			stored: map[string]Record{kTok: fresh("tok0"), kTick: due("jsapi0")},
+			get:    kTick, value: "jsapi0",
+		},
+		{
+			name:    "due: the cron fetches it with the stored token; Prev holds the old value",
+			stored:  map[string]Record{kTok: fresh("tok0"), kTick: due("jsapi0")},
+			replies: map[string][]reply{kTick: {{value: "jsapi1"}}},
+			calls:   []string{"wxA1:jsapi_ticket token=tok0"},
+			puts:    1,
+			want:    map[string]Record{kTok: fresh("tok0"), kTick: got("jsapi1", "jsapi0")},
+		},
+		{
+			name:    "expired: the request path fetches",
+			stored:  map[string]Record{kTok: fresh("tok0"), kTick: expired("jsapi0")},
+			replies: map[string][]reply{kTick: {{value: "jsapi1"}}},
+			get:     kTick, value: "jsapi1",
+			calls: []string{"wxA1:jsapi_ticket token=tok0"},
+			puts:  1,
+			want:  map[string]Record{kTick: got("jsapi1", "jsapi0")},
+		},
+		{
+			name:    "nothing stored: the token is fetched before the ticket that needs it",
+			replies: map[string][]reply{kTok: {{value: "tok1"}}, kTick: {{value: "jsapi1"}}},
+			get:     kTick, value: "jsapi1",
+			calls: []string{"wxA1:access_token", "wxA1:jsapi_ticket token=tok1"},
+			puts:  2,
+			want:  map[string]Record{kTok: got("tok1", ""), kTick: got("jsapi1", "")},
+		},
+		{
+			name:    "cron, nothing stored: token, then ticket; the lazy card ticket waits",
+			replies: map[string][]reply{kTok: {{value: "tok1"}}, kTick: {{value: "jsapi1"}}},
+			calls:   []string{"wxA1:access_token", "wxA1:jsapi_ticket token=tok1"},
+			puts:    2,
+			want:    map[string]Record{kTok: got("tok1", ""), kTick: got("jsapi1", ""), kCard: {}},
+		},
+		{
+			name:    "cron: a due token is renewed before the tickets",
+			stored:  map[string]Record{kTok: {Value: "tok0", FetchedAt: vNow - 7000, ExpiresAt: vNow + 100}, kTick: due("jsapi0")},
+			replies: map[string][]reply{kTok: {{value: "tok1"}}, kTick: {{value: "jsapi1"}}},
+			calls:   []string{"wxA1:access_token", "wxA1:jsapi_ticket token=tok1"},
+			puts:    2,
+		},
+		{
+			name:   "cron: a stable token outside WeChat's renewal window is not asked for",
+			stored: map[string]Record{kTok: due("tok0"), kTick: fresh("jsapi0")},
+		},
+		{
+			name:    "cron: a card ticket once used is kept fresh",
+			stored:  map[string]Record{kTok: fresh("tok0"), kTick: fresh("jsapi0"), kCard: due("card0")},
+			replies: map[string][]reply{kCard: {{value: "card1"}}},
+			calls:   []string{"wxA1:wx_card_ticket token=tok0"},
+			puts:    1,
+		},
+		{
+			name: "cron: a card ticket whose first fetch failed is tried again",
+			stored: map[string]Record{kTok: fresh("tok0"), kTick: fresh("jsapi0"),
+				kCard: {LastError: "WeChat: system error", LastErrCode: -1, LastErrorAt: vNow - 600, Failures: 1, NextAttempt: vNow - 570}},
+			replies: map[string][]reply{kCard: {{value: "card1"}}},
+			calls:   []string{"wxA1:wx_card_ticket token=tok0"},
+			puts:    1,
+		},
+		{
+			name:    "the request path fetches a card ticket nobody had",
+			stored:  map[string]Record{kTok: fresh("tok0"), kTick: fresh("jsapi0")},
+			replies: map[string][]reply{kCard: {{value: "card1"}}},
+			get:     kCard, value: "card1",
+			calls: []string{"wxA1:wx_card_ticket token=tok0"},
+			puts:  1,
+		},
+		{
+			name:    "40001 twice: one forced token, one retry, the second refusal reported",
+			stored:  map[string]Record{kTok: fresh("tok0"), kTick: expired("jsapi0")},
+			replies: map[string][]reply{kTick: {{err: apiErr(40001, "invalid credential")}, {err: apiErr(40001, "invalid credential")}}, kTok: {{value: "tok1"}}},
+			get:     kTick, errcode: 40001, retryAt: vNow + 30,
+			calls: []string{"wxA1:jsapi_ticket token=tok0", "wxA1:access_token force", "wxA1:jsapi_ticket token=tok1"},
+			puts:  2,
+			want:  map[string]Record{kTok: got("tok1", "tok0"), kTick: failed(expired("jsapi0"), 1, 40001, "invalid credential")},
+		},
+		{
+			name:    "40013 is no token problem: reported at once",
+			stored:  map[string]Record{kTok: fresh("tok0"), kTick: expired("jsapi0")},
+			replies: map[string][]reply{kTick: {{err: apiErr(40013, "invalid appid")}}},
+			get:     kTick, errcode: 40013,
+			calls: []string{"wxA1:jsapi_ticket token=tok0"},
+			puts:  1,
+			want:  map[string]Record{kTok: fresh("tok0"), kTick: failed(expired("jsapi0"), 1, 40013, "invalid appid")},
+		},
+		{
+			name:    "the forced token fails: the ticket reports the token's error",
+			stored:  map[string]Record{kTok: fresh("tok0"), kTick: expired("jsapi0")},
+			replies: map[string][]reply{kTick: {{err: apiErr(40001, "invalid credential")}}, kTok: {{err: apiErr(40164, "invalid ip 203.0.113.7")}}},
+			get:     kTick, errcode: 40164,
+			calls: []string{"wxA1:jsapi_ticket token=tok0", "wxA1:access_token force"},
+			puts:  2,
+		},
+		{
+			name:    "failure keeps the valid record and backs off",
+			stored:  map[string]Record{kTok: fresh("tok0"), kTick: due("jsapi0")},
+			replies: map[string][]reply{kTick: {{err: apiErr(-1, "system error")}}},
+			errcode: -1, retryAt: vNow + 30,
+			calls: []string{"wxA1:jsapi_ticket token=tok0"},
+			puts:  1,
+			want:  map[string]Record{kTok: fresh("tok0"), kTick: failed(due("jsapi0"), 1, -1, "system error")},
+		},
+		{
+			name:   "a failure keeps a usable record usable on the request path",
+			stored: map[string]Record{kTok: fresh("tok0"), kTick: failed(due("jsapi0"), 1, -1, "system error")},
+			get:    kTick, value: "jsapi0",
+		},
+		{
+			name:   "back-off: the request path refuses with the last error until NextAttempt",
+			stored: map[string]Record{kTok: fresh("tok0"), kTick: backedOff},
+			get:    kTick, errcode: -1, retryAt: vNow + 50,
+		},
+		{
+			name: "back-off over: the request path fetches, and success clears the failures",
+			stored: map[string]Record{kTok: fresh("tok0"), kTick: func() Record {
+				r := backedOff
+				r.NextAttempt = vNow
+				return r
+			}()},
+			replies: map[string][]reply{kTick: {{value: "jsapi1"}}},
+			get:     kTick, value: "jsapi1",
+			calls: []string{"wxA1:jsapi_ticket token=tok0"},
+			puts:  1,
+			want: map[string]Record{kTick: {Value: "jsapi1", Prev: "jsapi0", FetchedAt: vNow, ExpiresAt: vNow + 7170,
+				LastError: "WeChat: system error", LastErrCode: -1, LastErrorAt: vNow - 10}},
+		},
+		{
+			name:    "the cron ignores the back-off",
+			stored:  map[string]Record{kTok: fresh("tok0"), kTick: backedOff},
+			replies: map[string][]reply{kTick: {{value: "jsapi1"}}},
+			calls:   []string{"wxA1:jsapi_ticket token=tok0"},
+			puts:    1,
+		},
+		{
+			name:    "a token that cannot be had fails its ticket",
+			replies: map[string][]reply{kTok: {{err: apiErr(40125, "invalid appsecret")}}},
+			get:     kTick, errcode: 40125,
+			calls: []string{"wxA1:access_token"},
+			puts:  2,
+			want: map[string]Record{kTok: failed(Record{}, 1, 40125, "invalid appsecret"),
+				kTick: failed(Record{}, 1, 40125, "invalid appsecret")},
+		},
+		{
+			name: "a backed-off token fails its ticket without a call",
+			stored: map[string]Record{kTok: {LastError: "WeChat: invalid ip", LastErrCode: 40164, LastErrorAt: vNow - 5, Failures: 1, NextAttempt: vNow + 25},
+				kTick: expired("jsapi0")},
+			get: kTick, errcode: 40164, retryAt: vNow + 25,
+			puts: 1,
+		},
+		{
+			name:    "the same value with a later expiry keeps its first expiry: nothing to write",
+			stored:  map[string]Record{kTok: fresh("tok0"), kTick: due("jsapi0")},
+			replies: map[string][]reply{kTick: {{value: "jsapi0"}}},
+			calls:   []string{"wxA1:jsapi_ticket token=tok0"},
+			want:    map[string]Record{kTick: due("jsapi0")},
+		},
+		{
+			name:    "the same value with an earlier expiry: the earlier one counts",
+			stored:  map[string]Record{kTok: fresh("tok0"), kTick: due("jsapi0")},
+			replies: map[string][]reply{kTick: {{value: "jsapi0", life: 500}}},
+			calls:   []string{"wxA1:jsapi_ticket token=tok0"},
+			puts:    1,
+			want:    map[string]Record{kTick: {Value: "jsapi0", FetchedAt: vNow - 6070, ExpiresAt: vNow + 500}},
+		},
+		{
+			name:    "the same value after a failure: the failure is cleared",
+			stored:  map[string]Record{kTok: fresh("tok0"), kTick: failed(due("jsapi0"), 1, -1, "system error")},
+			replies: map[string][]reply{kTick: {{value: "jsapi0"}}},
+			calls:   []string{"wxA1:jsapi_ticket token=tok0"},
+			puts:    1,
+			want: map[string]Record{kTick: func() Record {
+				r := failed(due("jsapi0"), 1, -1, "system error")
+				r.Failures, r.NextAttempt = 0, 0
+				return r
+			}()},
+		},
+		{
+			// WeChat hands back the dying ticket until it dies, with a fresh
+			// expires_in: that is no usable ticket, and must not be served.
+			name:    "the same value once its first expiry has passed is no usable value",
+			stored:  map[string]Record{kTok: fresh("tok0"), kTick: {Value: "jsapi0", FetchedAt: vNow - 7175, ExpiresAt: vNow - 5}},
+			replies: map[string][]reply{kTick: {{value: "jsapi0"}}},
+			get:     kTick, errcode: ErrUpstream.Code, retryAt: vNow + 30,
+			calls: []string{"wxA1:jsapi_ticket token=tok0"},
+			puts:  1,
+		},
+		{
+			name:    "a damaged record reads as none",
+			stored:  map[string]Record{kTok: fresh("tok0")},
+			raw:     map[string]string{kTick: `{"value":"jsapi0","expires_at":`},
+			replies: map[string][]reply{kTick: {{value: "jsapi1"}}},
+			get:     kTick, value: "jsapi1",
+			calls: []string{"wxA1:jsapi_ticket token=tok0"},
+			puts:  1,
+			want:  map[string]Record{kTick: got("jsapi1", "")},
+		},
+		{
+			name:    "a record that is not an object reads as none",
+			stored:  map[string]Record{kTok: fresh("tok0")},
+			raw:     map[string]string{kTick: `"jsapi0"`},
+			replies: map[string][]reply{kTick: {{value: "jsapi1"}}},
+			get:     kTick, value: "jsapi1",
+			calls: []string{"wxA1:jsapi_ticket token=tok0"},
+			puts:  1,
+		},
+		{
+			name:    "KV cannot be read: 1053, and WeChat is not called",
+			failGet: true,
+			get:     kTick, errcode: ErrStorage.Code,
+		},
+		{
+			name:    "KV cannot be read: the cron stops",
+			failGet: true,
+			errcode: ErrStorage.Code,
+		},
+		{
+			name:    "KV cannot be written: what was fetched is still served",
+			failPut: true,
+			get:     kTick, value: "jsapi_ticket-2",
+			calls: []string{"wxA1:access_token", "wxA1:jsapi_ticket token=access_token-1"},
+			puts:  2, // tried
+		},
+		{
+			name:   "budget: the share of the hour spent, refused with 1054 until the next hour",
+			env:    wecomEnv,
+			stored: map[string]Record{kWTok: fresh("wtok0"), kCorpT: {Value: "corp0", ExpiresAt: vNow - 1, Hour: vNow / 3600, Fetches: 50}},
+			get:    kCorpT, errcode: ErrBudget.Code, retryAt: hourStart + 3600,
+		},
+		{
+			name:    "budget: one left",
+			env:     wecomEnv,
+			stored:  map[string]Record{kWTok: fresh("wtok0"), kCorpT: {Value: "corp0", ExpiresAt: vNow - 1, Hour: vNow / 3600, Fetches: 49}},
+			replies: map[string][]reply{kCorpT: {{value: "corp1"}}},
+			get:     kCorpT, value: "corp1",
+			calls: []string{"ww01/1000002:wecom_corp_ticket token=wtok0"},
+			puts:  1,
+			want:  map[string]Record{kCorpT: {Value: "corp1", Prev: "corp0", FetchedAt: vNow, ExpiresAt: vNow + 7170, Hour: vNow / 3600, Fetches: 50}},
+		},
+		{
+			name:    "budget: a new hour counts from nothing",
+			env:     wecomEnv,
+			stored:  map[string]Record{kWTok: fresh("wtok0"), kCorpT: {Value: "corp0", ExpiresAt: vNow - 1, Hour: vNow/3600 - 1, Fetches: 50}},
+			replies: map[string][]reply{kCorpT: {{value: "corp1"}}},
+			get:     kCorpT, value: "corp1",
+			calls: []string{"ww01/1000002:wecom_corp_ticket token=wtok0"},
+			puts:  1,
+			want:  map[string]Record{kCorpT: {Value: "corp1", Prev: "corp0", FetchedAt: vNow, ExpiresAt: vNow + 7170, Hour: vNow / 3600, Fetches: 1}},
+		},
+		{
+			name:   "budget: the last fetch of the hour refused with 40001 is not retried past the share",
+			env:    wecomEnv,
+			stored: map[string]Record{kWTok: fresh("wtok0"), kCorpT: {Value: "corp0", ExpiresAt: vNow - 1, Hour: vNow / 3600, Fetches: 49}},
+			replies: map[string][]reply{kCorpT: {{err: apiErr(40014, "invalid access_token")}, {value: "corp1"}},
+				kWTok: {{value: "wtok1"}}},
+			get: kCorpT, errcode: ErrBudget.Code, retryAt: hourStart + 3600,
+			calls: []string{"ww01/1000002:wecom_corp_ticket token=wtok0", "ww01/1000002:wecom_token force"},
+			puts:  2,
+		},
+	}
+	for _, code := range []int{40001, 40014, 42001} {
+		tests = append(tests, tcase{
+			name:   fmt.Sprintf("%d once: one forced token, one retry", code),
+			stored: map[string]Record{kTok: fresh("tok0"), kTick: expired("jsapi0")},
+			replies: map[string][]reply{kTick: {{err: apiErr(code, "token refused")}, {value: "jsapi1"}},
+				kTok: {{value: "tok1"}}},
+			get: kTick, value: "jsapi1",
+			calls: []string{"wxA1:jsapi_ticket token=tok0", "wxA1:access_token force", "wxA1:jsapi_ticket token=tok1"},
+			puts:  2,
+			want:  map[string]Record{kTok: got("tok1", "tok0"), kTick: got("jsapi1", "jsapi0")},
+		})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := tt.env
+			if env == nil {
+				env = vaultEnv
+			}
+			s := LoadSettings(envOf(env))
+			kv := &memKV{failGet: tt.failGet, failPut: tt.failPut}
+			for k, r := range tt.stored {
+				kv.set(k, r)
+			}
+			for k, raw := range tt.raw {
+				kv.m[k] = raw
+			}
+			wc := &fakeWeChat{now: vNow, replies: tt.replies}
+			var logs []string
+			v := &Vault{Store: kv, Fetcher: wc, Now: vNow, RefreshMargin: s.RefreshMargin,
+				Logf: func(f string, a ...any) { logs = append(logs, fmt.Sprintf(f, a...)) }}
+			var err *RefreshError
+			var rec Record
+			if tt.get != "" {
+				k := keyNamed(t, &s, tt.get)
+				rec, err = v.Get(context.Background(), k)
+			} else {
+				err = v.Refresh(context.Background(), s.Keys())
+			}
+			switch {
+			case tt.errcode == 0 && err != nil:
+				t.Fatalf("error %v", err.Error)
+			case tt.errcode != 0 && err == nil:
+				t.Fatalf("no error, record %+v; want errcode %d", rec, tt.errcode)
+			case err != nil && err.Code != tt.errcode:
+				t.Fatalf("errcode %d (%s), want %d", err.Code, err.Msg, tt.errcode)
+			case err != nil && tt.retryAt != 0 && err.RetryAt != tt.retryAt:
+				t.Errorf("RetryAt now%+d, want now%+d", err.RetryAt-vNow, tt.retryAt-vNow)
+			case err != nil && err.Status != 503:
+				t.Errorf("status %d", err.Status)
+			}
+			if tt.get != "" && err == nil && (rec.Value != tt.value || !rec.Usable(vNow)) {
+				t.Errorf("Get = %+v, want %q, usable", rec, tt.value)
+			}
+			if !reflect.DeepEqual(wc.calls, tt.calls) {
+				t.Errorf("WeChat calls %q, want %q", wc.calls, tt.calls)
+			}
+			if kv.puts != tt.puts {
+				t.Errorf("%d KV writes, want %d", kv.puts, tt.puts)
+			}
+			if !tt.failPut && v.Wrote != kv.puts || tt.failPut && v.Wrote != 0 {
+				t.Errorf("Wrote = %d, %d KV writes", v.Wrote, kv.puts)
+			}
+			for k, want := range tt.want {
+				if r := ParseRecord(kv.m[k]); r != want {
+					t.Errorf("%s stored\n %+v, want\n %+v", k, r, want)
+				}
+			}
+			if kv.gets > len(s.Keys()) {
+				t.Errorf("%d KV reads in one pass over %d keys", kv.gets, len(s.Keys()))
+			}
+			for _, l := range logs {
+				for _, secret := range []string{"secretA1", "secret2", "tok0", "tok1", "jsapi0", "jsapi1", "corp1", "wtok"} {
+					if strings.Contains(l, secret) {
+						t.Errorf("log line %q reveals %q", l, secret)
+					}
+				}
+			}
+		})
+	}
+}
+
+func keyNamed(t *testing.T, s *Settings, name string) *Key {
+	t.Helper()
+	for _, k := range s.Keys() {
+		if k.String() == name {
+			return k
+		}
+	}
+	t.Fatalf("no key %s", name)
+	return nil
+}
+
+// TestVaultBudget runs passes that each must fetch (the margin is a
+// ticket's whole life) and holds the vault to each key's share: the
+// (PerHour+1)th fetch in an hour is refused until the next hour.
+func TestVaultBudget(t *testing.T) {
+	s := LoadSettings(envOf(wecomEnv))
+	kv := &memKV{}
+	wc := &fakeWeChat{}
+	corpT := keyNamed(t, &s, kCorpT)
+	per := corpT.PerHour
+	if per == 0 {
+		t.Fatal("no budget")
+	}
+	count := func(calls []string, name string) int {
+		n := 0
+		for _, c := range calls {
+			if strings.HasPrefix(c, name+" ") {
+				n++
+			}
+		}
+		return n
+	}
+	var refusals []int64
+	var firstHour []string
+	for now := int64(hourStart); now < hourStart+3600+10; now++ {
+		if now == hourStart+3600 {
+			firstHour = append([]string(nil), wc.calls...)
+		}
+		wc.now = now
+		v := &Vault{Store: kv, Fetcher: wc, Now: now, RefreshMargin: 7200}
+		if err := v.Refresh(context.Background(), s.Keys()); err != nil {
+			if err.Code != ErrBudget.Code || err.RetryAt != hourStart+3600 {
+				t.Fatalf("at +%d: %v (RetryAt +%d)", now-hourStart, err.Error, err.RetryAt-hourStart)
+			}
+			refusals = append(refusals, now)
+		}
+	}
+	for _, name := range []string{"ww01/1000002:wecom_corp_ticket", "ww01/1000002:wecom_agent_ticket"} {
+		if n, m := count(firstHour, name), count(wc.calls, name)-count(firstHour, name); n != per || m != 10 {
+			t.Errorf("%s fetched %d times in the first hour and %d in the next 10 s, want %d and 10", name, n, m, per)
+		}
+	}
+	if len(refusals) != 3600-per || refusals[0] != hourStart+int64(per) {
+		t.Fatalf("%d passes refused, from +%d; want %d from +%d", len(refusals), refusals[0]-hourStart, 3600-per, per)
+	}
+	if r := ParseRecord(kv.m[kCorpT]); r.Hour != (hourStart+3600)/3600 || r.Fetches != 10 {
+		t.Errorf("corp ticket record counts %d in hour %d", r.Fetches, r.Hour)
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	const ip40164 = "invalid ip 203.0.113.7 ipv6 ::ffff:203.0.113.7, not in whitelist rid: 6743a1b2-0c0ffee0-1d2e3f40"
+	const ip60020 = "not allow to access from your ip, hint: [1700000000_wxsign_standin], from ip: 198.51.100.20, more info at https://open.work.weixin.qq.com/devtool/query?e=60020"
+	tests := []struct {
+		name string
+		err  error
+		code int
+		has  []string // the message has each
+		not  []string // and none of these
+	}{
+		{"40164 names the IP WeChat saw", apiErr(40164, ip40164), 40164,
+			[]string{"WeChat: " + ip40164, "WeChat saw the IP 203.0.113.7", "add it to the whitelist", "relay"}, []string{"(not given)"}},
+		{"60020 names the IP WeCom saw", apiErr(60020, ip60020), 60020,
+			[]string{"WeCom saw the IP 198.51.100.20", "trusted IPs", "relay"}, nil},
+		{"89503 asks for the admin", apiErr(89503, "the ip 192.0.2.44 call requires admin confirmation rid: 1-2-3"), 89503,
+			[]string{"admin must confirm calls from IP 192.0.2.44", "add it to the whitelist", "relay"}, nil},
+		{"40164 without an IP", apiErr(40164, "invalid ip, not in whitelist"), 40164, []string{"(not given)", "whitelist"}, nil},
+		{"an IP-like version is no IP", apiErr(40164, "invalid ip 1.2.3 or 1.2.3.4.5, rid 10.0.0.1"), 40164, []string{"IP 10.0.0.1"}, nil},
+		{"other refusals get no hint", apiErr(-1, "system error"), -1, []string{"WeChat: system error"}, []string{"relay", "whitelist", " — "}},
+		{"a wrapped refusal", fmt.Errorf("fetching: %w", apiErr(45009, "reach max api daily quota limit")), 45009,
+			[]string{"WeChat: reach max api daily quota limit"}, nil},
+		{"transport error", errors.New("wechat getticket: HTTP 502: unexpected HTTP status"), ErrUpstream.Code,
+			[]string{"WeChat could not be reached", "HTTP 502"}, nil},
+		{"deadline", fmt.Errorf("wechat stable_token: %w", context.DeadlineExceeded), ErrUpstream.Code,
+			[]string{"WeChat did not answer in time"}, []string{"deadline"}},
+		{"wxsign's own error passes", ErrBudget, ErrBudget.Code, []string{ErrBudget.Msg}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := Describe(tt.err)
+			if e.Code != tt.code || e.Status != 503 {
+				t.Errorf("Describe = %d/%d %q, want errcode %d, 503", e.Code, e.Status, e.Msg, tt.code)
+			}
+			for _, s := range tt.has {
+				if !strings.Contains(e.Msg, s) {
+					t.Errorf("%q lacks %q", e.Msg, s)
+				}
+			}
+			for _, s := range tt.not {
+				if strings.Contains(e.Msg, s) {
+					t.Errorf("%q has %q", e.Msg, s)
+				}
+			}
+		})
+	}
+	for _, code := range []int{-1, 40001, 40013, 40125, 45009, 61004} {
+		if h := Hint(code, "invalid ip 203.0.113.7"); h != "" {
+			t.Errorf("Hint(%d) = %q", code, h)
+		}
+	}
+}
+
+func TestParseRecord(t *testing.T) {
+	r := Record{Value: "v", ExpiresAt: 2, FetchedAt: 1, Prev: "p", LastError: "e", LastErrCode: -1, LastErrorAt: 3,
+		Failures: 4, NextAttempt: 5, Hour: 6, Fetches: 7}
+	b, _ := json.Marshal(r)
+	for _, tt := range []struct {
+		raw  string
+		want Record
+	}{
+		{string(b), r},
+		{`{"value":"v","expires_at":2,"fetched_at":1}`, Record{Value: "v", ExpiresAt: 2, FetchedAt: 1}},
+		{"", Record{}},
+		{"<null>", Record{}},
+		{`{"value":`, Record{}},
+		{`{"value":1}`, Record{}},
+		{`[]`, Record{}},
+	} {
+		if got := ParseRecord(tt.raw); got != tt.want {
+			t.Errorf("ParseRecord(%q) = %+v, want %+v", tt.raw, got, tt.want)
+		}
+	}
+}
