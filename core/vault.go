@@ -109,11 +109,6 @@ func (v *Vault) Get(ctx context.Context, k *Key) (Record, *RefreshError) {
 	if err := v.refresh(ctx, k, false); err != nil {
 		return Record{}, err
 	}
-	if r := v.recs[k]; !r.Usable(v.Now) {
-		// WeChat handed back the value that just expired here: it issues
-		// a new one only once that one dies.
-		return Record{}, &RefreshError{Error: ErrStillOld, RetryAt: r.ExpiresAt + ExpirySafety}
-	}
 	return *v.recs[k], nil
 }
 
@@ -176,10 +171,10 @@ func (v *Vault) refresh(ctx context.Context, k *Key, force bool) *RefreshError {
 	}
 	if rec.Value == r.Value && !r.Usable(v.Now) {
 		// WeChat hands back a value until it dies, with a fresh expires_in:
-		// past its first expiry it is no value, and the next comes only then.
-		e := &Error{Code: ErrUpstream.Code, Status: 503, Msg: "WeChat handed back the expiring " + k.Kind.Name + "; a new one is issued when it dies"}
-		v.fail(ctx, k, e)
-		return &RefreshError{Error: e, RetryAt: r.NextAttempt}
+		// past its first expiry here it is no value, and the next one comes
+		// when it dies, which is when to try again, not a back-off later.
+		v.failUntil(ctx, k, ErrStillOld, r.ExpiresAt+ExpirySafety+1)
+		return &RefreshError{Error: ErrStillOld, RetryAt: r.NextAttempt}
 	}
 	v.store(ctx, k, rec)
 	return nil
@@ -232,11 +227,17 @@ func (v *Vault) store(ctx context.Context, k *Key, rec Record) {
 }
 
 // fail remembers a failed fetch in k's record and backs off.
-func (v *Vault) fail(ctx context.Context, k *Key, e *Error) {
+func (v *Vault) fail(ctx context.Context, k *Key, e *Error) { v.failUntil(ctx, k, e, 0) }
+
+// failUntil is fail with the next attempt at next; 0 backs off.
+func (v *Vault) failUntil(ctx context.Context, k *Key, e *Error, next int64) {
 	r := v.recs[k]
 	r.Failures++
 	r.LastError, r.LastErrCode, r.LastErrorAt = e.Msg, e.Code, v.Now
 	r.NextAttempt = v.Now + Backoff(r.Failures)
+	if next != 0 {
+		r.NextAttempt = next
+	}
 	v.logf("wxsign: %s: refresh failed (%d in a row), next attempt in %d s: errcode %d: %s",
 		k, r.Failures, r.NextAttempt-v.Now, e.Code, e.Msg)
 	v.put(ctx, k, r)

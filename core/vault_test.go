@@ -292,7 +292,7 @@ func TestVaultPolicy(t *testing.T) {
 			get:     kTick, value: "jsapi1",
 			calls: []string{"wxA1:jsapi_ticket token=tok0"},
 			puts:  1,
-			want: map[string]Record{kTick: {Value: "jsapi1", Prev: "jsapi0", FetchedAt: vNow, ExpiresAt: vNow + 7170,
+			want: map[string]Record{kTick: {Value: "jsapi1", Prev: "jsapi0", FetchedAt: vNow, ExpiresAt: vNow + 7200 - ExpirySafety,
 				LastError: "WeChat: system error", LastErrCode: -1, LastErrorAt: vNow - 10}},
 		},
 		{
@@ -351,7 +351,8 @@ func TestVaultPolicy(t *testing.T) {
 			name:    "the same value once its first expiry has passed is no usable value",
 			stored:  map[string]Record{kTok: fresh("tok0"), kTick: {Value: "jsapi0", FetchedAt: vNow - 7175, ExpiresAt: vNow - 5}},
 			replies: map[string][]reply{kTick: {{value: "jsapi0"}}},
-			get:     kTick, errcode: ErrUpstream.Code, retryAt: vNow + 30,
+			// Try again when WeChat's copy dies, not a back-off later.
+			get: kTick, errcode: ErrStillOld.Code, retryAt: vNow - 5 + ExpirySafety + 1,
 			calls: []string{"wxA1:jsapi_ticket token=tok0"},
 			puts:  1,
 		},
@@ -405,7 +406,7 @@ func TestVaultPolicy(t *testing.T) {
 			get:     kCorpT, value: "corp1",
 			calls: []string{"ww01/1000002:wecom_corp_ticket token=wtok0"},
 			puts:  1,
-			want:  map[string]Record{kCorpT: {Value: "corp1", Prev: "corp0", FetchedAt: vNow, ExpiresAt: vNow + 7170, Hour: vNow / 3600, Fetches: 50}},
+			want:  map[string]Record{kCorpT: {Value: "corp1", Prev: "corp0", FetchedAt: vNow, ExpiresAt: vNow + 7200 - ExpirySafety, Hour: vNow / 3600, Fetches: 50}},
 		},
 		{
 			name:    "budget: a new hour counts from nothing",
@@ -415,7 +416,7 @@ func TestVaultPolicy(t *testing.T) {
 			get:     kCorpT, value: "corp1",
 			calls: []string{"ww01/1000002:wecom_corp_ticket token=wtok0"},
 			puts:  1,
-			want:  map[string]Record{kCorpT: {Value: "corp1", Prev: "corp0", FetchedAt: vNow, ExpiresAt: vNow + 7170, Hour: vNow / 3600, Fetches: 1}},
+			want:  map[string]Record{kCorpT: {Value: "corp1", Prev: "corp0", FetchedAt: vNow, ExpiresAt: vNow + 7200 - ExpirySafety, Hour: vNow / 3600, Fetches: 1}},
 		},
 		{
 			name:   "budget: the last fetch of the hour refused with 40001 is not retried past the share",
