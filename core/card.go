@@ -50,6 +50,24 @@ func cardFields(body []byte, names ...string) (map[string]string, *Error) {
 	return vals, nil
 }
 
+// cardRequest reads a card request's body and draws its timestamp and
+// nonce; a refusal comes back as r (Status set).
+func cardRequest(dst, body []byte, ticket *Record, now int64, needID bool, names ...string) (v map[string]string, ts, nonce string, r Response) {
+	v, err := cardFields(body, names...)
+	switch {
+	case err != nil:
+	case needID && v["card_id"] == "":
+		err = errCardID
+	case !ticket.Usable(now):
+		err = ErrNoTicket
+	}
+	if err != nil {
+		r.Fail(dst, err)
+		return nil, "", "", r
+	}
+	return v, strconv.FormatInt(now, 10), NewNonce(), r
+}
+
 // CardAppID is the appid a card request's body asks for, "" for the default.
 func CardAppID(body []byte) string {
 	v, err := cardFields(body)
@@ -66,21 +84,10 @@ func CardAppID(body []byte) string {
 // code, openid and nonce_str); outer_str and fixed_begintimestamp pass
 // through unsigned.
 func ServeCardExt(dst []byte, body []byte, ticket *Record, now int64) Response {
-	var r Response
-	v, err := cardFields(body, "card_id", "code", "openid", "outer_str", "fixed_begintimestamp")
-	if err == nil && v["card_id"] == "" {
-		err = errCardID
-	}
-	if err != nil {
-		r.Fail(dst, err)
+	v, ts, nonce, r := cardRequest(dst, body, ticket, now, true, "card_id", "code", "openid", "outer_str", "fixed_begintimestamp")
+	if r.Status != 0 {
 		return r
 	}
-	if !ticket.Usable(now) {
-		r.Fail(dst, ErrNoTicket)
-		return r
-	}
-	ts := strconv.FormatInt(now, 10)
-	nonce := NewNonce()
 	sig := CardSign(ticket.Value, ts, v["card_id"], v["code"], v["openid"], nonce)
 	var ext []byte
 	ext = append(ext, `{"code":`...)
@@ -111,18 +118,10 @@ func ServeCardExt(dst []byte, body []byte, ticket *Record, now int64) Response {
 // app_id, location_id (the shop), timestamp, nonce_str, card_id and
 // card_type (leaving out app_id gives an empty card list, not an error).
 func ServeCardChoose(dst []byte, appID string, body []byte, ticket *Record, now int64) Response {
-	var r Response
-	v, err := cardFields(body, "shop_id", "card_type", "card_id")
-	if err != nil {
-		r.Fail(dst, err)
+	v, ts, nonce, r := cardRequest(dst, body, ticket, now, false, "shop_id", "card_type", "card_id")
+	if r.Status != 0 {
 		return r
 	}
-	if !ticket.Usable(now) {
-		r.Fail(dst, ErrNoTicket)
-		return r
-	}
-	ts := strconv.FormatInt(now, 10)
-	nonce := NewNonce()
 	sig := CardSign(ticket.Value, appID, v["shop_id"], ts, nonce, v["card_id"], v["card_type"])
 	dst = append(dst, `{"shopId":`...)
 	dst = appendJSONString(dst, v["shop_id"])

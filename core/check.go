@@ -604,26 +604,14 @@ func appendFindings(dst []byte, fs []Finding) []byte {
 // would sign for the page, with the canonical string shown and the ticket
 // redacted (DebugInfo).
 func (a *App) ServeDebugInfo(dst []byte, req *Request, ticket *Record, now int64) Response {
-	r := Response{AllowOrigin: a.CORS(req.Origin), Vary: !a.Origins.Empty()}
+	r, _ := a.begin(dst, req)
 	var scratch [512]byte
-	page, _, err := queryURL(req.Query, scratch[:0])
-	if err == nil && page == "" {
-		err = ErrURLMissing
-	}
+	page, err := pageParam(req, scratch[:0])
+	var d DebugInfo
 	if err == nil {
-		// A URL /config would refuse is refused before a ticket is needed.
-		var host string
-		_, host, _, err = splitPageURL(page)
-		if err == nil && !a.Hosts.allowsHost(host) {
-			err = ErrHostForbidden
-		}
+		var nonce [NonceLen]byte
+		d, err = a.DebugInfo(page, ticket, string(AppendNonce(nonce[:0])), now)
 	}
-	if err != nil {
-		r.Fail(dst, err)
-		return r
-	}
-	var nonce [NonceLen]byte
-	d, err := a.DebugInfo(page, ticket, string(AppendNonce(nonce[:0])), now)
 	if err != nil {
 		r.Fail(dst, err)
 		return r
@@ -641,13 +629,8 @@ var errCheckBody = &Error{Code: ErrBadRequest.Code, Status: 400,
 // It says whether the signature is right, never what it should be: it is
 // no oracle for the ticket.
 func (a *App) ServeDebugCheck(dst []byte, req *Request, ticket *Record, now int64) Response {
-	r := Response{AllowOrigin: a.CORS(req.Origin), Vary: !a.Origins.Empty()}
-	if req.Method == "OPTIONS" {
-		if r.AllowOrigin == "" {
-			r.Fail(dst, ErrOrigin)
-			return r
-		}
-		r.Status, r.Preflight, r.Body = 204, true, dst
+	r, done := a.begin(dst, req)
+	if done {
 		return r
 	}
 	var in CheckInput

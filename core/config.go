@@ -178,15 +178,8 @@ func (a *App) CORS(origin string) string {
 // refused request costs no randomness, and so neither does the signer's
 // warm-up, which runs where randomness is not allowed (see wasm/signer).
 func (a *App) ServeConfig(dst []byte, req *Request, ticket *Record, now int64) Response {
-	var r Response
-	r.AllowOrigin = a.CORS(req.Origin)
-	r.Vary = !a.Origins.Empty()
-	if req.Method == "OPTIONS" {
-		if r.AllowOrigin == "" {
-			r.Fail(dst, ErrOrigin)
-			return r
-		}
-		r.Status, r.Preflight, r.Body = 204, true, dst
+	r, done := a.begin(dst, req)
+	if done {
 		return r
 	}
 	if a.AppID == "" {
@@ -194,18 +187,9 @@ func (a *App) ServeConfig(dst []byte, req *Request, ticket *Record, now int64) R
 		return r
 	}
 	var scratch [512]byte // the decoded page URL, on the stack
-	raw, err := pageParam(req, scratch[:0])
+	page, quoted, err := a.page(req, scratch[:0])
 	if err != nil {
 		r.Fail(dst, err)
-		return r
-	}
-	page, host, quoted, err := splitPageURL(raw)
-	if err != nil {
-		r.Fail(dst, err)
-		return r
-	}
-	if !a.Hosts.allowsHost(host) {
-		r.Fail(dst, ErrHostForbidden)
 		return r
 	}
 	if ticket == nil || !ticket.Usable(now) {
@@ -218,6 +202,40 @@ func (a *App) ServeConfig(dst []byte, req *Request, ticket *Record, now int64) R
 	// backslashes, nothing in the payload needs escaping but the app ID.
 	r.Body = a.appendConfig(dst, ticket.Value, string(AppendNonce(nonce[:0])), now, page, !quoted)
 	return r
+}
+
+// begin starts the answer of an endpoint pages call: the CORS decision,
+// and the whole answer to a preflight (done).
+func (a *App) begin(dst []byte, req *Request) (r Response, done bool) {
+	r.AllowOrigin = a.CORS(req.Origin)
+	r.Vary = !a.Origins.Empty()
+	if req.Method != "OPTIONS" {
+		return r, false
+	}
+	if r.AllowOrigin == "" {
+		r.Fail(dst, ErrOrigin)
+	} else {
+		r.Status, r.Preflight, r.Body = 204, true, dst
+	}
+	return r, true
+}
+
+// page finds the page URL in the request and checks it as every signing
+// endpoint does: the URL rules, then the allowlist. A URL decoded from the
+// query is a view of scratch. quoted is splitPageURL's.
+func (a *App) page(req *Request, scratch []byte) (page string, quoted bool, err *Error) {
+	raw, err := pageParam(req, scratch)
+	if err != nil {
+		return "", false, err
+	}
+	page, host, quoted, err := splitPageURL(raw)
+	if err != nil {
+		return "", false, err
+	}
+	if !a.Hosts.allowsHost(host) {
+		return "", false, ErrHostForbidden
+	}
+	return page, quoted, nil
 }
 
 // SignPage answers like ServeConfig but with the given nonce and timestamp,

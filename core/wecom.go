@@ -8,28 +8,14 @@ import "strconv"
 // wx.config/wx.agentConfig and @wecom/jssdk's ww.register callbacks take.
 // a is the corp's App (AppID = CorpID). The request checks are /config's.
 func (a *App) ServeWeCom(dst []byte, req *Request, agentID string, corp, agent *Record, now int64) Response {
-	r := Response{AllowOrigin: a.CORS(req.Origin), Vary: !a.Origins.Empty()}
-	if req.Method == "OPTIONS" {
-		if r.AllowOrigin == "" {
-			r.Fail(dst, ErrOrigin)
-			return r
-		}
-		r.Status, r.Preflight, r.Body = 204, true, dst
+	r, done := a.begin(dst, req)
+	if done {
 		return r
 	}
 	var scratch [512]byte
-	raw, err := pageParam(req, scratch[:0])
+	page, _, err := a.page(req, scratch[:0])
 	if err != nil {
 		r.Fail(dst, err)
-		return r
-	}
-	page, host, _, err := splitPageURL(raw)
-	if err != nil {
-		r.Fail(dst, err)
-		return r
-	}
-	if !a.Hosts.allowsHost(host) {
-		r.Fail(dst, ErrHostForbidden)
 		return r
 	}
 	if !corp.Usable(now) || !agent.Usable(now) {
