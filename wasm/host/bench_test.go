@@ -2,7 +2,6 @@ package host_test
 
 import (
 	"context"
-	"net/url"
 	"testing"
 
 	"github.com/tetratelabs/wazero"
@@ -11,22 +10,18 @@ import (
 )
 
 // BenchmarkConfigHotPath is one /config request through the module, as the
-// Worker makes it: a GET with the page URL, the KV record, the settings.
+// Worker makes it: one wxs_serve call, the record already held.
 func BenchmarkConfigHotPath(b *testing.B) {
 	s := newSigner(b)
-	in := host.ConfigInput{
-		Method: "GET",
-		URL:    "https://wxsign.example.workers.dev/config?url=" + url.QueryEscape("https://h.example.com/article/2024/11/24?id=123456&from=singlemessage&isappinstalled=0"),
-		Origin: "https://h.example.com", Ticket: record("sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg", now+3600),
-		AppID: "wx0123456789abcdef", AllowedHosts: "h.example.com,*.example.org", AllowedOrigins: "https://h.example.com",
-	}
+	env, req := host.HotPath()
+	rec := host.Records{"wxsign:wx0123456789abcdef:jsapi_ticket": string(record("sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg", now+3600))}
 	ctx := context.Background()
-	if r, err := s.Config(ctx, in, now); err != nil || r.Status != 200 {
+	if r, err := s.Serve(ctx, env, req, now, rec); err != nil || r.Status != 200 {
 		b.Fatalf("%v %s", err, r.Body)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		s.Config(ctx, in, now)
+		s.Serve(ctx, env, req, now, rec)
 	}
 }
 

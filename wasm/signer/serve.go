@@ -27,7 +27,7 @@ func serve(f *[nFields][]byte, now int64) uint32 {
 	if settings.Test.BenchGo && (route.Path == "/config" || route.Path == "/all") {
 		return act(ActForward)
 	}
-	if route.Limit != "" && limiters[route.Limit] {
+	if route.Limit != "" && limiting(route.Limit) {
 		if a, limited := limit(f, route.Limit); a != 0 || limited {
 			return a
 		}
@@ -37,7 +37,7 @@ func serve(f *[nFields][]byte, now int64) uint32 {
 			return fail(core.ErrNotFound)
 		}
 		if !core.Authorized(view(f[fAuthorization]), settings.APIKey) {
-			if limiters[core.LimitAuth] {
+			if limiting(core.LimitAuth) {
 				if a, _ := limit(f, core.LimitAuth); a != 0 {
 					return a
 				}
@@ -57,7 +57,7 @@ func serve(f *[nFields][]byte, now int64) uint32 {
 		Origin:      view(f[fOrigin]),
 		Body:        f[fBody],
 	}
-	if cl, err := strconv.ParseInt(view(f[fContentLength]), 10, 64); (err == nil && cl > core.MaxBodyLen) || len(req.Body) > core.MaxBodyLen {
+	if len(req.Body) > core.MaxBodyLen || tooLong(view(f[fContentLength])) {
 		return fail(core.ErrBodyTooLarge)
 	}
 	if route.Path == "/nonce" {
@@ -209,4 +209,14 @@ func serveDebug(path string, req *core.Request, now int64) uint32 {
 		}
 	}
 	return answer(&r)
+}
+
+// tooLong reports whether a Content-Length header says more than a body
+// may hold; "" (no header, the usual GET) is not parsed at all.
+func tooLong(cl string) bool {
+	if cl == "" {
+		return false
+	}
+	n, err := strconv.ParseInt(cl, 10, 64)
+	return err == nil && n > core.MaxBodyLen
 }

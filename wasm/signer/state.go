@@ -18,7 +18,7 @@ var (
 	apps     []*app
 	agents   []*agent
 	entries  = map[string]*entry{}
-	limiters = map[string]bool{} // the rate-limit bindings the environment has
+	limiters []string // the rate-limit bindings the environment has
 	origins  core.OriginList
 )
 
@@ -51,10 +51,10 @@ type entry struct {
 // state: records already held for keys that remain are kept.
 func configure(env map[string]string) {
 	settings = core.LoadSettings(func(name string) string { return env[name] })
-	limiters = map[string]bool{}
+	limiters = nil
 	for name := range env {
-		if b, ok := strings.CutPrefix(name, "@"); ok && settings.RateLimits {
-			limiters[b] = true
+		if b, ok := strings.CutPrefix(name, "@"); ok && settings.RateLimits && (b == core.LimitConfig || b == core.LimitAuth) {
+			limiters = append(limiters, b)
 		}
 	}
 	origins = core.ParseOriginList(settings.AllowedOrigins)
@@ -199,3 +199,14 @@ func appByID(id string) (*app, *core.Error) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// limiting reports whether the environment has the rate-limit binding: a
+// scan of at most two names, cheaper than a map in WebAssembly.
+func limiting(binding string) bool {
+	for _, b := range limiters {
+		if b == binding {
+			return true
+		}
+	}
+	return false
+}
