@@ -24,6 +24,7 @@ let signer = startSigner();
 let signerEnv = null; // the environment the signer was handed
 let internal = ""; // this isolate's token for its own calls to the Go program
 const fetching = new Map(); // KV key -> the one cold-path fetch in flight in this isolate
+const reading = new Map(); // KV key -> the one KV read in flight in this isolate
 
 function startSigner() {
   try {
@@ -79,7 +80,18 @@ async function fixedLengthFetch(request, init) {
   return fetch(request.url, { method: request.method, headers: request.headers, body, redirect: init?.redirect });
 }
 
-async function read(env, key) {
+// read reads a record from KV for the module; requests that need the same
+// key meanwhile wait for this one read.
+function read(env, key) {
+  let pending = reading.get(key);
+  if (pending === undefined) {
+    pending = readOnce(env, key).finally(() => reading.delete(key));
+    reading.set(key, pending);
+  }
+  return pending;
+}
+
+async function readOnce(env, key) {
   try {
     const value = await env.WXSIGN_KV.get(key);
     if (value === null) signer.record(key, "absent");
