@@ -205,7 +205,9 @@ func (v *Vault) fetch(ctx context.Context, k *Key, token string, force bool) (Re
 // store keeps a fetched record. A value already held keeps the expiry it
 // was first seen with: WeChat may hand back a ticket that is still valid
 // with a fresh expires_in, yet it dies when it was due to. The record is
-// written only when something changed.
+// written only when something changed; for a budgeted key the fetch itself
+// did (fetch counted it in the record held here), so it is always written,
+// else a fetch that brought back the same value would not count.
 func (v *Vault) store(ctx context.Context, k *Key, rec Record) {
 	old := v.recs[k]
 	next := *old
@@ -217,7 +219,7 @@ func (v *Vault) store(ctx context.Context, k *Key, rec Record) {
 		next.ExpiresAt = min(old.ExpiresAt, rec.ExpiresAt)
 	}
 	next.Failures, next.NextAttempt = 0, 0 // the last error stays, for /healthz
-	if next == *old {
+	if next == *old && k.PerHour == 0 {
 		return
 	}
 	*old = next

@@ -151,10 +151,13 @@ async function serve(request, env, ctx) {
         break;
       }
       case FORWARD: {
+        // A GET or HEAD may arrive with a body, but a Request made with
+        // one throws: the Go program reads none for them anyway.
+        const bodyless = request.method === "GET" || request.method === "HEAD";
         const forward = new Request(request.url, {
           method: request.method,
           headers: request.headers,
-          body: body.length > 0 ? body : null,
+          body: body.length > 0 && !bodyless ? body : null,
         });
         return goWorker.fetch(forward, goEnv(env, false), ctx);
       }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/http"
 	"net/url"
 	"os"
 	"strconv"
@@ -318,8 +319,15 @@ func TestAbuse(t *testing.T) {
 	}
 }
 
-// TestRandomized: a few thousand generated requests, seeded: every answer
-// is a 200 whose signature verifies or a 4xx JSON error, never a 5xx.
+// TestRandomized: a few thousand generated requests, seeded
+// (WXSIGN_E2E_SEED replays a run): pages for /config in every shape, and
+// requests of every kind to every path — unknown ones and malformed
+// escapes, every method, Origin, Authorization and Content-Type headers,
+// bodies up to 20 KiB sent with a length or chunked, JSON of many shapes,
+// bad UTF-8. No answer may be a 5xx or take longer than its timeout; each
+// is JSON (or empty, for HEAD and a preflight's 204) with nosniff and
+// no-store; a 200 that signs verifies for an allowed host; a 200 behind
+// the API key came with it; CORS only for an allowed Origin, itself.
 func TestRandomized(t *testing.T) {
 	seed := uint64(20261124)
 	if s := strings.TrimSpace(os.Getenv("WXSIGN_E2E_SEED")); s != "" {
@@ -327,75 +335,257 @@ func TestRandomized(t *testing.T) {
 	}
 	t.Logf("seed %d (set WXSIGN_E2E_SEED to replay)", seed)
 	wc := startStandin(t)
-	w := startWorker(t, wc, map[string]string{"ALLOWED_HOSTS": "h.example.com,*.example.org"})
+	w := startWorker(t, wc, map[string]string{"ALLOWED_HOSTS": "h.example.com,*.example.org",
+		"ALLOWED_ORIGINS": "https://h.example.com,https://*.example.org", "RATE_LIMITS": "off"})
 	w.get(t, configPath("https://h.example.com/"))
 	ticket := wc.ticket(t)
 	rng := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	reqs := make([]genRequest, 3000)
 	for i := range reqs {
-		reqs[i] = generate(rng)
+		if rng.IntN(5) < 3 {
+			reqs[i] = generate(rng)
+		} else {
+			reqs[i] = generateAny(rng)
+		}
 	}
+	const timeout = 15 * time.Second
+	deadline := time.Now().Add(3 * time.Minute)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	failures, ok := 0, 0
+	failures, signed, answered := 0, 0, 0
+	statuses := map[int]int{}
 	sem := make(chan struct{}, 16)
+	start := time.Now()
 	for i, g := range reqs {
+		if time.Now().After(deadline) {
+			t.Errorf("stopped after %d requests: the run took longer than 3 minutes", i)
+			break
+		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			r, err := w.try(g.method, g.path, strings.NewReader(g.body), g.header)
+			var body io.Reader = strings.NewReader(g.body)
+			if g.chunked {
+				body = io.MultiReader(strings.NewReader(g.body)) // no length: sent chunked
+			}
+			began := time.Now()
+			r, err := w.send(http.DefaultClient, timeout, g.method, g.path, body, g.header)
 			msg := ""
 			if err != nil {
-				msg = err.Error()
+				msg = fmt.Sprintf("%v (after %v)", err, time.Since(began).Round(time.Millisecond))
 			} else {
-				msg = judge(r, ticket)
+				msg = judgeAny(g, r, ticket)
 			}
 			mu.Lock()
 			defer mu.Unlock()
+			answered++
 			if msg == "" {
-				if r.Status == 200 {
-					ok++
+				statuses[r.Status]++
+				if r.Status == 200 && signing(g.path) {
+					signed++
 				}
 				return
 			}
 			if failures++; failures <= 10 {
-				t.Errorf("request %d %s %s %q: %s", i, g.method, g.path, g.body, msg)
+				t.Errorf("request %d: %s %.120q chunked=%v header %q body %.120q: %s", i, g.method, g.path, g.chunked, g.header, g.body, msg)
 			}
 		}()
 	}
 	wg.Wait()
-	t.Logf("%d requests: %d signed, %d refused with 4xx, %d wrong", len(reqs), ok, len(reqs)-ok-failures, failures)
-	if ok < len(reqs)/4 {
-		t.Fatalf("only %d of %d generated requests were signable: the generator is off", ok, len(reqs))
+	t.Logf("%d requests in %v: %d signed, statuses %v, %d wrong", answered, time.Since(start).Round(time.Millisecond), signed, statuses, failures)
+	if signed < len(reqs)/6 {
+		t.Fatalf("only %d of %d generated requests were signed: the generator is off", signed, len(reqs))
+	}
+	if statuses[401] == 0 || statuses[404] == 0 || statuses[405] == 0 || statuses[415] == 0 {
+		t.Fatalf("statuses %v: the generator should reach 401, 404, 405 and 415", statuses)
 	}
 }
 
 type genRequest struct {
 	method, path, body string
 	header             map[string]string
+	chunked            bool // the body goes without a Content-Length
 }
 
-// judge accepts a 200 that verifies or a 4xx JSON error.
-func judge(r reply, ticket string) string {
+// endpoint is a request path without its query.
+func endpoint(path string) string {
+	p, _, _ := strings.Cut(path, "?")
+	return p
+}
+
+// signing reports whether a path's 200 is a signature over a page URL.
+func signing(path string) bool {
+	switch endpoint(path) {
+	case "/config", "/all", "/debug/info":
+		return true
+	}
+	return false
+}
+
+// allowedHost is the test's ALLOWED_HOSTS, h.example.com,*.example.org,
+// applied to a signed URL's host, read here independently of core.
+func allowedHost(u string) bool {
+	_, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return false
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	if strings.Contains(rest, "@") {
+		return false
+	}
+	if i := strings.LastIndexByte(rest, ':'); i >= 0 {
+		rest = rest[:i]
+	}
+	h := strings.ToLower(rest)
+	return h == "h.example.com" || (strings.HasSuffix(h, ".example.org") && len(h) > len(".example.org"))
+}
+
+// allowedOrigin is the test's ALLOWED_ORIGINS, https://h.example.com and
+// https://*.example.org, for an Origin value (scheme and host in any case,
+// the default port written out or not).
+func allowedOrigin(o string) bool {
+	o = strings.ToLower(o)
+	h, ok := strings.CutPrefix(o, "https://")
+	h = strings.TrimSuffix(h, ":443")
+	if !ok || strings.ContainsAny(h, "/:@, ") {
+		return false
+	}
+	return h == "h.example.com" || (strings.HasSuffix(h, ".example.org") && len(h) > len(".example.org"))
+}
+
+// judgeAny checks one answer to a generated request; "" means it is right.
+func judgeAny(g genRequest, r reply, ticket string) string {
+	if r.Status >= 500 || r.Status < 200 || (r.Status >= 300 && r.Status < 400) {
+		return fmt.Sprintf("status %d: %.200q", r.Status, r.Body)
+	}
+	h := r.Header
+	if !strings.HasPrefix(h.Get("Content-Type"), "application/json") || h.Get("X-Content-Type-Options") != "nosniff" || h.Get("Cache-Control") != "no-store" {
+		return fmt.Sprintf("%d with headers %v", r.Status, h)
+	}
+	if acao := h.Get("Access-Control-Allow-Origin"); acao != "" && (acao != g.header["Origin"] || !allowedOrigin(acao)) {
+		return fmt.Sprintf("%d with Access-Control-Allow-Origin %q for Origin %q", r.Status, acao, g.header["Origin"])
+	}
+	if g.method == "HEAD" || r.Status == 204 {
+		if len(r.Body) != 0 {
+			return fmt.Sprintf("%d to %s with a body: %.200q", r.Status, g.method, r.Body)
+		}
+		if r.Status == 204 && (g.method != "OPTIONS" || h.Get("Access-Control-Allow-Origin") == "") {
+			return fmt.Sprintf("204 to %s without CORS", g.method)
+		}
+		return ""
+	}
 	var p payload
 	if err := json.Unmarshal(r.Body, &p); err != nil {
-		return fmt.Sprintf("%d, not JSON: %q", r.Status, r.Body)
+		return fmt.Sprintf("%d, not JSON: %.200q", r.Status, r.Body)
 	}
-	switch {
-	case r.Status == 200:
-		if p.Signature != sign(ticket, p.NonceStr, p.Timestamp, p.URL) || p.URL == "" || strings.Contains(p.URL, "#") {
-			return fmt.Sprintf("200 that does not verify: %s", r.Body)
-		}
-	case r.Status >= 400 && r.Status < 500:
+	if r.Status >= 400 {
 		if p.ErrCode == nil || p.ErrMsg == "" {
-			return fmt.Sprintf("%d without errcode/errmsg: %s", r.Status, r.Body)
+			return fmt.Sprintf("%d without errcode/errmsg: %.200q", r.Status, r.Body)
 		}
+		if r.Status == 401 && h.Get("WWW-Authenticate") == "" {
+			return "401 without WWW-Authenticate"
+		}
+		return ""
+	}
+	ep := endpoint(g.path)
+	switch {
+	case signing(g.path):
+		if p.URL == "" || strings.Contains(p.URL, "#") || p.Signature != sign(ticket, p.NonceStr, p.Timestamp, p.URL) {
+			return fmt.Sprintf("200 that does not verify: %.300q", r.Body)
+		}
+		if !allowedHost(p.URL) {
+			return fmt.Sprintf("200 for a host that is not allowed: %q", p.URL)
+		}
+	case ep == "/token" || ep == "/ticket" || strings.HasPrefix(ep, "/card/"):
+		if g.header["Authorization"] != "Bearer "+testAPIKey && g.header["Authorization"] != "bearer "+testAPIKey {
+			return fmt.Sprintf("200 from %s with Authorization %q", ep, g.header["Authorization"])
+		}
+	case ep == "/nonce":
+		if !regexpNonce.Match(r.Body) {
+			return fmt.Sprintf("/nonce: %q", r.Body)
+		}
+	case ep == "/healthz" || ep == "/debug/check" || ep == "/wecom/config":
 	default:
-		return fmt.Sprintf("status %d: %s", r.Status, r.Body)
+		return fmt.Sprintf("200 from %s: %.200q", ep, r.Body)
 	}
 	return ""
+}
+
+// generateAny makes a request of any kind to any path.
+func generateAny(rng *rand.Rand) genRequest {
+	page := pick(rng, []string{"https://h.example.com/", "https://a.example.org/x?y=1#z", "https://evil.net/", "http://h.example.com:8080/a%20b", "https://h.example.com/%zz"})
+	q := url.QueryEscape(page)
+	paths := []string{
+		"/config?url=" + q, "/all?url=" + q, "/config", "/config?appid=" + testAppID + "&url=" + q, "/config?appid=wxnope&url=" + q,
+		"/nonce", "/healthz", "/token", "/ticket", "/token?appid=wxnope", "/card/ext", "/card/choose",
+		"/wecom/config?url=" + q, "/debug/info?url=" + q, "/debug/info", "/debug/check",
+		"/nope", "/a/b/c", "/.env", "/config.json", "/config/", "/CONFIG", "//config", "/config%2F", "/config%00",
+		"/%zz", "/%", "/config%zz?url=" + q, "/nonce%", "/token%2", "/healthz%zz", "/%2e%2e/nope",
+		"/__wxsign/credential?key=wxsign:" + testAppID + ":jsapi_ticket", "/__test/panic", "/config?url=" + q + "&url=" + q,
+		"/config?%75rl=" + q, "/config?url=%", "/config?" + strings.Repeat("a=1&", 1000) + "url=" + q,
+	}
+	g := genRequest{
+		method:  pick(rng, []string{"GET", "GET", "POST", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"}),
+		path:    pick(rng, paths),
+		header:  map[string]string{},
+		chunked: rng.IntN(3) == 0,
+	}
+	if o := pick(rng, []string{"", "", "https://h.example.com", "https://a.example.org", "https://evil.net", "null",
+		"https://h.example.com, https://evil.net", "http://h.example.com", "https://h.example.com/", "https://h.example.com:443",
+		"https://example.org", "https://H.EXAMPLE.COM"}); o != "" {
+		g.header["Origin"] = o
+	}
+	if a := pick(rng, []string{"", "", "Bearer " + testAPIKey, "bearer " + testAPIKey, "Bearer wrong", "Basic " + testAPIKey,
+		"Bearer ", "Bearer " + testAPIKey + ", x", "Bearer " + testAPIKey[:10]}); a != "" {
+		g.header["Authorization"] = a
+	}
+	if ct := pick(rng, []string{"", "application/json", "application/json; charset=utf-8", "application/x-www-form-urlencoded",
+		"text/plain;charset=UTF-8", "multipart/form-data; boundary=x", "application/xml", "APPLICATION/JSON"}); ct != "" {
+		g.header["Content-Type"] = ct
+	}
+	if g.method == "OPTIONS" && rng.IntN(2) == 0 {
+		g.header["Access-Control-Request-Method"] = "POST"
+	}
+	if g.method == "GET" || g.method == "HEAD" {
+		if rng.IntN(4) > 0 {
+			return g // mostly no body, as browsers send these
+		}
+	}
+	b, _ := json.Marshal(page)
+	size := 0
+	switch rng.IntN(4) {
+	case 0:
+		size = rng.IntN(16 << 10)
+	case 1:
+		size = 16<<10 + rng.IntN(4<<10) // over the 16 KiB limit, up to 20 KiB
+	}
+	pad := strings.Repeat("p", size)
+	bad := make([]byte, 1+rng.IntN(64))
+	for i := range bad {
+		bad[i] = byte(rng.IntN(256))
+	}
+	g.body = pick(rng, []string{
+		"",
+		`{"url":` + string(b) + `}`,
+		`{"url":` + string(b) + `,"pad":"` + pad + `"}`,
+		`{"pad":"` + pad + `","url":` + string(b) + `}`,
+		"url=" + q + "&pad=" + pad,
+		`{"card_id":"pjZ8Yt1XGILfi-FUsewpnnolGgZk","code":"1434008071","openid":"o1"}`,
+		`{"card_id":"pjZ8Yt1XGILfi-FUsewpnnolGgZk","outer_str":"` + pad + `"}`,
+		`{"shop_id":"1","card_type":"GROUPON","card_id":"c"}`,
+		`{"url":` + string(b) + `,"signed_url":` + string(b) + `,"appId":"` + testAppID + `","timestamp":1,"nonceStr":"n","signature":"s"}`,
+		`{"url":"https://h.example.com/\ud800"}`,
+		`{"url":` + string(b) + `,"url":` + string(b) + `}`,
+		`{"card_id":5}`, `[1,2,3]`, `"string"`, `null`, `{"a":{"b":{"c":[[[[{}]]]]}}}`, strings.Repeat("[", 5000),
+		`{"url":"https://h.example.com/` + string(bad) + `"}`,
+		string(bad),
+		pad,
+	})
+	return g
 }
 
 // pieces holds URL parts; the first good[i] of each list are valid, and

@@ -67,21 +67,58 @@ func (b *logBuffer) String() string {
 	return b.buf.String()
 }
 
+// binDir holds the commands the tests build, once per run (see command).
+var binDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "wxsign-e2e-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binDir = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+var built = struct {
+	sync.Mutex
+	bins map[string]string
+}{bins: map[string]string{}}
+
+// command builds one of the project's commands (./cmd/NAME) the first time
+// a test needs it and returns the binary's path.
+func command(t testing.TB, name string) string {
+	t.Helper()
+	built.Lock()
+	defer built.Unlock()
+	if bin, ok := built.bins[name]; ok {
+		return bin
+	}
+	bin := filepath.Join(binDir, name)
+	build := exec.Command("go", "build", "-o", bin, "./cmd/"+name)
+	build.Dir = repoRoot
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("building %s: %v\n%s", name, err, out)
+	}
+	built.bins[name] = bin
+	return bin
+}
+
 // standin is the WeChat stand-in, run as its own process as `make dev` does.
 type standin struct {
 	URL string
 	cmd *exec.Cmd
 }
 
-func startStandin(t testing.TB) *standin {
+// startStandin runs the stand-in for the first app (testAppID); extra flags
+// of cmd/wechat-standin (-apps, -corp, -agents, -whitelist) add to it.
+func startStandin(t testing.TB, extra ...string) *standin {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "wechat-standin")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/wechat-standin")
-	build.Dir = repoRoot
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the stand-in: %v\n%s", err, out)
-	}
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-appid", testAppID, "-secret", testSecret)
+	bin := command(t, "wechat-standin")
+	args := append([]string{"-addr", "127.0.0.1:0", "-appid", testAppID, "-secret", testSecret}, extra...)
+	cmd := exec.Command(bin, args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -124,11 +161,21 @@ func (s *standin) control(t testing.TB, method, path string, body any) []byte {
 	return out
 }
 
-// Stats is the stand-in's call counters.
+// Stats is the stand-in's call counters (wechattest.Stats).
 type Stats struct {
 	Token       int `json:"token"`
 	StableToken int `json:"stable_token"`
 	Ticket      int `json:"ticket"`
+	CardTicket  int `json:"card_ticket"`
+	WeComToken  int `json:"wecom_token"`
+	CorpTicket  int `json:"corp_ticket"`
+	AgentTicket int `json:"agent_ticket"`
+
+	Posts              int `json:"posts"`
+	PostsWithoutLength int `json:"posts_without_length"`
+	RejectedChunked    int `json:"rejected_chunked"`
+	RefusedIP          int `json:"refused_ip"`
+	LeakedRelayKey     int `json:"leaked_relay_key"`
 }
 
 func (s *standin) stats(t testing.TB) Stats {
@@ -152,6 +199,48 @@ func (s *standin) ticket(t testing.TB) string {
 	return st.Ticket
 }
 
+// state is /__standin/state?query: what an app or agent was last issued.
+func (s *standin) state(t testing.TB, query string) map[string]string {
+	t.Helper()
+	var st map[string]string
+	if err := json.Unmarshal(s.control(t, "GET", "/__standin/state?"+query, nil), &st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// issued is one entry of /__standin/tickets.
+type issued struct {
+	Ticket  string `json:"ticket"`
+	AppID   string `json:"appid"`
+	AgentID string `json:"agentid"`
+	Type    string `json:"type"`
+	Valid   bool   `json:"valid"`
+}
+
+func (s *standin) tickets(t testing.TB) []issued {
+	t.Helper()
+	var out []issued
+	if err := json.Unmarshal(s.control(t, "GET", "/__standin/tickets", nil), &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// verdict asks the stand-in whether WeChat would accept a signature
+// (wechattest.Signed): it reports ok and, when not, why.
+func (s *standin) verdict(t testing.TB, signed map[string]any) (bool, string) {
+	t.Helper()
+	var v struct {
+		OK     bool   `json:"ok"`
+		Reason string `json:"reason"`
+	}
+	if err := json.Unmarshal(s.control(t, "POST", "/__standin/verify", signed), &v); err != nil {
+		t.Fatal(err)
+	}
+	return v.OK, v.Reason
+}
+
 func (s *standin) fault(t testing.TB, f map[string]any) { s.control(t, "POST", "/__standin/fault", f) }
 func (s *standin) clearFaults(t testing.TB)             { s.control(t, "DELETE", "/__standin/fault", nil) }
 
@@ -163,9 +252,18 @@ type worker struct {
 	cmd   *exec.Cmd
 }
 
+// isSecret names the settings that are secrets in production: they go to
+// the Worker through the env file, as `wrangler secret put` would set them.
+func isSecret(name string) bool {
+	return name == "API_KEY" || name == "WECHAT_APPSECRET" || name == "WECHAT_RELAY_KEY" ||
+		strings.HasPrefix(name, "WECHAT_APPSECRET_") || strings.HasPrefix(name, "WECOM_SECRET_")
+}
+
 // startWorker runs the Worker against the stand-in. vars override the
-// Worker's variables; secrets go through an env file so that wrangler shows
-// them as hidden.
+// Worker's variables; secrets (isSecret: API_KEY, WECHAT_APPSECRET_<APPID>,
+// WECOM_SECRET_<AGENTID>, WECHAT_RELAY_KEY, ...) go through an env file so
+// that wrangler shows them as hidden. WECHAT_APPSECRET and API_KEY default
+// to the test's; an empty value sets a secret to "".
 func startWorker(t testing.TB, wc *standin, vars map[string]string) *worker {
 	t.Helper()
 	return startWorkerAt(t, wc, filepath.Join(t.TempDir(), "state"), vars)
@@ -175,18 +273,25 @@ func startWorker(t testing.TB, wc *standin, vars map[string]string) *worker {
 func startWorkerAt(t testing.TB, wc *standin, state string, vars map[string]string) *worker {
 	t.Helper()
 	dir := t.TempDir()
-	secrets := fmt.Sprintf("WECHAT_APPSECRET=%s\nAPI_KEY=%s\n", testSecret, testAPIKey)
-	if v, ok := vars["API_KEY"]; ok {
-		secrets = fmt.Sprintf("WECHAT_APPSECRET=%s\nAPI_KEY=%s\n", testSecret, v)
-		delete(vars, "API_KEY")
-	}
-	envFile := filepath.Join(dir, "secrets.env")
-	if err := os.WriteFile(envFile, []byte(secrets), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	secrets := map[string]string{"WECHAT_APPSECRET": testSecret, "API_KEY": testAPIKey}
 	all := map[string]string{"WECHAT_APPID": testAppID, "WECHAT_API_BASE": wc.URL}
 	for k, v := range vars {
-		all[k] = v
+		if isSecret(k) {
+			secrets[k] = v
+		} else {
+			all[k] = v
+		}
+	}
+	var env strings.Builder
+	for k, v := range secrets {
+		if strings.ContainsAny(v, "\n\"'") {
+			t.Fatalf("secret %s: the env file cannot hold %q", k, v)
+		}
+		fmt.Fprintf(&env, "%s=%s\n", k, v)
+	}
+	envFile := filepath.Join(dir, "secrets.env")
+	if err := os.WriteFile(envFile, []byte(env.String()), 0o600); err != nil {
+		t.Fatal(err)
 	}
 	port := freePort(t)
 	args := []string{"dev", "--ip", "127.0.0.1", "--port", strconv.Itoa(port),
@@ -236,6 +341,47 @@ func (w *worker) stop() {
 	}
 }
 
+// relay is cmd/wxsign-relay, run as its own process.
+type relay struct {
+	URL  string
+	logs *logBuffer
+}
+
+// startRelay runs the relay on a free loopback port with WXSIGN_RELAY_KEY
+// set to key; args are its other flags (-upstream, -prefix, -source).
+func startRelay(t testing.TB, key string, args ...string) *relay {
+	t.Helper()
+	bin := command(t, "wxsign-relay")
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	cmd := exec.Command(bin, append([]string{"-listen", addr}, args...)...)
+	cmd.Env = append(os.Environ(), "WXSIGN_RELAY_KEY="+key)
+	rl := &relay{URL: "http://" + addr, logs: &logBuffer{}}
+	cmd.Stdout, cmd.Stderr = rl.logs, rl.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting the relay: %v", err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() { cmd.Process.Kill(); <-exited })
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		res, err := http.Get(rl.URL + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			return rl
+		}
+		select {
+		case <-exited:
+			t.Fatalf("the relay exited:\n%s", rl.logs)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the relay did not answer on %s: %v\n%s", rl.URL, err, rl.logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // reply is an answer of the Worker.
 type reply struct {
 	Status int
@@ -267,21 +413,37 @@ func (w *worker) do(t testing.TB, method, path string, body io.Reader, header ma
 
 // try is do for goroutines other than the test's: it returns the error.
 func (w *worker) try(method, path string, body io.Reader, header map[string]string) (reply, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	return w.send(http.DefaultClient, 30*time.Second, method, path, body, header)
+}
+
+// send makes a request with client, bounded by timeout. A path that
+// net/url refuses to parse (a malformed escape such as "/%zz") is sent as
+// it is, byte for byte, in the request line.
+func (w *worker) send(client *http.Client, timeout time.Duration, method, path string, body io.Reader, header map[string]string) (reply, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, w.URL+path, body)
 	if err != nil {
-		return reply{}, fmt.Errorf("%s %.80s: %v", method, path, err)
+		if req, err = http.NewRequestWithContext(ctx, method, w.URL+"/", body); err == nil {
+			p, q, hasQuery := strings.Cut(path, "?")
+			req.URL.Path, req.URL.Opaque, req.URL.RawQuery, req.URL.ForceQuery = "", p, q, hasQuery && q == ""
+		}
+	}
+	if err != nil {
+		return reply{}, fmt.Errorf("%s %.80q: %v", method, path, err)
 	}
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	res, err := http.DefaultClient.Do(req)
+	res, err := client.Do(req)
 	if err != nil {
-		return reply{}, fmt.Errorf("%s %.80s: %v", method, path, err)
+		return reply{}, fmt.Errorf("%s %.80q: %v", method, path, err)
 	}
 	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return reply{}, fmt.Errorf("%s %.80q: reading the answer: %v", method, path, err)
+	}
 	return reply{res.StatusCode, res.Header, b}, nil
 }
 
@@ -310,12 +472,18 @@ func sign(ticket, nonce string, ts int64, url string) string {
 // crypto/sha1, independently of core.
 func verify(t testing.TB, r reply, ticket, wantURL string) payload {
 	t.Helper()
+	return verifyApp(t, r, testAppID, ticket, wantURL)
+}
+
+// verifyApp is verify for the app appID.
+func verifyApp(t testing.TB, r reply, appID, ticket, wantURL string) payload {
+	t.Helper()
 	if r.Status != 200 {
 		t.Fatalf("status %s, want 200", r)
 	}
 	p := decodePayload(t, r)
-	if p.AppID != testAppID || p.URL != wantURL || len(p.NonceStr) != 16 {
-		t.Fatalf("payload %+v, want appId %s url %q", p, testAppID, wantURL)
+	if p.AppID != appID || p.URL != wantURL || len(p.NonceStr) != 16 {
+		t.Fatalf("payload %+v, want appId %s url %q", p, appID, wantURL)
 	}
 	if d := time.Now().Unix() - p.Timestamp; d < -5 || d > 60 {
 		t.Fatalf("timestamp %d is %d s off", p.Timestamp, d)

@@ -17,7 +17,8 @@ var regexpNonce = regexp.MustCompile(`^\{"nonceStr":"[A-Za-z0-9]{16}"\}\s*$`)
 func configPath(page string) string { return "/config?url=" + url.QueryEscape(page) }
 
 // TestConfig covers what a page does: one fetch, a signature that verifies,
-// for every way of asking.
+// for every way of asking; and the token is bought with a body of known
+// length (WeChat's gateway answers HTTP 412 to a chunked one).
 func TestConfig(t *testing.T) {
 	wc := startStandin(t)
 	w := startWorker(t, wc, map[string]string{"ALLOWED_HOSTS": "h.example.com,*.example.org"})
@@ -55,8 +56,14 @@ func TestConfig(t *testing.T) {
 			}
 		})
 	}
-	if st := wc.stats(t); st.StableToken != 1 || st.Ticket != 1 {
+	st := wc.stats(t)
+	if st.StableToken != 1 || st.Ticket != 1 {
 		t.Fatalf("upstream calls %+v, want one token and one ticket", st)
+	}
+	// WeChat's gateway answers HTTP 412 to a chunked body: the stable_token
+	// POST (the default token mode) must come with a Content-Length.
+	if st.Posts < 1 || st.PostsWithoutLength != 0 || st.RejectedChunked != 0 {
+		t.Fatalf("upstream POSTs %+v: want at least one, each with a Content-Length", st)
 	}
 	// The signer started in workerd's global scope (where random values are
 	// forbidden), not lazily in the first request.
@@ -132,7 +139,7 @@ func TestColdConcurrency(t *testing.T) {
 // TestWarm: once the ticket is cached, requests never reach WeChat.
 func TestWarm(t *testing.T) {
 	wc := startStandin(t)
-	w := startWorker(t, wc, nil)
+	w := startWorker(t, wc, map[string]string{"RATE_LIMITS": "off"}) // 300 requests from one IP
 	page := "https://h.example.com/warm"
 	w.get(t, configPath(page))
 	before := wc.stats(t)

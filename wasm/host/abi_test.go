@@ -188,6 +188,44 @@ func TestABIMalformed(t *testing.T) {
 	}
 }
 
+// TestABIOverflow: a request too large for the input region is refused
+// for the field that filled it (414, 431 or 413), never as malformed,
+// wherever the region ran out: in a field (the host writes its length
+// alone), or between fields, with less than a length's 4 bytes left.
+func TestABIOverflow(t *testing.T) {
+	a := newABI(t)
+	a.hand(t, "wxapp", record("TICKET", now+3600))
+	full := int(a.inCap)
+	marker := binary.LittleEndian.AppendUint32(nil, 0xffffffff)
+	pad := func(prefix []byte, room int) string {
+		return "https://w/config?url=x&pad=" + string(make([]byte, room-len(prefix)-4-27))
+	}
+	head := frame("GET")
+	tests := []struct {
+		name string
+		raw  []byte
+		want *core.Error
+	}{
+		{"URL too large: its length alone", append(append([]byte(nil), head...), marker...), core.ErrURITooLong},
+		{"URL fills the region, 2 bytes left", frame("GET", pad(head, full-2)), core.ErrURITooLong},
+		{"URL fills the region, 0 bytes left", frame("GET", pad(head, full)), core.ErrURITooLong},
+		{"URL fits, origin too large", append(frame("GET", "https://w/config?url=x", ""), marker...), core.ErrHeaderTooLarge},
+		{"body fills the region", frame("POST", "https://w/config", "application/json", "", "", "", "", string(make([]byte, full-70))), core.ErrBodyTooLarge},
+		{"URL fills it but the rate-limit verdict", append(frame("GET", pad(head, full-4-28), "", "", "", "", "", ""), marker...), core.ErrURITooLong},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if len(tt.raw) > full {
+				t.Fatalf("the test's input is %d bytes, beyond the region", len(tt.raw))
+			}
+			status, _, body := a.call(t, a.config, tt.raw, uint32(len(tt.raw)))
+			if status != tt.want.Status || errcode(t, body) != tt.want.Code {
+				t.Fatalf("%d %s, want %d errcode %d", status, body, tt.want.Status, tt.want.Code)
+			}
+		})
+	}
+}
+
 // FuzzABI: arbitrary bytes in the input region, any n: an answer, never a
 // trap.
 func FuzzABI(f *testing.F) {

@@ -254,27 +254,44 @@ func split(in []byte, f [][]byte) (end int, ok bool) {
 }
 
 // overflow names the refusal for a request whose fields did not all fit:
-// the field that ran past the input decides.
+// the field that ran past the input decides. When the input ran out
+// between fields (the host had no room left even for the next field's
+// length), or only the small rate-limit verdict did not fit, the largest
+// field, which filled the region, decides.
 func overflow(n uint32) *core.Error {
-	end := 0
+	end, largest, size := 0, -1, 0
 	for i := 0; i < nFields; i++ {
 		if end+4 > int(n) {
+			if int(n)+4 > inputCap && largest >= 0 { // the region is full
+				return tooLarge(largest)
+			}
 			break
 		}
 		l := int(binary.LittleEndian.Uint32(input[end:]))
 		end += 4
 		if l > int(n)-end {
-			switch {
-			case i == fURL:
-				return core.ErrURITooLong
-			case i == fBody:
-				return core.ErrBodyTooLarge
-			case i > fURL && i < fBody:
-				return core.ErrHeaderTooLarge
+			if i == fLimit && largest >= 0 {
+				return tooLarge(largest)
 			}
-			break
+			return tooLarge(i)
+		}
+		if l > size {
+			largest, size = i, l
 		}
 		end += l
+	}
+	return core.ErrBadRequest
+}
+
+// tooLarge is the refusal of a request whose field i did not fit.
+func tooLarge(i int) *core.Error {
+	switch {
+	case i == fURL:
+		return core.ErrURITooLong
+	case i == fBody:
+		return core.ErrBodyTooLarge
+	case i > fURL && i < fBody:
+		return core.ErrHeaderTooLarge
 	}
 	return core.ErrBadRequest
 }
