@@ -179,9 +179,14 @@ func (s *Settings) Keys() []*Key {
 	return keys
 }
 
+// CronPerHour is how often an hour the cron runs (wrangler.toml's crons,
+// every 10 minutes): each run may fetch a due key whose value WeChat
+// hands back unchanged, a fetch the Vault counts but does not write.
+const CronPerHour = 6
+
 // share is k's part of its kind's budget: the agent's limit divided among
 // the agent's budgeted keys, the corp's among the corp's, whichever is
-// less.
+// less, less the cron's runs, whose unchanged fetches go unwritten.
 func share(keys []*Key, k *Key) int {
 	b := k.Kind.Budget
 	if b == (Budget{}) {
@@ -196,7 +201,7 @@ func share(keys []*Key, k *Key) int {
 			}
 		}
 	}
-	return max(min(b.PerAgent/agent, b.PerCorp/corp), 1)
+	return max(min(b.PerAgent/agent, b.PerCorp/corp)-CronPerHour, 1)
 }
 
 // Key returns the key of kind for owner (an AppID, or "corp/agent"), nil

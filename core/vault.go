@@ -205,9 +205,10 @@ func (v *Vault) fetch(ctx context.Context, k *Key, token string, force bool) (Re
 // store keeps a fetched record. A value already held keeps the expiry it
 // was first seen with: WeChat may hand back a ticket that is still valid
 // with a fresh expires_in, yet it dies when it was due to. The record is
-// written only when something changed; for a budgeted key the fetch itself
-// did (fetch counted it in the record held here), so it is always written,
-// else a fetch that brought back the same value would not count.
+// written only when something changed: a fetch that brought back the value
+// held is not written, even for a budgeted key (a write per cron run would
+// spend the free plan's KV writes), and Settings.Keys leaves such fetches
+// room in each key's budget.
 func (v *Vault) store(ctx context.Context, k *Key, rec Record) {
 	old := v.recs[k]
 	next := *old
@@ -219,7 +220,7 @@ func (v *Vault) store(ctx context.Context, k *Key, rec Record) {
 		next.ExpiresAt = min(old.ExpiresAt, rec.ExpiresAt)
 	}
 	next.Failures, next.NextAttempt = 0, 0 // the last error stays, for /healthz
-	if next == *old && k.PerHour == 0 {
+	if next == *old {
 		return
 	}
 	*old = next

@@ -26,26 +26,32 @@ func (f *sameValue) Fetch(_ context.Context, k *Key, _ string, _ bool) (Record, 
 	return Record{Value: "value-of-" + k.Kind.Name, FetchedAt: 1_800_000_000, ExpiresAt: 1_800_000_000 + 990}, nil
 }
 
-// TestBudgetCountsUnchangedFetches: a budgeted key's fetches count toward
-// its hourly budget, and the count is stored, even when WeChat hands back
-// the value already held.
-func TestBudgetCountsUnchangedFetches(t *testing.T) {
+// TestBudgetUnchangedFetches: a fetch that brings back the value already
+// held is not written, even for a budgeted key (the cron would write on
+// every run within the margin); the key's share leaves the cron's runs
+// room instead.
+func TestBudgetUnchangedFetches(t *testing.T) {
 	s := LoadSettings(func(name string) string {
 		return map[string]string{"WECOM_CORPID": "wwtest", "WECOM_AGENTS": "1000002", "WECOM_SECRET_1000002": "s"}[name]
 	})
 	k := s.Key(WeComAgentTicket.Name, "wwtest/1000002")
-	if k == nil || k.PerHour == 0 {
-		t.Fatalf("no budgeted agent ticket key: %+v", k)
+	if k == nil || k.PerHour == 0 || k.PerHour+CronPerHour > WeComAgentTicket.Budget.PerAgent/2 {
+		t.Fatalf("agent ticket key %+v: its share and the cron's runs must fit the agent's budget", k)
 	}
 	store, f := mapStore{}, &sameValue{}
+	var first string
 	for i := 1; i <= 3; i++ {
 		v := &Vault{Store: store, Fetcher: f, Now: 1_800_000_000 + int64(i), RefreshMargin: 1800}
 		if err := v.Refresh(context.Background(), []*Key{k.Token, k}); err != nil {
 			t.Fatalf("refresh %d: %v", i, err.Error)
 		}
-		rec := ParseRecord(store[k.String()])
-		if got := rec.FetchesThisHour(v.Now); got != i {
-			t.Fatalf("after %d fetches of the same value the record counts %d: %s", i, got, store[k.String()])
+		if i == 1 {
+			first = store[k.String()]
+		} else if store[k.String()] != first {
+			t.Fatalf("fetch %d of the same value was written: %s, then %s", i, first, store[k.String()])
 		}
+	}
+	if f.calls != 6 {
+		t.Fatalf("%d fetches, want 6 (token and ticket, 3 runs): each run asks again while the key is due", f.calls)
 	}
 }

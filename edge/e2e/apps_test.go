@@ -429,7 +429,7 @@ func TestWeCom(t *testing.T) {
 				if kind == "wecom_token" {
 					continue
 				}
-				if c.Budget <= 0 || c.Budget > 50 || c.Fetches < minTicketFetches || c.Fetches > c.Budget {
+				if c.Budget <= 0 || c.Budget+6 > 50 || c.Fetches < minTicketFetches || c.Fetches > c.Budget {
 					t.Fatalf("/healthz %s %s: %d fetches this hour, budget %d; want %d ≤ fetches ≤ budget ≤ 50",
 						kind, owner, c.Fetches, c.Budget, minTicketFetches)
 				}
@@ -445,7 +445,9 @@ func TestWeCom(t *testing.T) {
 		if st.WeComToken != before.WeComToken+2 || st.CorpTicket != before.CorpTicket+2 || st.AgentTicket != before.AgentTicket+2 {
 			t.Fatalf("cron on due WeCom keys: %+v, then %+v; want one fetch of each key", before, st)
 		}
-		checkHealth(t, 2)
+		// The same tickets came back: the fetch is not written (the
+		// budget's share leaves the cron's runs room for it).
+		checkHealth(t, 1)
 		// The same tickets came back: signing goes on with them.
 		a := get(t, "1000003")
 		if ok, why := wc.verdict(t, signed("agent", "1000003", a.AgentConfig.Timestamp, a.AgentConfig.NonceStr, a.AgentConfig.Signature)); !ok {

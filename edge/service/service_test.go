@@ -634,7 +634,7 @@ func TestHealthz(t *testing.T) {
 	if !h.Config.Relay || h.Config.APIBase != "http://wechat.test" || h.Config.TokenMode != "stable" || !h.Config.APIKeySet {
 		t.Errorf("config %+v", h.Config)
 	}
-	if c := h.cred("wecom_corp_ticket", corp+"/1000002"); c == nil || c.Budget != 50 {
+	if c := h.cred("wecom_corp_ticket", corp+"/1000002"); c == nil || c.Budget != 50-core.CronPerHour {
 		t.Errorf("the corp ticket's budget: %+v", c)
 	}
 	// Nothing secret anywhere in the body.
