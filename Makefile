@@ -67,16 +67,16 @@ test-wasip1: $(WAZERO)
 test-e2e: build $(NPM_OK) browser-tools
 	WXSIGN_WASM=$(abspath $(SIGNER)) $(GO) test -tags e2e -count=1 -v ./edge/e2e 2>&1 | tee $(BUILD)/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go' ; exit $${PIPESTATUS[0]}
 
-## bench: the figures, printed and written to build/bench.json (see README, Performance)
+## bench: the figures, printed and written to build/bench.json (see bench/README.md)
 bench: build $(NPM_OK) bench-tools
 	$(GO) run ./bench -o $(BUILD)/bench.json
 
 ## pgo: remake the signer's profile, from the native /config benchmark
 # Profile-guided optimization inlines the calls the profile finds hot; in
 # WebAssembly under wazero each call costs (Go's calling convention there
-# goes through memory and a dispatch table), and it took about 2% of the hot
-# path's instructions. The profile is native: the module's Go code calls
-# the same functions, and a stale profile only optimizes less.
+# goes through memory and a dispatch table; RATIONALE.md). The profile is
+# native: the module's Go code calls the same functions, and a stale
+# profile only optimizes less.
 pgo:
 	$(GO) test ./core -run '^$$' -bench 'ServeConfigParts/ServeConfigSigner$$' -benchtime 5s -cpuprofile $(PGO) -o $(BUILD)/core.pgo.test
 

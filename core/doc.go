@@ -2,10 +2,19 @@
 // standard library only, so that the same code runs natively, in the signer
 // WebAssembly module and in the Worker's Go program.
 //
-// It holds the signature (the canonical string and its SHA1), the nonce, the
-// page-URL rules, the host allowlist and the origin list for CORS, the JSON
-// payloads, a strict JSON object decoder for what it reads, and the request
-// handling of /config. It knows nothing of Cloudflare Workers or wazero.
+// It holds the signature (the canonical string and its SHA1; CardSign for
+// cards), the nonce, the page-URL rules, the host allowlist and the origin
+// list for CORS, the JSON payloads, a strict JSON object decoder for what
+// it reads, and the request handling of every page-facing endpoint
+// (/config, /nonce, /wecom/config, the card endpoints, /debug/info and
+// /debug/check with Check's diagnosis). It holds the facts both programs
+// share, each once: the settings (LoadSettings), the route table (Routes),
+// the table of credential kinds (Kinds, Settings.Keys) and the one cache
+// policy over it (Vault).
+//
+// It knows nothing of Cloudflare Workers, Workers KV or wazero, and makes
+// no network call: storage and WeChat are the Store and Fetcher its
+// callers give it.
 //
 // # Error codes
 //

@@ -13,10 +13,10 @@ const nonceAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 // noncePool holds nonce characters made from crypto/rand output a
 // kilobyte at a time. In WebAssembly, reading crypto/rand per nonce is a
 // host call that costs as much as the rest of making the nonce, and
-// turning a nonce's bytes into characters one nonce at a time (a loop,
-// appends, a clear: each a call out of the module or a jump through Go's
-// dispatch table) cost 2,500 machine instructions per request; a batch
-// turns a kilobyte in one pass, and a nonce is then one copy.
+// turning a nonce's bytes into characters one nonce at a time means a
+// loop, appends and a clear per request, each a call out of the module or
+// a jump through Go's dispatch table; a batch turns a kilobyte in one
+// pass, and a nonce is then one copy.
 var noncePool struct {
 	sync.Mutex
 	chars [noncePoolLen]byte // chars[at:n] are yet to be drawn

@@ -177,10 +177,10 @@ func paramKey(q, want string) (n int, isURL, ok bool) {
 // that a caller reads on from there; ok is false for a malformed escape.
 // FuzzQueryValue holds it to url.QueryUnescape.
 //
-// It exists because url.QueryUnescape costs about 8 µs per page URL
-// compiled to WebAssembly, most of the hot path's budget, and it is shaped
-// for WebAssembly, where every loop iteration and taken branch is a jump
-// through Go's dispatch table: each iteration copies the run of plain bytes
+// It exists because url.QueryUnescape, compiled to WebAssembly, was most of
+// the hot path's time (RATIONALE.md), and it is shaped for WebAssembly,
+// where every loop iteration and taken branch is a jump through Go's
+// dispatch table: each iteration copies the run of plain bytes
 // (up to 8) with one store, then decodes the byte after it, a "%" escape by
 // arithmetic rather than a branch. A percent-encoded page URL has an escape
 // every few bytes. Decoding never lengthens, so it writes by index.

@@ -54,8 +54,8 @@ func Sign(ticket, nonce string, timestamp int64, url string) string {
 }
 
 // A TicketSigner signs pages with one jsapi_ticket, like AppendSignature
-// but faster where hashing is slow (in WebAssembly one SHA-1 block is
-// about a seventh of a request's work). Every canonical string starts
+// but faster where hashing is slow (in WebAssembly SHA-1's blocks are most
+// of a request's work; see RATIONALE.md). Every canonical string starts
 // with "jsapi_ticket=" and the ticket, so its first 64-byte block is the
 // same for every page: the SHA-1 state after it is computed once, saved
 // with crypto/sha1's MarshalBinary, and resumed for each signature.
@@ -122,9 +122,8 @@ func (s *TicketSigner) AppendSignature(dst []byte, nonce string, timestamp int64
 
 // appendHexSum appends sum in lower-case hex, as hex.AppendEncode, four
 // bytes at a time with word arithmetic rather than a table look-up per
-// digit: in WebAssembly hex.AppendEncode's loop of 20 iterations cost
-// about as much as making the nonce. FuzzAppendHexSum holds it to
-// encoding/hex.
+// digit: in WebAssembly each iteration of hex.AppendEncode's loop is a jump
+// through Go's dispatch table. FuzzAppendHexSum holds it to encoding/hex.
 func appendHexSum(dst []byte, sum *[sha1.Size]byte) []byte {
 	le := binary.LittleEndian
 	// Written in place rather than appended: an append is a copy, in
@@ -154,9 +153,9 @@ func hexDigits8(v uint32) uint64 {
 
 // appendTimestamp appends ts in decimal, as strconv.AppendInt(dst, ts, 10).
 // Unix times of ten digits (2001 to 2286) are written two digits at a
-// time in straight-line code: strconv's loop was over a quarter of Sign's
-// work above the raw SHA-1, and in WebAssembly each of its iterations is a jump
-// through Go's dispatch table. FuzzAppendTimestamp holds it to strconv.
+// time in straight-line code: strconv's loop is a large part of what Sign
+// adds to the raw SHA-1, and in WebAssembly each of its iterations is a
+// jump through Go's dispatch table. FuzzAppendTimestamp holds it to strconv.
 func appendTimestamp(dst []byte, ts int64) []byte {
 	if ts < 1e9 || ts >= 1e10 {
 		return strconv.AppendInt(dst, ts, 10)

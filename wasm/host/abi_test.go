@@ -83,7 +83,7 @@ func request(method, url, contentType, origin, body string) []byte {
 }
 
 // call writes raw to the input region, calls fn with n (and now for
-// wxs_config) and checks the answer's shape: it never traps, the length
+// wxs_serve) and checks the answer's shape: it never traps, the length
 // fits the output region, the headers parse and the body is JSON.
 func (a *abi) call(t testing.TB, fn api.Function, raw []byte, n uint32) (status int, need bool, body []byte) {
 	t.Helper()

@@ -1,11 +1,3 @@
-// Package host runs the signer module (build/signer.wasm, see wasm/signer)
-// with wazero, so that Go programs can embed the very signer the Worker's
-// hot path runs — and so that the tests run what ships.
-//
-// A Signer compiles the module once and keeps a pool of instances: a wazero
-// function call is not safe for concurrent use, an instance is cheap to
-// keep, and instantiating costs milliseconds. Instances get the real clock
-// and crypto/rand, not wazero's deterministic defaults.
 package host
 
 import (
