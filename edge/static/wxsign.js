@@ -226,7 +226,12 @@
     return url;
   }
 
-  async function fetchJSON(path, url, o) {
+  // STILL_OLD is wxsign's errcode for the seconds before a ticket dies, when
+  // WeChat has no new one yet; the answer comes once, after them.
+  var STILL_OLD = 1055;
+  var STILL_OLD_WAIT_MS = 12000;
+
+  async function fetchJSON(path, url, o, again) {
     var q = '?url=' + encodeURIComponent(url);
     if (o.appid) q += '&appid=' + encodeURIComponent(o.appid);
     if (o.wecom && o.agentid) q += '&agentid=' + encodeURIComponent(o.agentid);
@@ -240,6 +245,12 @@
       body = await res.json();
     } catch (e) {
       throw new Error('wxsign: ' + BASE + path + ' answered HTTP ' + res.status + ', not JSON');
+    }
+    if (body.errcode === STILL_OLD && !again) {
+      await new Promise(function (resolve) {
+        setTimeout(resolve, STILL_OLD_WAIT_MS);
+      });
+      return fetchJSON(path, url, o, true);
     }
     if (!res.ok || body.errcode) {
       throw new Error('wxsign: ' + path + ' refused to sign ' + url + ': ' + body.errmsg + ' (errcode ' + body.errcode + ', HTTP ' + res.status + ')');
