@@ -25,6 +25,8 @@ const env = process.env;
 const WXSIGN = (env.WXSIGN_URL || '').replace(/\/$/, '');
 const STANDIN = (env.STANDIN_URL || '').replace(/\/$/, '');
 const APPID = env.APPID || '';
+const CORPID = env.CORPID || ''; // WeCom: the corp and the agent the Worker signs for
+const AGENTID = env.AGENTID || '';
 const SHOTS = env.SCREENSHOT_DIR || path.join(here, '..', '..', 'build', 'screenshots');
 const CHROMIUM = env.CHROMIUM || '/usr/bin/chromium';
 if (!WXSIGN || !STANDIN || !APPID) {
@@ -99,6 +101,11 @@ const server = http.createServer(async (req, res) => {
     if (u.pathname === '/favicon.ico') {
       res.writeHead(204); // Chromium asks; a 404 would be a console error
       return res.end();
+    }
+    if (u.pathname === '/__ticket' && u.searchParams.has('wecom')) {
+      const st = await getJSON(`${STANDIN}/__standin/state?corpid=${CORPID}&agentid=${AGENTID}`);
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+      return res.end(JSON.stringify({ ticket: st.corp_ticket, agentTicket: st.agent_ticket, appId: CORPID, agentId: AGENTID }));
     }
     if (u.pathname === '/__ticket') {
       // Read server side: the stand-in sends no CORS headers.
@@ -275,12 +282,25 @@ await test('a refused /config rejects with wxsign\'s errmsg; an unreachable endp
   assert.equal(r.ok, false);
   assert.match(r.message, /refused to sign .*malformed percent-escape \(errcode 1007, HTTP 400\)/);
   assert.equal((await doubleLog(page)).length, 0, 'no wx.config without a signature');
-  // This Worker has no /wecom/config yet: its 404 carries no CORS header, so the fetch fails.
-  const w = await page.evaluate(() => sign({wecom: true, agentid: '1000002'}));
+  // An agent the Worker does not know: /wecom/config's 404 comes through with its errmsg.
+  const w = await page.evaluate(() => sign({wecom: true, agentid: '999'}));
   assert.equal(w.ok, false);
-  assert.match(w.message, /could not reach .*\/wecom\/config/);
+  assert.match(w.message, /refused to sign .*unknown appid or agentid/);
   await close();
 });
+
+for (const [mode, ua] of [['Android', UA.android], ['iOS', UA.iphone]]) {
+  await test(`WeCom, ${mode}: wx.config (beta, the corp ticket) then wx.agentConfig (the agent's ticket), both accepted`, async () => {
+    const { page, errors, close } = await open(ua, `${PAGES}/spa/wecom?x=1#r`);
+    const r = await page.evaluate((agentid) => sign({wecom: true, agentid}), AGENTID);
+    assert.equal(r.ok, true, r.message);
+    const log = await settled(page, 2);
+    assert.deepEqual(log.map((e) => [!!e.agent, e.ok, e.errMsg]), [[false, true, ''], [true, true, '']]);
+    assert.equal(log[1].url, `${PAGES}/spa/wecom?x=1`);
+    assert.deepEqual(errors, []);
+    await close();
+  });
+}
 
 // ---- the debug page -------------------------------------------------------
 
@@ -457,9 +477,14 @@ await test('debug page names a signature made with the previous ticket (the tick
   const url = `${P}/news?id=42`;
   const ts = Math.floor(Date.now() / 1000);
   const c = { name: 'rotated', page: url, signed: '', appId: APPID, ts, nonce, signature: sign(old, nonce, ts, url) };
+  // WeChat issues a new ticket only once the old one is gone: the stand-in
+  // forgets its tickets (and tokens), and the cron, with its ticket due,
+  // fetches the new one (buying a token on the way).
+  await getJSON(STANDIN + '/__standin/reset', { method: 'POST' });
   const cron = await fetch(`${WXSIGN}/__scheduled?cron=*/10+*+*+*+*`);
   assert.equal(cron.status, 200, 'the cron ran');
-  assert.notEqual(await currentTicket(), old, 'the cron replaced the ticket (the stand-in must issue tickets due at once)');
+  assert.notEqual(await currentTicket(), old, 'the cron replaced the ticket (it must be due: the stand-in issues tickets for 1000 s)');
+  await new Promise((r) => setTimeout(r, 1500)); // the isolate reads KV again after WXSIGN_TEST_RECORD_TTL
   const { page, close } = await open(UA.desktop, null);
   const codes = await checkOnPage(page, c);
   assert.deepEqual(codes, ['previous_ticket']);

@@ -33,8 +33,10 @@
     }).join('');
   }
 
+  // verify checks wx.config; beta: true is WeCom's, signed with the corp
+  // ticket for the CorpID.
   async function verify(c, url) {
-    var res = await fetch('/__ticket', { cache: 'no-store' });
+    var res = await fetch(c.beta ? '/__ticket?wecom=1' : '/__ticket', { cache: 'no-store' });
     var cur = await res.json();
     var ticket = WRONG ? cur.ticket + '-wrong' : cur.ticket;
     if (c.appId !== cur.appId) return 'config:invalid appid';
@@ -74,8 +76,29 @@
     });
   }
 
+  // agentConfig checks WeCom's wx.agentConfig as WeCom does: after a
+  // wx.config, with the agent's own ticket, for the URL WeCom checks.
+  function agentConfig(c) {
+    var url = MODE === 'ios' ? ENTRY : location.href.split('#')[0];
+    var entry = { n: ++serial, mode: MODE, url: url, ok: null, errMsg: '', agent: true };
+    log.push(entry);
+    (async function () {
+      if (state !== 1) return 'agentConfig:wx.config is not ready';
+      var cur = await (await fetch('/__ticket?wecom=1', { cache: 'no-store' })).json();
+      if (c.corpid !== cur.appId || String(c.agentid) !== cur.agentId) return 'agentConfig:invalid corpid or agentid';
+      var want = await sha1('jsapi_ticket=' + cur.agentTicket + '&noncestr=' + c.nonceStr + '&timestamp=' + c.timestamp + '&url=' + url);
+      return want === c.signature ? '' : 'agentConfig:invalid signature';
+    })().then(function (errMsg) {
+      entry.ok = !errMsg;
+      entry.errMsg = errMsg;
+      if (entry.ok) c.success && c.success({ errMsg: 'agentConfig:ok' });
+      else c.fail && c.fail({ errMsg: errMsg });
+    });
+  }
+
   window.wx = {
     config: config,
+    agentConfig: agentConfig,
     ready: function (f) {
       if (state === 1) f();
       else readyCallbacks.push(f);

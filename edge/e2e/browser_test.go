@@ -29,11 +29,14 @@ func TestBrowser(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(repoRoot, "node_modules", "playwright-core")); err != nil {
 		t.Fatalf("playwright-core is not installed: run npm ci (make test does)")
 	}
-	wc := startStandin(t)
+	const corp, agent = "wwbrowser0123", "1000002"
+	wc := startStandin(t, "-corp", corp, "-agents", agent+":browser-agent-secret")
 	port := freePort(t) // the test pages' origin, which the Worker must allow
 	w := startWorker(t, wc, map[string]string{
-		"ALLOWED_HOSTS":   "127.0.0.1",
-		"ALLOWED_ORIGINS": fmt.Sprintf("http://127.0.0.1:%d", port),
+		"ALLOWED_HOSTS":          "127.0.0.1",
+		"ALLOWED_ORIGINS":        fmt.Sprintf("http://127.0.0.1:%d", port),
+		"WXSIGN_TEST_RECORD_TTL": "1", // the rotation test reads the new ticket at once, not within a minute
+		"WECOM_CORPID":           corp, "WECOM_AGENTS": agent, "WECOM_SECRET_" + agent: "browser-agent-secret", "WECOM_API_BASE": wc.URL,
 	})
 
 	t.Run("assets", func(t *testing.T) {
@@ -69,7 +72,7 @@ func TestBrowser(t *testing.T) {
 	cmd.Env = append(os.Environ(),
 		"WXSIGN_URL="+w.URL,
 		"STANDIN_URL="+wc.URL,
-		"APPID="+testAppID,
+		"APPID="+testAppID, "CORPID="+corp, "AGENTID="+agent,
 		fmt.Sprintf("PAGE_PORT=%d", port),
 		"SCREENSHOT_DIR="+filepath.Join(repoRoot, "build", "screenshots"),
 	)

@@ -500,12 +500,16 @@
       var problems = h.problems || [];
       lines.push(problems.length
         ? el('p', { class: 'bad', 'data-status': 'config' }, [t('status_not_configured', { problems: problems.join('; ') })])
-        : el('p', { class: 'good', 'data-status': 'config' }, [t('status_configured', { appid: h.appid })]));
-      var tk = h.jsapi_ticket;
+        : el('p', { class: 'good', 'data-status': 'config' }, [t('status_configured', { appid: (h.apps || []).join(', ') })]));
+      // /healthz lists every credential; the page speaks of the first
+      // account's ticket and of the latest error of any.
+      var creds = h.credentials || [];
+      var tk = creds.filter(function (c) { return c.kind === 'jsapi_ticket' && c.owner === (h.apps || [])[0]; })[0];
       lines.push(tk && tk.usable
         ? el('p', { class: 'good', 'data-status': 'ticket' }, [t('status_ticket_ok', { n: Math.floor(tk.expires_in_s / 60) })])
         : el('p', { class: 'bad', 'data-status': 'ticket' }, [t('status_ticket_none')]));
-      var r = h.refresh;
+      var r = creds.filter(function (c) { return c.last_error; })
+        .sort(function (a, b) { return b.last_error_at - a.last_error_at; })[0];
       lines.push(r && r.last_error
         ? el('p', { class: 'bad', 'data-status': 'error' }, [t('status_last_error', {
           code: r.last_errcode ? ' (errcode ' + r.last_errcode + ')' : '',

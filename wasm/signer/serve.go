@@ -11,14 +11,13 @@ import (
 // serve routes a request by core's table and answers it, or names what it
 // needs first.
 func serve(f *[nFields][]byte, now int64) uint32 {
-	method, url := view(f[fMethod]), view(f[fURL])
+	method, url, origin := view(f[fMethod]), view(f[fURL]), view(f[fOrigin])
 	route, err := core.Route(method, path(url))
 	if err == core.ErrNotFound && settings.Test.Panic && path(url) == "/__test/panic" {
 		return act(ActForward) // the Go program panics there, for the test that a panic is a clean 500
 	}
 	if err != nil {
-		var r core.Response
-		r.Fail(body[:0:outputCap], err)
+		r := refusal(origin, err)
 		if route != nil {
 			r.Allow = route.Methods
 		}
@@ -42,8 +41,8 @@ func serve(f *[nFields][]byte, now int64) uint32 {
 					return a
 				}
 			}
-			r := core.Response{Authenticate: true}
-			r.Fail(body[:0:outputCap], core.ErrUnauthorized)
+			r := refusal(origin, core.ErrUnauthorized)
+			r.Authenticate = true
 			return answer(&r)
 		}
 	}
@@ -58,13 +57,13 @@ func serve(f *[nFields][]byte, now int64) uint32 {
 		Body:        f[fBody],
 	}
 	if len(req.Body) > core.MaxBodyLen || tooLong(view(f[fContentLength])) {
-		return fail(core.ErrBodyTooLarge)
+		return refuse(&req, core.ErrBodyTooLarge)
 	}
 	if route.Path == "/nonce" {
 		return serveNonce(&req)
 	}
 	if !settings.OK() && req.Method != "OPTIONS" {
-		return fail(settings.Unconfigured())
+		return refuse(&req, settings.Unconfigured())
 	}
 	switch route.Path {
 	case "/config", "/all":
@@ -90,8 +89,7 @@ func limit(f *[nFields][]byte, binding string) (uint32, bool) {
 		}
 		return act(ActLimit, binding, ip), true
 	case "0":
-		r := core.Response{}
-		r.Fail(body[:0:outputCap], core.ErrRateLimited)
+		r := refusal(view(f[fOrigin]), core.ErrRateLimited)
 		r.RetryAfter = core.RateLimitPeriod
 		return answer(&r), true
 	}
@@ -101,10 +99,10 @@ func limit(f *[nFields][]byte, binding string) (uint32, bool) {
 func serveConfig(req *core.Request, now int64) uint32 {
 	a, err := pickApp(req.Query)
 	if err != nil {
-		return fail(err)
+		return refuse(req, err)
 	}
 	if a == nil {
-		return fail(core.ErrNotConfigured)
+		return refuse(req, core.ErrNotConfigured)
 	}
 	if act := a.ticket.need(now); act != 0 {
 		return act
@@ -120,8 +118,20 @@ func serveConfig(req *core.Request, now int64) uint32 {
 }
 
 func serveNonce(req *core.Request) uint32 {
-	a := core.App{Origins: origins}
-	r := a.ServeNonce(body[:0:outputCap], req)
+	r := cors.ServeNonce(body[:0:outputCap], req)
+	return answer(&r)
+}
+
+// refusal is the answer to a request refused before an endpoint's own
+// checks, with the CORS decision made, so that a page can read why.
+func refusal(origin string, e *core.Error) core.Response {
+	r := core.Response{AllowOrigin: cors.CORS(origin), Vary: !origins.Empty()}
+	r.Fail(body[:0:outputCap], e)
+	return r
+}
+
+func refuse(req *core.Request, e *core.Error) uint32 {
+	r := refusal(req.Origin, e)
 	return answer(&r)
 }
 
@@ -129,7 +139,7 @@ func serveNonce(req *core.Request) uint32 {
 func serveWeCom(req *core.Request, now int64) uint32 {
 	id, err := param(req.Query, "agentid")
 	if err != nil {
-		return fail(err)
+		return refuse(req, err)
 	}
 	var a *agent
 	for _, g := range agents {
@@ -139,7 +149,7 @@ func serveWeCom(req *core.Request, now int64) uint32 {
 		}
 	}
 	if a == nil {
-		return fail(core.ErrUnknownApp)
+		return refuse(req, core.ErrUnknownApp)
 	}
 	var r core.Response
 	for _, e := range []*entry{a.corp, a.agent} {
@@ -163,10 +173,10 @@ func serveWeCom(req *core.Request, now int64) uint32 {
 func serveCard(path string, req *core.Request, now int64) uint32 {
 	a, err := appByID(core.CardAppID(req.Body))
 	if err != nil {
-		return fail(err)
+		return refuse(req, err)
 	}
 	if a == nil {
-		return fail(core.ErrUnknownApp)
+		return refuse(req, core.ErrUnknownApp)
 	}
 	if act := a.card.need(now); act != 0 {
 		return act
@@ -189,10 +199,10 @@ func serveCard(path string, req *core.Request, now int64) uint32 {
 func serveDebug(path string, req *core.Request, now int64) uint32 {
 	a, err := pickApp(req.Query)
 	if err != nil {
-		return fail(err)
+		return refuse(req, err)
 	}
 	if a == nil {
-		return fail(core.ErrUnknownApp)
+		return refuse(req, core.ErrUnknownApp)
 	}
 	if act := a.ticket.need(now); act != 0 {
 		return act

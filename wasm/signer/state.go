@@ -20,6 +20,7 @@ var (
 	entries  = map[string]*entry{}
 	limiters []string // the rate-limit bindings the environment has
 	origins  core.OriginList
+	cors     core.App // no app's, only ALLOWED_ORIGINS: the CORS of answers made before an app is known
 )
 
 // app is an official account as the signing endpoints need it.
@@ -58,6 +59,7 @@ func configure(env map[string]string) {
 		}
 	}
 	origins = core.ParseOriginList(settings.AllowedOrigins)
+	cors = core.App{Origins: origins}
 	old := entries
 	entries = map[string]*entry{}
 	for _, k := range settings.Keys() {
