@@ -11,13 +11,14 @@ import (
 // serve routes a request by core's table and answers it, or names what it
 // needs first.
 func serve(f *[nFields][]byte, now int64) uint32 {
-	method, url, origin := view(f[fMethod]), view(f[fURL]), view(f[fOrigin])
+	method, url := view(f[fMethod]), view(f[fURL])
 	route, err := core.Route(method, path(url))
 	if err == core.ErrNotFound && settings.Test.Panic && path(url) == "/__test/panic" {
 		return act(ActForward) // the Go program panics there, for the test that a panic is a clean 500
 	}
 	if err != nil {
-		r := refusal(origin, err)
+		var r core.Response // no CORS: the route is none a page may call so
+		r.Fail(body[:0:outputCap], err)
 		if route != nil {
 			r.Allow = route.Methods
 		}
@@ -41,8 +42,8 @@ func serve(f *[nFields][]byte, now int64) uint32 {
 					return a
 				}
 			}
-			r := refusal(origin, core.ErrUnauthorized)
-			r.Authenticate = true
+			r := core.Response{Authenticate: true} // no CORS: keyed endpoints are for back-ends
+			r.Fail(body[:0:outputCap], core.ErrUnauthorized)
 			return answer(&r)
 		}
 	}
