@@ -1,17 +1,14 @@
 package core
 
-import (
-	"crypto/rand"
-	"sync"
-)
+import "sync"
 
 // NonceLen is the length of a generated nonce.
 const NonceLen = 16
 
 const nonceAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
-// noncePool holds nonce characters made from crypto/rand output a
-// kilobyte at a time. In WebAssembly, reading crypto/rand per nonce is a
+// noncePool holds nonce characters made from random bytes (fillRandom) a
+// kilobyte at a time. In WebAssembly, reading random bytes per nonce is a
 // host call that costs as much as the rest of making the nonce, and
 // turning a nonce's bytes into characters one nonce at a time means a
 // loop, appends and a clear per request, each a call out of the module or
@@ -24,7 +21,7 @@ var noncePool struct {
 	drawn uint64 // nonces drawn, for tests
 }
 
-// AppendNonce appends NonceLen characters of [A-Za-z0-9] from crypto/rand.
+// AppendNonce appends NonceLen random characters of [A-Za-z0-9].
 func AppendNonce(dst []byte) []byte {
 	p := &noncePool
 	p.Lock()
@@ -32,7 +29,7 @@ func AppendNonce(dst []byte) []byte {
 		// Keep what is left, fill the rest with random bytes and turn them
 		// into characters in place.
 		left := copy(p.chars[:], p.chars[p.at:p.n])
-		rand.Read(p.chars[left:]) // never fails since Go 1.24
+		fillRandom(p.chars[left:])
 		p.at, p.n = 0, nonceChars(&p.chars, left)
 		clear(p.chars[p.n:]) // the random bytes not turned into characters are not kept
 	}
