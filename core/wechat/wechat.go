@@ -3,7 +3,6 @@ package wechat
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -93,29 +92,13 @@ func (c *Client) Fetch(ctx context.Context, k *core.Key, token string, force boo
 		}
 		target += "?" + q.Encode()
 	} else {
-		m := map[string]any{}
-		for _, p := range call.Params {
-			if p.From == core.FromForce {
-				m[p.Name] = force
-			} else {
-				m[p.Name] = value(p)
-			}
-		}
-		body, _ = json.Marshal(m)
+		body = call.AppendBody(nil, value)
 	}
-	return c.do(ctx, call.Name, call.Method, target, body, k.Kind.Field)
+	return c.do(ctx, k.Kind, call.Method, target, body)
 }
 
-// answer is every shape WeChat sends for these calls.
-type answer struct {
-	ErrCode     int    `json:"errcode"`
-	ErrMsg      string `json:"errmsg"`
-	AccessToken string `json:"access_token"`
-	Ticket      string `json:"ticket"`
-	ExpiresIn   int64  `json:"expires_in"`
-}
-
-func (c *Client) do(ctx context.Context, name, method, target string, body []byte, field string) (core.Record, error) {
+func (c *Client) do(ctx context.Context, kind *core.Kind, method, target string, body []byte) (core.Record, error) {
+	name := kind.Call.Name
 	timeout := c.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
@@ -153,19 +136,16 @@ func (c *Client) do(ctx context.Context, name, method, target string, body []byt
 	if res.StatusCode != http.StatusOK {
 		return core.Record{}, &TransportError{Call: name, Status: res.StatusCode, Err: errors.New(statusCause(res.StatusCode, raw))}
 	}
-	var a answer
-	if err := json.Unmarshal(raw, &a); err != nil {
+	a, ok := kind.ParseAnswer(string(raw))
+	if !ok {
 		return core.Record{}, &TransportError{Call: name, Status: res.StatusCode, Err: errors.New("answer is not JSON")}
 	}
 	if a.ErrCode != 0 {
-		return core.Record{}, &APIError{Call: name, Code: a.ErrCode, Msg: a.ErrMsg}
+		return core.Record{}, &APIError{Call: name, Code: int(a.ErrCode), Msg: a.ErrMsg}
 	}
-	value := a.AccessToken
-	if field == "ticket" {
-		value = a.Ticket
-	}
+	value := a.Value
 	if value == "" || a.ExpiresIn <= 0 {
-		return core.Record{}, &TransportError{Call: name, Status: res.StatusCode, Err: fmt.Errorf("answer has no %s", field)}
+		return core.Record{}, &TransportError{Call: name, Status: res.StatusCode, Err: fmt.Errorf("answer has no %s", kind.Field)}
 	}
 	now := time.Now
 	if c.Now != nil {

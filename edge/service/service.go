@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -133,7 +132,7 @@ func (s *Service) serveCredential(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rec, _ := v.Record(ctx, k)
-	b, _ := json.Marshal(rec)
+	b := rec.AppendJSON(nil)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Write(b)
@@ -170,7 +169,10 @@ func (s *Service) serveSecret(w http.ResponseWriter, r *http.Request, field stri
 		writeError(w, err.Error, retryAfter(err.RetryAt, v.Now))
 		return
 	}
-	writeJSON(w, 200, map[string]any{field: rec.Value, "expires_at": rec.ExpiresAt})
+	o := newJSONObject(nil)
+	o.str(field, rec.Value)
+	o.int("expires_at", rec.ExpiresAt)
+	writeJSON(w, 200, o.bytes())
 }
 
 func (s *Service) secretKey(q map[string][]string, field string) (*core.Key, *core.Error) {
@@ -300,8 +302,7 @@ func writeResponse(w http.ResponseWriter, r *core.Response) {
 	w.Write(r.Body)
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	r := core.Response{Status: status}
-	r.Body, _ = json.Marshal(v)
+func writeJSON(w http.ResponseWriter, status int, body []byte) {
+	r := core.Response{Status: status, Body: body}
 	writeResponse(w, &r)
 }
