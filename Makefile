@@ -14,7 +14,7 @@ PGO     := wasm/signer/default.pgo
 SHELL   := bash
 export GOFLAGS := -buildvcs=false
 
-.PHONY: all build test test-go test-wasip1 test-e2e bench bench-tools browser-tools pgo lint dev deploy clean
+.PHONY: all build test test-go test-wasip1 test-e2e check-bundle bench bench-tools browser-tools pgo lint dev deploy clean
 
 all: build
 
@@ -48,7 +48,18 @@ $(NPM_OK): package.json package-lock.json
 	@touch $@
 
 ## test: lint, the Go suites natively, the core under wasip1, the Worker end to end
-test: lint test-go test-wasip1 test-e2e
+test: lint test-go test-wasip1 check-bundle test-e2e
+
+# The bundle is what `wrangler deploy` would upload (the entry, both wasm
+# modules), measured by wrangler itself as "Total Upload: … / gzip: … KiB":
+# the free plan refuses more than 3 MiB gzip. A size check, not a timing.
+BUNDLE_LIMIT_KIB := 3072
+check-bundle: build $(NPM_OK)
+	@out=$$(npx wrangler deploy --dry-run --outdir $(BUILD)/dist 2>&1) || { echo "$$out"; exit 1; }; \
+	  gz=$$(echo "$$out" | sed -n 's|.*Total Upload: .* KiB / gzip: \([0-9.]*\) KiB.*|\1|p'); \
+	  [ -n "$$gz" ] || { echo "$$out"; echo "wrangler did not say the bundle's size"; exit 1; }; \
+	  echo "bundle: $$gz KiB gzip (the free plan allows $(BUNDLE_LIMIT_KIB) KiB)"; \
+	  awk -v g="$$gz" -v l=$(BUNDLE_LIMIT_KIB) 'BEGIN { exit !(g <= l) }' || { echo "the bundle exceeds the free plan's 3 MiB"; exit 1; }
 
 # Allocation counts are asserted without the race detector (it makes values
 # escape); the concurrent packages then run again under it.
