@@ -7,6 +7,7 @@
 // This file carries bytes only. Routes, settings, KV key names, validation
 // and signing all live in Go (core/, compiled into build/signer.wasm); the
 // ABI is documented in wasm/signer.
+import { env as globalEnv } from "cloudflare:workers";
 import { FETCH, FORWARD, LIMIT, READ, Signer } from "./signer.mjs";
 import signerModule from "../build/signer.wasm";
 import goWorker from "../build/go/worker.mjs";
@@ -16,10 +17,11 @@ const TURNS = 8; // a request needs at most read, limit, fetch: more is a bug
 const NO_BODY = new Uint8Array(0);
 
 // The signer is made in global scope, which Workers run before the first
-// request (on Cloudflare, during the TLS handshake): starting the Go runtime
-// and compiling the hot path then costs no request anything. Workers forbid
-// random values there; the module needs none until it signs (see
-// signer.mjs). Should it fail anyway, the first request makes it instead.
+// request (on Cloudflare, during the TLS handshake): starting the Go runtime,
+// parsing the settings and compiling the hot path then cost no request
+// anything. Workers forbid random values there; the module needs none until
+// it signs (see signer.mjs). Should it fail anyway, the first request makes
+// it instead.
 let signer = startSigner();
 let signerEnv = null; // the environment the signer was handed
 let internal = ""; // this isolate's token for its own calls to the Go program
@@ -28,7 +30,9 @@ const reading = new Map(); // KV key -> the one KV read in flight in this isolat
 
 function startSigner() {
   try {
-    return new Signer(signerModule, { startup: true });
+    const s = new Signer(signerModule, { startup: true });
+    s.env(globalEnv); // the first request's env holds the same: it is not parsed again
+    return s;
   } catch (e) {
     console.log(`wxsign: signer not started in global scope (${e && e.name}: ${e && e.message}); the first request starts it`);
     return null;

@@ -54,6 +54,7 @@ export class Signer {
     this.inputCap = this.x.wxs_input_cap();
     this.bodyCap = this.x.wxs_body_cap();
     this.headers = [];
+    this.envKey = null; // the environment last handed over, as its fields joined
   }
 
   // frame writes fields (strings or Uint8Arrays) as little-endian uint32
@@ -90,15 +91,23 @@ export class Signer {
     return dec.decode(new Uint8Array(this.x.memory.buffer, this.output, r & 0xffff));
   }
 
-  /** env hands over the environment; it returns the request header names to pass. */
+  /**
+   * env hands over the environment, unless it holds what the one handed
+   * over last held (Workers give each request an env object of its own
+   * making, and global scope another); it returns the request header names
+   * to pass.
+   */
   env(env) {
     const fields = [];
     for (const [name, value] of Object.entries(env)) {
       if (typeof value === "string") fields.push(name, value);
       else fields.push("@" + name, "");
     }
+    const key = fields.join("\0");
+    if (key === this.envKey) return this.headers;
     const n = this.x.wxs_env(this.frame(fields));
     this.headers = this.text(n).split("\n").filter(Boolean);
+    this.envKey = key;
     return this.headers;
   }
 
