@@ -1,0 +1,74 @@
+//go:build wasip1
+
+// Command signer is wxsign's core compiled to a WebAssembly reactor: the
+// module that answers every request the Worker gets, in the JS entry's
+// isolate, and that the tests run under wazero:
+//
+//	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o build/signer.wasm ./wasm/signer
+//
+// It routes by core's table, answers the page-facing endpoints itself
+// from the records the host hands it, and tells the host what it needs
+// otherwise: a record read from Workers KV, a record fetched by the Go
+// program (the cold path), a rate-limit check, or the request forwarded
+// to the Go program. The host (edge/entry.mjs, wasm/host) only carries
+// bytes; why the work is split so is in RATIONALE.md.
+//
+// # ABI
+//
+// The host calls _initialize once, then any number of calls. Data moves
+// through two fixed regions of linear memory (Go global arrays, so they
+// never move):
+//
+//	wxs_input() u32, wxs_input_cap() u32     the input region, 64 KiB
+//	wxs_output() u32, wxs_output_cap() u32   the output region, 16 KiB
+//
+// The input is a sequence of fields, each a little-endian u32 length
+// followed by that many bytes. A field that does not fit is written with
+// its full length and none of its bytes, and ends the input: the module
+// then refuses the request (414, 431 or 413), never reads a prefix.
+//
+//	wxs_env(n u32) u32
+//
+// hands over the Worker's environment: fields name, value, name, value…;
+// a binding that is not a string is passed as "@name" with an empty
+// value. The module parses the settings from it (core.LoadSettings) and
+// keeps them; the host calls it again only when the environment changes.
+// It writes to the output the request header names wxs_serve wants, one
+// per line, and returns their number.
+//
+//	wxs_serve(n u32, now i64) u32
+//
+// answers a request: fields 0 method, 1 the request URL, then the headers
+// wxs_env listed (empty when absent), then the body (at most
+// wxs_body_cap() bytes are needed), then the rate-limit verdict ("" when
+// none was asked for yet, "1" allowed, "0" limited); now is Unix seconds.
+// It returns status<<16 | length, where length bytes of output hold:
+//
+//	status ≥ 100   the answer: header lines "Name: Value\n", "\n", the body
+//	ActRead        KV keys, one per line: read them and call wxs_record, then wxs_serve again
+//	ActFetch       one KV key: ask the Go program for it, call wxs_record, then wxs_serve again
+//	ActForward     nothing: send the request to the Go program
+//	ActLimit       "binding\nkey": ask the rate-limit binding, then wxs_serve again with its verdict
+//
+//	wxs_record(n u32, now i64)
+//
+// hands over a record: fields 0 KV key, 1 outcome, 2 value, 3 Retry-After
+// seconds. Outcomes: "kv" (value is what KV holds), "absent" (KV holds
+// nothing), "unreadable" (the KV read failed: the record in memory is kept
+// while valid), "fetched" (value is the record the Go program fetched),
+// "failed" (value is the Go program's JSON error, shown to callers until
+// Retry-After has passed).
+//
+//	wxs_sign(n u32) u32   signs with a given nonce and timestamp (tests)
+//
+// reads 6 fields: 0 appid, 1 ticket, 2 nonce, 3 timestamp (decimal), 4 page
+// URL, 5 ALLOWED_HOSTS, and answers through core's App.SignPage.
+//
+//	wxs_warm()   runs the hot path once on canned input
+//
+// so that an engine that compiles functions on their first call (V8) does
+// so before the first request. It draws no randomness and leaves no state
+// behind: the Worker calls it in global scope, where random values are
+// forbidden (the Go runtime then seeds its internal generator from the
+// clock; nonces come from random_get only when a request is signed).
+package main
