@@ -22,6 +22,17 @@ const (
 	LimitAuth   = "AUTH_RATE_LIMIT"   // failed authentications, per IP
 )
 
+// The cold path: the JS entry asks the Go program for a record the signer
+// module needs at CredentialPath?key=<KV key>, with its isolate's token in
+// InternalHeader. It is no route: the module never forwards a request
+// there, and hands the entry both with its fetch action, so that the path
+// is written here alone. The Go program answers only a request whose
+// header holds the token the entry handed it (WXSIGN_INTERNAL).
+const (
+	CredentialPath = "/__wxsign/credential"
+	InternalHeader = "X-Wxsign-Internal"
+)
+
 // ConfigMethods are the methods /config answers.
 const ConfigMethods = "GET, HEAD, POST, OPTIONS"
 

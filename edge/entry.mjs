@@ -107,15 +107,14 @@ async function readOnce(env, key) {
   }
 }
 
-// coldFetch asks the Go program for a record; requests that need the same
+// coldFetch asks the Go program for a record, at the path and with the
+// header the module named; requests that need the same
 // key meanwhile wait for this one fetch, then each gets its own answer.
-function coldFetch(env, ctx, key, url) {
+function coldFetch(env, ctx, key, path, header, url) {
   let pending = fetching.get(key);
   if (pending === undefined) {
     internal ||= crypto.randomUUID();
-    const req = new Request(new URL(`/__wxsign/credential?key=${encodeURIComponent(key)}`, url), {
-      headers: { "x-wxsign-internal": internal },
-    });
+    const req = new Request(new URL(path, url), { headers: { [header]: internal } });
     pending = goWorker
       .fetch(req, goEnv(env, true), ctx)
       .then(async (res) => {
@@ -145,9 +144,11 @@ async function serve(request, env, ctx) {
       case READ:
         await Promise.all(signer.text(r).split("\n").map((key) => read(env, key)));
         break;
-      case FETCH:
-        await coldFetch(env, ctx, signer.text(r), request.url);
+      case FETCH: {
+        const [key, path, header] = signer.text(r).split("\n");
+        await coldFetch(env, ctx, key, path, header, request.url);
         break;
+      }
       case LIMIT: {
         const [binding, key] = signer.text(r).split("\n");
         const { success } = await env[binding].limit({ key });

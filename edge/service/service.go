@@ -18,14 +18,10 @@ const ColdPathTimeout = 8 * time.Second
 // CronTimeout bounds one cron run.
 const CronTimeout = 20 * time.Second
 
-// CredentialPath is where the JS entry asks the Go program for a record
-// the signer module needs (?key=<KV key>). It is not a public route: the
-// module never forwards it, and it answers only a request that carries
-// the isolate's InternalHeader value, which the entry hands over in the
-// environment as WXSIGN_INTERNAL.
+// CredentialPath and InternalHeader are the cold path's, as core has them.
 const (
-	CredentialPath = "/__wxsign/credential"
-	InternalHeader = "X-Wxsign-Internal"
+	CredentialPath = core.CredentialPath
+	InternalHeader = core.InternalHeader
 )
 
 // Service answers the Worker's Go-side requests and runs its cron.

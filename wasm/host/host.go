@@ -293,6 +293,7 @@ func (s *Signer) serve(ctx context.Context, in *instance, env map[string]string,
 				}
 			}
 		case actFetch:
+			text, _, _ = strings.Cut(text, "\n") // the key; the path and header are the Worker's
 			status, body, retry := b.Fetch(ctx, text)
 			outcome := "fetched"
 			if status != 200 {

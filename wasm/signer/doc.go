@@ -46,7 +46,8 @@
 //
 //	status ≥ 100   the answer: header lines "Name: Value\n", "\n", the body
 //	ActRead        KV keys, one per line: read them and call wxs_record, then wxs_serve again
-//	ActFetch       one KV key: ask the Go program for it, call wxs_record, then wxs_serve again
+//	ActFetch       "key\npath\nheader": GET path (with the isolate's token in header) from the
+//	               Go program, call wxs_record for key with its answer, then wxs_serve again
 //	ActForward     nothing: send the request to the Go program
 //	ActLimit       "binding\nkey": ask the rate-limit binding, then wxs_serve again with its verdict
 //

@@ -163,7 +163,7 @@ func (e *entry) ready(r *core.Response, now int64) uint32 {
 	if a, ok := e.failed(r, now); ok {
 		return a
 	}
-	return act(ActFetch, e.key.String())
+	return act(ActFetch, e.key.String(), core.CredentialPath+"?key="+e.key.String(), core.InternalHeader)
 }
 
 // param is the value of a query parameter, "" when absent.
