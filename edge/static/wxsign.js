@@ -131,8 +131,9 @@
     });
   }
 
-  function applyConfig(c, o, finish) {
-    global.wx.config({
+  // wxConfig calls wx.config with a signed config; beta is WeCom's.
+  function wxConfig(c, o, beta) {
+    var cfg = {
       debug: o.debug,
       appId: c.appId,
       timestamp: c.timestamp,
@@ -140,7 +141,13 @@
       signature: c.signature,
       jsApiList: o.jsApiList,
       openTagList: o.openTagList,
-    });
+    };
+    if (beta) cfg.beta = true;
+    global.wx.config(cfg);
+  }
+
+  function applyConfig(c, o, finish) {
+    wxConfig(c, o, false);
     global.wx.ready(function () {
       finish();
     });
@@ -151,17 +158,7 @@
 
   // WeCom through jweixin: wx.config (beta) for the corp, then wx.agentConfig for the app.
   function applyWecom(r, o, finish) {
-    var c = r.config;
-    global.wx.config({
-      beta: true,
-      debug: o.debug,
-      appId: c.appId,
-      timestamp: c.timestamp,
-      nonceStr: c.nonceStr,
-      signature: c.signature,
-      jsApiList: o.jsApiList,
-      openTagList: o.openTagList,
-    });
+    wxConfig(r.config, o, true);
     global.wx.ready(function () {
       var a = r.agentConfig;
       if (!a) return finish();
