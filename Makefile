@@ -29,10 +29,12 @@ $(SIGNER): $(GOSRC) $(PGO)
 	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $@ ./wasm/signer
 
 # The Go program on syumai/workers. The assets generator empties its output
-# folder, so it runs before every build of app.wasm.
+# folder, so it runs before every build of app.wasm. nethttpomithttp2 is
+# net/http's own switch to leave out its HTTP/2 code: Workers' fetch and
+# syumai/workers' handler never use it.
 $(GOAPP): $(GOSRC)
 	$(GO) run github.com/syumai/workers/cmd/workers-assets-gen -mode=go -o $(BUILD)/go
-	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $@ ./edge/worker
+	GOOS=js GOARCH=wasm $(GO) build -tags nethttpomithttp2 -trimpath -ldflags='-s -w' -o $@ ./edge/worker
 
 # The relay for WeChat's IP whitelist (docs/relay.md): a static binary to
 # copy to any Linux machine with a fixed IP.
@@ -108,7 +110,7 @@ lint:
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	GOOS=wasip1 GOARCH=wasm $(GO) vet ./core/... ./wasm/signer
-	GOOS=js GOARCH=wasm $(GO) vet ./edge/worker
+	GOOS=js GOARCH=wasm $(GO) vet -tags nethttpomithttp2 ./edge/worker
 
 ## dev: wrangler dev on :8787 with the cron test route (stand-in if no credentials)
 dev: $(NPM_OK) build

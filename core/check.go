@@ -170,17 +170,7 @@ func badInput(in CheckInput) []string {
 	return bad
 }
 
-func isHex40(s string) bool {
-	if len(s) != 40 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if hexValue[s[i]] > 0xf {
-			return false
-		}
-	}
-	return true
-}
+func isHex40(s string) bool { return len(s) == 40 && isHex(s) }
 
 // addMeta reports what WeChat checks besides the signature.
 func (a *App) addMeta(r *CheckResult, in CheckInput, now int64) {

@@ -69,7 +69,6 @@ type TestSettings struct {
 	KVFaultAt int64 // WXSIGN_TEST_KV_FAULT_AT: Unix seconds from which they fail; 0 = always
 	RecordTTL int64 // WXSIGN_TEST_RECORD_TTL: seconds between KV reads of a record in an isolate; 0 = RecordTTL
 	Panic     bool  // WXSIGN_TEST_PANIC: GET /__test/panic panics, to test that a panic becomes a clean 500
-	BenchGo   bool  // WXSIGN_BENCH_GO_PATH: /config answered by the Go program, for make bench
 }
 
 // KVFault reports whether a KV read (or write) fails at now.
@@ -200,7 +199,6 @@ func (s *Settings) loadTest(env func(string) string) {
 	t.KVFaultAt, _ = strconv.ParseInt(env("WXSIGN_TEST_KV_FAULT_AT"), 10, 64)
 	t.RecordTTL, _ = strconv.ParseInt(env("WXSIGN_TEST_RECORD_TTL"), 10, 64)
 	t.Panic = env("WXSIGN_TEST_PANIC") != ""
-	t.BenchGo = env("WXSIGN_BENCH_GO_PATH") != ""
 }
 
 func (s *Settings) problem(p string) { s.Problems = append(s.Problems, p) }

@@ -223,9 +223,9 @@ func TestLoadSettingsOptions(t *testing.T) {
 				return ""
 			}},
 		{name: "test switches", env: map[string]string{"WXSIGN_TEST_KV_FAULT": "read,write", "WXSIGN_TEST_KV_FAULT_AT": "1800000000",
-			"WXSIGN_TEST_RECORD_TTL": "5", "WXSIGN_TEST_PANIC": "1", "WXSIGN_BENCH_GO_PATH": "1"},
+			"WXSIGN_TEST_RECORD_TTL": "5", "WXSIGN_TEST_PANIC": "1"},
 			check: func(s Settings) string {
-				want := TestSettings{KVRead: true, KVWrite: true, KVFaultAt: 1800000000, RecordTTL: 5, Panic: true, BenchGo: true}
+				want := TestSettings{KVRead: true, KVWrite: true, KVFaultAt: 1800000000, RecordTTL: 5, Panic: true}
 				if s.Test != want || s.RecordTTL() != 5 {
 					return fmt.Sprintf("%+v, RecordTTL() %d", s.Test, s.RecordTTL())
 				}

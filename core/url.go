@@ -1,7 +1,6 @@
 package core
 
 import (
-	"net/netip"
 	"strings"
 	"unicode/utf8"
 )
@@ -158,7 +157,7 @@ func checkHost(h string) *Error {
 	// parser, which serializes it in dotted decimal ("0x7f.1" becomes
 	// "127.0.0.1") or refuses it ("a.1"): only that form is a page's host.
 	if last := h[strings.LastIndexByte(h[:n], '.')+1 : n]; '0' <= last[0] && last[0] <= '9' && isIPv4Number(last) {
-		if a, err := parseAddr(h); err != nil || !a.Is4() {
+		if !isIPv4(h) {
 			return ErrURLBadHost
 		}
 	}
@@ -176,17 +175,94 @@ func checkIPv6(h string) *Error {
 			return ErrURLBadHost // a zone ("%25eth0") among others
 		}
 	}
-	if a, err := parseAddr(in); err != nil || !a.Is6() {
+	if !isIPv6(in) {
 		return ErrURLBadHost
 	}
 	return nil
 }
 
-// parseAddr is netip.ParseAddr on a copy of s. ParseAddr keeps its input
-// in its errors, so the compiler moves whatever it is given to the heap: on
-// the hot path the page URL is a view of a stack buffer, which would then
-// be allocated for every request, not only for those with an IP address.
-func parseAddr(s string) (netip.Addr, error) { return netip.ParseAddr(strings.Clone(s)) }
+// isIPv4 reports whether s is an IPv4 address in dotted decimal: four
+// numbers from 0 to 255 without leading zeros, the one form the URL parser
+// serializes. It accepts what netip.ParseAddr accepts as IPv4, which the
+// tests check; net/netip itself is not used because its zones bring the
+// unique package into the signer module (RATIONALE.md, "Bundle size").
+func isIPv4(s string) bool {
+	for part := 0; part < 4; part++ {
+		n, v := 0, 0
+		for n < len(s) && '0' <= s[n] && s[n] <= '9' && n < 3 {
+			v = v*10 + int(s[n]-'0')
+			n++
+		}
+		if n == 0 || v > 255 || n > 1 && s[0] == '0' {
+			return false
+		}
+		s = s[n:]
+		if part < 3 {
+			if len(s) == 0 || s[0] != '.' {
+				return false
+			}
+			s = s[1:]
+		}
+	}
+	return s == ""
+}
+
+// isIPv6 reports whether s is an IPv6 address without a zone (RFC 4291
+// section 2.2): eight fields of one to four hex digits, one "::" standing
+// for one or more zero fields, the last two fields optionally written as
+// an IPv4 address. The tests hold it to netip.ParseAddr.
+func isIPv6(s string) bool {
+	fields, ellipsis := 0, false
+	if strings.HasPrefix(s, "::") {
+		ellipsis, s = true, s[2:]
+	}
+	for s != "" {
+		end := strings.IndexByte(s, ':')
+		if end < 0 {
+			end = len(s)
+		}
+		f := s[:end]
+		switch {
+		case strings.IndexByte(f, '.') >= 0:
+			if end != len(s) || fields > 6 || !isIPv4(f) {
+				return false
+			}
+			fields += 2
+		case len(f) < 1 || len(f) > 4 || !isHex(f):
+			return false
+		default:
+			fields++
+		}
+		if fields > 8 {
+			return false
+		}
+		if s = s[end:]; s == "" {
+			break
+		}
+		s = s[1:] // the colon
+		if strings.HasPrefix(s, ":") {
+			if ellipsis {
+				return false
+			}
+			ellipsis, s = true, s[1:]
+		} else if s == "" {
+			return false // a trailing single colon
+		}
+	}
+	if ellipsis {
+		return fields < 8
+	}
+	return fields == 8
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if hexValue[s[i]] > 0xf {
+			return false
+		}
+	}
+	return true
+}
 
 // scanDomain returns the bits of hostClass over the bytes of h, and
 // whether h has an empty label: a leading dot or two dots in a row. Eight
@@ -237,13 +313,7 @@ func labelsFit(name string) bool {
 // IPv4 parser: decimal digits, or "0x" and hex digits (none included).
 func isIPv4Number(s string) bool {
 	if len(s) >= 2 && s[0] == '0' && s[1]|0x20 == 'x' {
-		s = s[2:]
-		for i := 0; i < len(s); i++ {
-			if hexValue[s[i]] > 0xf {
-				return false
-			}
-		}
-		return true
+		return isHex(s[2:])
 	}
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"regexp"
 	"slices"
@@ -404,4 +405,41 @@ func FuzzCheckHost(f *testing.F) {
 			t.Fatalf("checkHost(%q) = %v; the model gives %v", h, got, want)
 		}
 	})
+}
+
+// ipLiterals are IP literals as page URLs and allowlists hold them, and
+// near misses.
+var ipLiterals = []string{
+	"", "0.0.0.0", "1.2.3.4", "255.255.255.255", "256.1.1.1", "1.2.3", "1.2.3.4.5", "1.2.3.4.", ".1.2.3.4",
+	"01.2.3.4", "1.02.3.4", "0x7f.0.0.1", "1..3.4", "1.2.3.-4", "1.2.3.4a", "1234.1.1.1", "١.٢.٣.٤",
+	"::", "::1", "1::", "1::2", ":1", "1:", ":::", "1:::2", "1::2::3", "2001:DB8::1", "2001:db8:0:0:0:0:0:1",
+	"1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7::", "1:2:3:4:5:6:7::8", "::1:2:3:4:5:6:7",
+	"0001:2:3:4:5:6:7:8", "00001::", "g::", "::ffff:1.2.3.4", "::1.2.3.4", "1:2:3:4:5:6:1.2.3.4",
+	"1:2:3:4:5:6:7:1.2.3.4", "1:2:3:4:5::1.2.3.4", "::1.2.3.4:5", "::01.2.3.4", "::1.2.3", "1.2.3.4::",
+	"fe80::1%eth0", "fe80::1%25eth0", "::%", "[::1]", "::1 ", " ::1", "1:2:3:4:5:6:7:8::",
+}
+
+// TestIPLiterals holds core's IP literal checks to net/netip's parser,
+// which core does without (isIPv4).
+func TestIPLiterals(t *testing.T) {
+	for _, s := range ipLiterals {
+		checkIPLiteral(t, s)
+	}
+}
+
+func FuzzIPLiterals(f *testing.F) {
+	for _, s := range ipLiterals {
+		f.Add(s)
+	}
+	f.Fuzz(checkIPLiteral)
+}
+
+func checkIPLiteral(t *testing.T, s string) {
+	a, err := netip.ParseAddr(s)
+	if got, want := isIPv4(s), err == nil && a.Is4(); got != want {
+		t.Errorf("isIPv4(%q) = %v, netip says %v", s, got, want)
+	}
+	if got, want := isIPv6(s), err == nil && a.Is6() && a.Zone() == ""; got != want {
+		t.Errorf("isIPv6(%q) = %v, netip says %v", s, got, want)
+	}
 }

@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"crypto/subtle"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -96,8 +95,6 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveSecret(w, r, "ticket")
 	case "/healthz":
 		s.serveHealth(w, r)
-	case "/config", "/all":
-		s.serveConfig(w, r)
 	default:
 		writeError(w, core.ErrNotFound, 0)
 	}
@@ -200,39 +197,6 @@ func (s *Service) secretKey(q map[string][]string, field string) (*core.Key, *co
 		return k, nil
 	}
 	return nil, core.ErrUnknownApp
-}
-
-// serveConfig answers /config from the Go program, which only `make bench`
-// asks it to (WXSIGN_BENCH_GO_PATH): the same checks and payload as the
-// signer module's, with the record fetched through the vault.
-func (s *Service) serveConfig(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, core.MaxBodyLen+1))
-	if err != nil {
-		writeError(w, core.ErrBadRequest, 0)
-		return
-	}
-	req := &core.Request{Method: r.Method, Query: r.URL.RawQuery, ContentType: r.Header.Get("Content-Type"),
-		Origin: r.Header.Get("Origin"), Body: body}
-	if len(s.Settings.Apps) == 0 || !s.Settings.OK() {
-		writeError(w, s.notConfigured(), core.RetryAfterSeconds)
-		return
-	}
-	a := s.Settings.Apps[0]
-	app := core.App{AppID: a.AppID, Hosts: core.ParseAllowlist(a.AllowedHosts), Origins: core.ParseOriginList(s.Settings.AllowedOrigins)}
-	ctx, cancel := context.WithTimeout(r.Context(), ColdPathTimeout)
-	defer cancel()
-	v := s.vault()
-	rec, rerr := v.Get(ctx, s.Settings.Key(core.JSAPITicket.Name, a.AppID))
-	if rerr != nil {
-		writeError(w, rerr.Error, retryAfter(rerr.RetryAt, v.Now))
-		return
-	}
-	resp := app.ServeConfig(nil, req, &rec, v.Now)
-	for _, h := range resp.Headers(nil) {
-		w.Header().Set(h.Name, h.Value)
-	}
-	w.WriteHeader(resp.Status)
-	w.Write(resp.Body)
 }
 
 // Cron refreshes every key that is due, writing to KV only what changed,

@@ -24,9 +24,6 @@ func serve(f *[nFields][]byte, now int64) uint32 {
 		}
 		return answer(&r)
 	}
-	if settings.Test.BenchGo && (route.Path == "/config" || route.Path == "/all") {
-		return act(ActForward)
-	}
 	if route.Limit != "" && limiting(route.Limit) {
 		if a, limited := limit(f, route.Limit); a != 0 || limited {
 			return a
