@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -58,42 +59,49 @@ var (
 	duration = flag.Duration("d", 5*time.Second, "duration of each load run")
 	rounds   = flag.Int("rounds", 4, "interleaved load rounds of wxsign and the JS reference")
 	out      = flag.String("o", "build/bench.json", "where to write the figures as JSON")
+	only     = flag.String("only", "", "comma-separated sections to run (core, wasm, isolate, worker, cold, bundle, economy); all when empty")
 )
+
+// sections are make bench's parts, in the order they run.
+var sections = []struct {
+	name, title string
+	run         func(*report)
+}{
+	{"core", "core (go test -bench, native)", func(r *report) {
+		goBench(r, "./core", "^Benchmark(Sign|SHA1Baseline|Nonce|ServeConfig)$", "300ms")
+		ratio(r, "core: Sign / raw SHA1 of the same bytes", "core: Sign", "core: SHA1Baseline")
+	}},
+	{"wasm", "signer module under wazero", func(r *report) {
+		goBench(r, "./wasm/host", "^Benchmark(ConfigHotPath|SignExport|ExportEntry)$", "300ms")
+		goBench(r, "./wasm/host", "Instantiate|Compile", "1x")
+		instructions(r)
+	}},
+	{"isolate", "one /config inside the isolate, under V8 (Node), ticket in memory", isolate},
+	{"worker", "Worker under wrangler dev (loopback, wrk)", workers},
+	{"cold", "fresh isolate under wrangler dev (restarted for every sample)", cold},
+	{"bundle", "bundle (wrangler deploy --dry-run) and its modules", bundle},
+	{"economy", "upstream economy", simulatedDay},
+}
 
 func main() {
 	flag.Parse()
 	log.SetFlags(0)
 	r := &report{When: time.Now().UTC(), Machine: machine()}
 	fmt.Printf("wxsign bench — %s — %s\n", r.When.Format(time.RFC3339), r.Machine)
-
-	fmt.Println("\ncore (go test -bench, native)")
-	goBench(r, "./core", "^Benchmark(Sign|SHA1Baseline|Nonce|ServeConfig)$", "300ms")
-	ratio(r, "core: Sign / raw SHA1 of the same bytes", "core: Sign", "core: SHA1Baseline")
-
-	fmt.Println("\nsigner module under wazero")
-	goBench(r, "./wasm/host", "^Benchmark(ConfigHotPath|SignExport|ExportEntry)$", "300ms")
-	goBench(r, "./wasm/host", "Instantiate|Compile", "1x")
-	instructions(r)
-	sizes(r, "build/signer.wasm", "signer.wasm")
-
-	fmt.Println("\none /config inside the isolate, under V8 (Node), ticket in memory")
-	isolate(r)
-
-	fmt.Println("\nWorker under wrangler dev (loopback, wrk)")
-	workers(r)
-
-	fmt.Println("\nbundle (wrangler deploy --dry-run)")
-	bundle(r)
-
-	fmt.Println("\nupstream economy")
-	simulatedDay(r)
+	for _, s := range sections {
+		if *only != "" && !slices.Contains(strings.Split(*only, ","), s.name) {
+			continue
+		}
+		fmt.Println("\n" + s.title)
+		s.run(r)
+	}
 
 	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
-		log.Fatal(err)
+		fatal(err)
 	}
 	b, _ := json.MarshalIndent(r, "", "  ")
 	if err := os.WriteFile(*out, b, 0o644); err != nil {
-		log.Fatal(err)
+		fatal(err)
 	}
 	fmt.Printf("\nfigures written to %s\n", *out)
 }
@@ -118,16 +126,16 @@ var benchLine = regexp.MustCompile(`^Benchmark(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) n
 func instructions(r *report) {
 	dir, err := os.MkdirTemp("", "wxsign-icount")
 	if err != nil {
-		log.Fatal(err)
+		fatal(err)
 	}
 	defer os.RemoveAll(dir)
 	bin := filepath.Join(dir, "icount")
 	if out, err := exec.Command("go", "build", "-o", bin, "./bench/icount").CombinedOutput(); err != nil {
-		log.Fatalf("building bench/icount: %v\n%s", err, out)
+		fatalf("building bench/icount: %v\n%s", err, out)
 	}
 	wasm, cache := abs("build/signer.wasm"), filepath.Join(dir, "cache")
 	if out, err := exec.Command(bin, "-cache", cache, wasm, "0").CombinedOutput(); err != nil { // compile, outside the count
-		log.Fatalf("bench/icount: %v\n%s", err, out)
+		fatalf("bench/icount: %v\n%s", err, out)
 	}
 	const calls = 2000
 	var counts [2][]float64
@@ -137,15 +145,15 @@ func instructions(r *report) {
 			bin, "-cache", cache, wasm, strconv.Itoa(n))
 		cmd.Env = append(os.Environ(), "GOGC=off", "GOMAXPROCS=1") // no collector or second thread in the count
 		if out, err := cmd.CombinedOutput(); err != nil {
-			log.Fatalf("valgrind: %v\n%s", err, out)
+			fatalf("valgrind: %v\n%s", err, out)
 		}
 		b, err := os.ReadFile(cg)
 		if err != nil {
-			log.Fatal(err)
+			fatal(err)
 		}
 		m := regexp.MustCompile(`(?m)^summary:((?: \d+)+)$`).FindSubmatch(b)
 		if m == nil {
-			log.Fatalf("no summary in %s", cg)
+			fatalf("no summary in %s", cg)
 		}
 		for _, f := range strings.Fields(string(m[1])) {
 			v, _ := strconv.ParseFloat(f, 64)
@@ -175,7 +183,7 @@ func goBench(r *report, pkg, pattern, benchtime string) {
 		cmd.Env = append(os.Environ(), "WXSIGN_WASM="+abs("build/signer.wasm"))
 		o, err := cmd.CombinedOutput()
 		if err != nil {
-			log.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, o)
+			fatalf("go %s: %v\n%s", strings.Join(args, " "), err, o)
 		}
 		outb = append(outb, o...)
 	}
@@ -237,17 +245,19 @@ func ratio(r *report, name, num, den string) {
 	}
 }
 
+// sizes reports a file's size raw and gzipped at gzip's default level,
+// the figure nearest to wrangler's.
 func sizes(r *report, path, name string) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		log.Fatal(err)
+		fatal(err)
 	}
 	var z bytes.Buffer
-	w, _ := gzip.NewWriterLevel(&z, gzip.BestCompression)
+	w, _ := gzip.NewWriterLevel(&z, gzip.DefaultCompression)
 	w.Write(b)
 	w.Close()
 	r.add(name+" raw", float64(len(b))/1024, "KiB", "")
-	r.add(name+" gzip -9", float64(z.Len())/1024, "KiB", "")
+	r.add(name+" gzip", float64(z.Len())/1024, "KiB", "")
 }
 
 // isolate runs bench/isolate.mjs: the in-isolate work of one /config, for
@@ -256,7 +266,7 @@ func isolate(r *report) {
 	cmd := exec.Command("node", "bench/isolate.mjs", abs("build/signer.wasm"))
 	outb, err := cmd.Output()
 	if err != nil {
-		log.Fatalf("node bench/isolate.mjs: %v\n%s", err, outb)
+		fatalf("node bench/isolate.mjs: %v\n%s", err, outb)
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(outb)), "\n") {
 		var f struct {
@@ -264,7 +274,7 @@ func isolate(r *report) {
 			US   float64 `json:"us"`
 		}
 		if err := json.Unmarshal([]byte(line), &f); err != nil {
-			log.Fatalf("node bench/isolate.mjs: %q: %v", line, err)
+			fatalf("node bench/isolate.mjs: %q: %v", line, err)
 		}
 		r.add("V8: "+f.Name, f.US, "µs/op", "median of 5 × 20,000")
 	}
@@ -274,7 +284,7 @@ func isolate(r *report) {
 func abs(p string) string {
 	a, err := filepath.Abs(p)
 	if err != nil {
-		log.Fatal(err)
+		fatal(err)
 	}
 	return a
 }
