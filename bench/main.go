@@ -59,7 +59,7 @@ var (
 	duration = flag.Duration("d", 5*time.Second, "duration of each load run")
 	rounds   = flag.Int("rounds", 4, "interleaved load rounds of wxsign and the JS reference")
 	out      = flag.String("o", "build/bench.json", "where to write the figures as JSON")
-	only     = flag.String("only", "", "comma-separated sections to run (core, wasm, isolate, worker, cold, bundle, economy); all when empty")
+	only     = flag.String("only", "", "comma-separated sections to run (core, wasm, isolate, worker, cold, workerd, bundle, economy); all when empty")
 )
 
 // sections are make bench's parts, in the order they run.
@@ -79,6 +79,7 @@ var sections = []struct {
 	{"isolate", "one /config inside the isolate, under V8 (Node), ticket in memory", isolate},
 	{"worker", "Worker under wrangler dev (loopback, wrk)", workers},
 	{"cold", "fresh isolate under wrangler dev (restarted for every sample)", cold},
+	{"workerd", "fresh isolate under workerd alone (started for every sample)", coldWorkerd},
 	{"bundle", "bundle (wrangler deploy --dry-run) and its modules", bundle},
 	{"economy", "upstream economy", simulatedDay},
 }
