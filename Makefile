@@ -32,9 +32,10 @@ $(SIGNER): $(GOSRC) $(PGO)
 # folder, so it runs before every build of app.wasm. nethttpomithttp2 is
 # net/http's own switch to leave out its HTTP/2 code: Workers' fetch and
 # syumai/workers' handler never use it.
+GOAPP_TAGS := nethttpomithttp2
 $(GOAPP): $(GOSRC)
 	$(GO) run github.com/syumai/workers/cmd/workers-assets-gen -mode=go -o $(BUILD)/go
-	GOOS=js GOARCH=wasm $(GO) build -tags nethttpomithttp2 -trimpath -ldflags='-s -w' -o $@ ./edge/worker
+	GOOS=js GOARCH=wasm $(GO) build -tags $(GOAPP_TAGS) -trimpath -ldflags='-s -w' -o $@ ./edge/worker
 
 # The relay for WeChat's IP whitelist (docs/relay.md): a static binary to
 # copy to any Linux machine with a fixed IP.
@@ -110,7 +111,7 @@ lint:
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	GOOS=wasip1 GOARCH=wasm $(GO) vet ./core/... ./wasm/signer
-	GOOS=js GOARCH=wasm $(GO) vet -tags nethttpomithttp2 ./edge/worker
+	GOOS=js GOARCH=wasm $(GO) vet -tags $(GOAPP_TAGS) ./edge/worker
 
 ## dev: wrangler dev on :8787 with the cron test route (stand-in if no credentials)
 dev: $(NPM_OK) build

@@ -29,6 +29,7 @@ type wrangler struct {
 	cmd   *exec.Cmd
 	logs  *syncBuffer
 	ready time.Duration // from the start of the process to its first answer
+	stop  func()        // halts it, once; fatal does too
 }
 
 type syncBuffer struct {
@@ -48,22 +49,56 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// live are the wrangler devs running, stopped by fatal and fatalf: an
-// exit must not leave one behind.
+// live holds how to stop each wrangler dev and workerd running: fatal
+// and fatalf stop them all, since an exit must not leave one behind.
 var live struct {
 	sync.Mutex
-	ws []*wrangler
+	next  int
+	stops map[int]func()
+}
+
+// onFatal registers stop to be run if the bench exits on an error. The
+// function it returns runs stop now, once, and unregisters it.
+func onFatal(stop func()) func() {
+	live.Lock()
+	defer live.Unlock()
+	if live.stops == nil {
+		live.stops = map[int]func(){}
+	}
+	id := live.next
+	live.next++
+	live.stops[id] = stop
+	return func() {
+		live.Lock()
+		f, ok := live.stops[id]
+		delete(live.stops, id)
+		live.Unlock()
+		if ok {
+			f()
+		}
+	}
 }
 
 func fatalf(format string, a ...any) { fatal(fmt.Sprintf(format, a...)) }
 
 func fatal(a ...any) {
 	live.Lock()
-	for _, w := range live.ws {
-		w.stop()
-	}
+	stops := live.stops
+	live.stops = nil
 	live.Unlock()
+	for _, stop := range stops {
+		stop()
+	}
 	log.Fatal(a...)
+}
+
+// wranglerCmd is the project's wrangler, run in dir without metrics or
+// colours.
+func wranglerCmd(dir string, args ...string) *exec.Cmd {
+	cmd := exec.Command(abs("node_modules/.bin/wrangler"), args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "WRANGLER_SEND_METRICS=false", "NO_COLOR=1")
+	return cmd
 }
 
 func freePort() int {
@@ -91,18 +126,14 @@ func startWrangler(dir, state string, vars map[string]string, probe string) *wra
 		}
 	}
 	w := &wrangler{url: fmt.Sprintf("http://127.0.0.1:%d", port), logs: &syncBuffer{}}
-	w.cmd = exec.Command(abs("node_modules/.bin/wrangler"), args...)
-	w.cmd.Dir = dir
-	w.cmd.Env = append(os.Environ(), "WRANGLER_SEND_METRICS=false", "NO_COLOR=1")
+	w.cmd = wranglerCmd(dir, args...)
 	w.cmd.Stdout, w.cmd.Stderr = w.logs, w.logs
 	w.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	start := time.Now()
 	if err := w.cmd.Start(); err != nil {
 		fatalf("wrangler dev: %v", err)
 	}
-	live.Lock()
-	live.ws = append(live.ws, w)
-	live.Unlock()
+	w.stop = onFatal(w.halt)
 	for time.Since(start) < 90*time.Second {
 		if res, err := http.Get(w.url + probe); err == nil {
 			res.Body.Close()
@@ -118,10 +149,8 @@ func startWrangler(dir, state string, vars map[string]string, probe string) *wra
 	return nil
 }
 
-func (w *wrangler) stop() {
-	if w.cmd.ProcessState != nil {
-		return
-	}
+// halt stops the wrangler dev and its workerd, by its process group.
+func (w *wrangler) halt() {
 	syscall.Kill(-w.cmd.Process.Pid, syscall.SIGTERM)
 	done := make(chan struct{})
 	go func() { w.cmd.Wait(); close(done) }()
@@ -289,7 +318,7 @@ func workers(r *report) {
 	for _, l := range append(hotRuns[1], hotRuns[32]...) {
 		requests += l.requests
 	}
-	n := calls(after) - calls(before)
+	n := after.Calls() - before.Calls()
 	writes := strings.Count(hot.logs.String()[hotLog:], "wxsign: refreshed")
 	r.add("WeChat calls per 10,000 warm requests", float64(n)*10000/float64(requests), "calls", fmt.Sprintf("%d requests to the hot path", requests))
 	r.add("KV writes per 10,000 warm requests", float64(writes)*10000/float64(requests), "writes", "")
@@ -352,9 +381,7 @@ var bundleSize = regexp.MustCompile(`Total Upload:\s*([\d.]+)\s*KiB\s*/\s*gzip:\
 func bundle(r *report) {
 	dir, _ := os.MkdirTemp("", "wxsign-dist")
 	defer os.RemoveAll(dir)
-	cmd := exec.Command(abs("node_modules/.bin/wrangler"), "deploy", "--dry-run", "--outdir", dir)
-	cmd.Env = append(os.Environ(), "WRANGLER_SEND_METRICS=false", "NO_COLOR=1")
-	out, err := cmd.CombinedOutput()
+	out, err := wranglerCmd(".", "deploy", "--dry-run", "--outdir", dir).CombinedOutput()
 	if err != nil {
 		fatalf("wrangler deploy --dry-run: %v\n%s", err, out)
 	}

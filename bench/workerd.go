@@ -7,13 +7,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
-	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/wechattest"
 )
 
 var compatDate = regexp.MustCompile(`(?m)^compatibility_date\s*=\s*"([^"]+)"`)
@@ -38,91 +37,83 @@ func coldWorkerd(r *report) {
 	if len(bins) == 0 {
 		fatal("workerd is missing from node_modules: make bench runs npm ci")
 	}
+	wc := wechattest.NewServer(appID, secret)
+	defer wc.Close()
 	tmp, err := os.MkdirTemp("", "wxsign-workerd")
 	if err != nil {
 		fatal(err)
 	}
 	defer os.RemoveAll(tmp)
-	now := time.Now().Unix()
-	rec := core.Record{Value: "bench-ticket-" + appID, ExpiresAt: now + 7200, FetchedAt: now}
 	if err := os.WriteFile(filepath.Join(tmp, "kv.js"), []byte(kvService), 0o644); err != nil {
 		fatal(err)
 	}
+	vars := benchVars(wc)
+	vars["WECHAT_APPSECRET"] = secret // a secret under wrangler, a binding like the others here
+	rec := benchRecord()
+	wx, ref := &side{name: "wxsign", dir: "."}, &side{name: "reference", dir: "bench/reference"}
 	// The third: wxsign with V8 told to keep the baseline (Liftoff) code it
 	// compiled in global scope, which it otherwise drops before the first
 	// request (RATIONALE.md, "Start-up in global scope").
-	sides := []*side{{name: "wxsign", dir: "."}, {name: "reference", dir: "bench/reference"}, {name: "keep", dir: "."}}
+	keep := &side{name: "keep", dir: "."}
+	bundles := map[string]string{} // the dry-run's output directory (in tmp) per Worker directory
 	configs := map[*side]string{}
-	for _, s := range sides {
-		out := filepath.Join(tmp, s.name)
-		cmd := exec.Command(abs("node_modules/.bin/wrangler"), "deploy", "--dry-run", "--outdir", out)
-		cmd.Dir = s.dir
-		cmd.Env = append(os.Environ(), "WRANGLER_SEND_METRICS=false", "NO_COLOR=1")
-		if b, err := cmd.CombinedOutput(); err != nil {
-			fatalf("wrangler deploy --dry-run in %s: %v\n%s", s.dir, err, b)
+	for _, s := range []*side{wx, ref, keep} {
+		if bundles[s.dir] == "" {
+			bundles[s.dir] = s.name
+			if out, err := wranglerCmd(s.dir, "deploy", "--dry-run", "--outdir", filepath.Join(tmp, s.name)).CombinedOutput(); err != nil {
+				fatalf("wrangler deploy --dry-run in %s: %v\n%s", s.dir, err, out)
+			}
 		}
 		toml, _ := os.ReadFile(filepath.Join(s.dir, "wrangler.toml"))
 		date := compatDate.FindSubmatch(toml)
 		if date == nil {
 			fatalf("no compatibility_date in %s/wrangler.toml", s.dir)
 		}
-		configs[s] = workerdConfig(tmp, s.name, string(date[1]), string(rec.AppendJSON(nil)))
-		if s.name == "keep" {
-			configs[s] = strings.Replace(configs[s], "const config :Workerd.Config = (", "const config :Workerd.Config = (\n  v8Flags = [\"--no-flush-liftoff-code\"],", 1)
+		var flags []string
+		if s == keep {
+			flags = []string{"--no-flush-liftoff-code"}
 		}
+		configs[s] = workerdConfig(tmp, bundles[s.dir], string(date[1]), vars, string(rec.AppendJSON(nil)), flags)
 	}
-	for i := 0; i < *coldRounds; i++ {
-		order := slices.Clone(sides)
-		if i%2 == 1 {
-			slices.Reverse(order)
+	before := wc.Stats()
+	alternate([]*side{wx, ref, keep}, func(s *side, i int) {
+		addr := "127.0.0.1:" + strconv.Itoa(freePort())
+		conf := filepath.Join(tmp, fmt.Sprintf("%s-%d.capnp", s.name, i))
+		if err := os.WriteFile(conf, []byte(strings.ReplaceAll(configs[s], "@ADDRESS@", addr)), 0o644); err != nil {
+			fatal(err)
 		}
-		for _, s := range order {
-			port := freePort()
-			conf := filepath.Join(tmp, fmt.Sprintf("%s-%d.capnp", s.name, i))
-			text := strings.ReplaceAll(configs[s], "@ADDRESS@", "127.0.0.1:"+strconv.Itoa(port))
-			if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
-				fatal(err)
-			}
-			cmd := exec.Command(bins[0], "serve", conf)
-			cmd.Dir = tmp
-			logs := &syncBuffer{}
-			cmd.Stdout, cmd.Stderr = logs, logs
-			cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-			if err := cmd.Start(); err != nil {
-				fatalf("workerd: %v", err)
-			}
-			addr := "127.0.0.1:" + strconv.Itoa(port)
-			for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
-				if c, err := net.Dial("tcp", addr); err == nil {
-					c.Close()
-					break
-				}
-				if time.Since(start) > 30*time.Second {
-					syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-					fatalf("workerd did not listen:\n%s", logs)
-				}
-			}
-			s.first = append(s.first, ms(timeGet("http://"+addr+page)))
-			s.second = append(s.second, ms(timeGet("http://"+addr+page)))
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			cmd.Wait()
+		cmd := exec.Command(bins[0], "serve", conf)
+		cmd.Dir = tmp
+		logs := &syncBuffer{}
+		cmd.Stdout, cmd.Stderr = logs, logs
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := cmd.Start(); err != nil {
+			fatalf("workerd: %v", err)
 		}
-	}
-	wx, ref := sides[0], sides[1]
-	note := fmt.Sprintf("median of %d alternating rounds, workerd started for each", *coldRounds)
-	r.add("workerd alone: wxsign first /config, ticket in KV", medianOf(wx.first), "ms", note)
-	r.add("workerd alone: reference first /config, ticket in KV", medianOf(ref.first), "ms", note)
-	r.add("workerd alone, fresh isolate: wxsign / reference", medianOf(wx.first)/medianOf(ref.first), "×", "same run; the goal is ≤ 1.1")
-	r.add("workerd alone: wxsign second /config", medianOf(wx.second), "ms", "")
-	r.add("workerd alone: reference second /config", medianOf(ref.second), "ms", "")
-	r.add("workerd alone: wxsign first /config, V8 keeping global scope's code", medianOf(sides[2].first), "ms", "--no-flush-liftoff-code: a diagnosis, not a setting a Worker has")
+		stop := onFatal(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); cmd.Wait() })
+		defer stop()
+		for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
+			if c, err := net.Dial("tcp", addr); err == nil {
+				c.Close()
+				break
+			}
+			if time.Since(start) > 30*time.Second {
+				fatalf("workerd did not listen:\n%s", logs)
+			}
+		}
+		s.timeFresh("http://" + addr)
+	})
+	noCalls(wc, before)
+	reportFresh(r, "workerd alone", wx, ref, fmt.Sprintf("median of %d alternating rounds, workerd started for each", *coldRounds))
+	r.add("workerd alone: wxsign first /config, V8 keeping global scope's code", medianOf(keep.first), "ms", "--no-flush-liftoff-code: a diagnosis, not a setting a Worker has")
 }
 
 // workerdConfig is a workerd configuration, to be written in root, serving
 // the bundle in root/dir (as `wrangler deploy --dry-run --outdir` writes it)
-// with the bench's settings, and KV reads answered with record; @ADDRESS@
-// is its socket. workerd embeds files by paths relative to the config.
-func workerdConfig(root, dir, date, record string) string {
+// with vars as text bindings, KV reads answered with record, and V8 given
+// flags; @ADDRESS@ is its socket. workerd embeds files by paths relative to
+// the config.
+func workerdConfig(root, dir, date string, vars map[string]string, record string, flags []string) string {
 	files, _ := os.ReadDir(filepath.Join(root, dir))
 	var modules []string
 	for _, f := range files {
@@ -135,11 +126,16 @@ func workerdConfig(root, dir, date, record string) string {
 		}
 	}
 	bindings := []string{`(name = "WXSIGN_KV", kvNamespace = "kv")`}
-	for k, v := range map[string]string{"WECHAT_APPID": appID, "WECHAT_APPSECRET": secret, "RATE_LIMITS": "off"} {
+	for k, v := range vars {
 		bindings = append(bindings, fmt.Sprintf("(name = %q, text = %q)", k, v))
+	}
+	v8 := make([]string, len(flags))
+	for i, f := range flags {
+		v8[i] = strconv.Quote(f)
 	}
 	return fmt.Sprintf(`using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
+  v8Flags = [ %s ],
   services = [ (name = "main", worker = .main), (name = "kv", worker = .kv) ],
   sockets = [ (name = "http", address = "@ADDRESS@", http = (), service = "main") ],
 );
@@ -153,5 +149,5 @@ const kv :Workerd.Worker = (
   compatibilityDate = %q,
   bindings = [ (name = "RECORD", text = %q) ],
 );
-`, strings.Join(modules, ", "), date, strings.Join(bindings, ", "), date, record)
+`, strings.Join(v8, ", "), strings.Join(modules, ", "), date, strings.Join(bindings, ", "), date, record)
 }

@@ -31,6 +31,11 @@ type Stats struct {
 	LeakedRelayKey     int `json:"leaked_relay_key"`     // requests carrying X-Wxsign-Relay-Key
 }
 
+// Calls counts the token and ticket calls of every kind.
+func (s Stats) Calls() int {
+	return s.Token + s.StableToken + s.Ticket + s.CardTicket + s.WeComToken + s.CorpTicket + s.AgentTicket
+}
+
 // Fault kinds.
 const (
 	Busy      = "busy"      // errcode -1, "system error"

@@ -200,10 +200,6 @@ func (h health) cred(kind, owner string) *credHealth {
 	return nil
 }
 
-func calls(s wechattest.Stats) int {
-	return s.Token + s.StableToken + s.Ticket + s.CardTicket + s.WeComToken + s.CorpTicket + s.AgentTicket
-}
-
 func TestRoutes(t *testing.T) {
 	f := newFixture(t, nil)
 	tests := []struct {
@@ -236,7 +232,7 @@ func TestRoutes(t *testing.T) {
 			}
 		})
 	}
-	if n := calls(f.wc.Stats()); n != 0 {
+	if n := f.wc.Stats().Calls(); n != 0 {
 		t.Errorf("refused requests made %d WeChat calls", n)
 	}
 }
@@ -302,7 +298,7 @@ func TestCredentialEndpointRefuses(t *testing.T) {
 				if e := decodeErr(t, w); e.Code != core.ErrNotFound.Code {
 					t.Errorf("errcode %d", e.Code)
 				}
-				if n := calls(f.wc.Stats()); n != 0 {
+				if n := f.wc.Stats().Calls(); n != 0 {
 					t.Errorf("a refused ask made %d WeChat calls", n)
 				}
 			}
@@ -329,7 +325,7 @@ func TestSecretEndpointsAuth(t *testing.T) {
 				t.Errorf("%s: refusals differ: %s and %s", path, first, w.Body)
 			}
 		}
-		if n := calls(f.wc.Stats()); n != 0 {
+		if n := f.wc.Stats().Calls(); n != 0 {
 			t.Errorf("%s: refusals made %d WeChat calls", path, n)
 		}
 		if v, w := f.get(t, path); w.Code != 200 || v == "" {
@@ -516,7 +512,7 @@ func TestKVFailure(t *testing.T) {
 		if err := f.svc.Cron(context.Background()); err == nil {
 			t.Error("cron reported no error")
 		}
-		if n := calls(f.wc.Stats()); n != 0 {
+		if n := f.wc.Stats().Calls(); n != 0 {
 			t.Errorf("%d WeChat calls without KV", n)
 		}
 	})
