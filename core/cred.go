@@ -129,6 +129,10 @@ type Key struct {
 // wxsign deployments) can share one namespace.
 func (k *Key) String() string { return "wxsign:" + k.Owner + ":" + k.Kind.Name }
 
+// Coordinator names the one place that fetches k from WeChat: one per
+// account or WeCom corp, so that a corp's agents share its hourly budget.
+func (k *Key) Coordinator() string { return k.AppID }
+
 // Secret is the AppSecret or agent secret the key's token is bought with.
 // It is a method, not a field, so that printing a Key shows only String.
 func (k *Key) Secret() string { return k.secret }
