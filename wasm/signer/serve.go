@@ -256,12 +256,12 @@ func serveSecret(req *core.Request, field string, now int64) uint32 {
 }
 
 // serveHealth answers /healthz from the records this isolate holds,
-// reading from KV, once, those it never read: a monitor polling it costs
-// no KV reads.
+// reading from KV those it has not read within HealthTTL: a monitor
+// polling it costs a read per key every ten minutes at most.
 func serveHealth(url string, now int64) uint32 {
 	var unread []string
 	for _, k := range settings.Keys() {
-		if e := entries[k.String()]; e.Stale(now, 0) && !settings.Test.KVFault(false, now) {
+		if e := entries[k.String()]; e.Stale(now, settings.HealthTTL()) && !settings.Test.KVFault(false, now) {
 			unread = append(unread, k.String())
 		}
 	}
