@@ -22,9 +22,10 @@ const (
 // The coordinator's paths: an isolate asks the coordinator of a key's
 // owner (Key.Coordinator) for a usable record at CredentialPath?key=<KV
 // key>, and the cron asks each coordinator to refresh what is due at
-// RefreshPath?owner=<its name>; the answer says when to wake next in
-// WakeHeader (Unix seconds). They are no routes: only the Worker reaches
-// a coordinator, and the module hands the entry the path with each ask.
+// RefreshPath?owner=<its name>. An answer says in WakeHeader when to wake
+// next and what to ask then: "<Unix seconds> <path>". They are no routes:
+// only the Worker reaches a coordinator, and the module hands the entry
+// the path with each ask.
 const (
 	CredentialPath = "/__wxsign/credential"
 	RefreshPath    = "/__wxsign/refresh"

@@ -208,8 +208,8 @@ export default {
   },
 };
 
-const WAKE = "x-wxsign-wake";
-const REFRESH = "refresh"; // where a coordinator keeps its refresh path, for its alarm
+const WAKE = "x-wxsign-wake"; // "<Unix seconds> <path>": when to wake, and what to ask then
+const WAKE_PATH = "wake"; // where a coordinator keeps that path, for its alarm
 
 // Coordinator is one account's (or WeCom corp's) credential keeper: the
 // Go program runs in it one request at a time, so that every isolate and
@@ -219,10 +219,9 @@ const REFRESH = "refresh"; // where a coordinator keeps its refresh path, for it
 export class Coordinator extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
-    this.mem = new Map();
     this.queue = Promise.resolve();
-    this.refresh = null;
-    const mem = this.mem;
+    this.wakePath = null;
+    const mem = new Map();
     this.goEnv = {
       ...env,
       WXSIGN_FETCH: { fetch: fixedLengthFetch },
@@ -240,22 +239,24 @@ export class Coordinator extends DurableObject {
   }
 
   async alarm() {
-    this.refresh ??= (await this.ctx.storage.get(REFRESH)) ?? null;
-    if (this.refresh !== null) {
-      const res = await this.fetch(new Request(new URL(this.refresh, "https://coordinator.wxsign")));
+    this.wakePath ??= (await this.ctx.storage.get(WAKE_PATH)) ?? null;
+    if (this.wakePath !== null) {
+      const res = await this.fetch(new Request(new URL(this.wakePath, "https://coordinator.wxsign")));
       await res.body?.cancel();
     }
   }
 
   async pass(request) {
-    const url = new URL(request.url);
-    if (url.searchParams.has("owner") && this.refresh !== url.pathname + url.search) {
-      this.refresh = url.pathname + url.search;
-      await this.ctx.storage.put(REFRESH, this.refresh);
-    }
     const res = await goWorker.fetch(request, this.goEnv, this.ctx);
-    const wake = Number(res.headers.get(WAKE));
-    if (wake > 0) await this.ctx.storage.setAlarm(wake * 1000);
+    const wake = res.headers.get(WAKE);
+    if (wake) {
+      const [at, path] = wake.split(" ");
+      if (path !== this.wakePath) {
+        this.wakePath = path;
+        await this.ctx.storage.put(WAKE_PATH, path);
+      }
+      await this.ctx.storage.setAlarm(Number(at) * 1000);
+    }
     return res;
   }
 }

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -115,10 +116,11 @@ func (s *Service) serveRefresh(w http.ResponseWriter, r *http.Request) {
 	writeResponse(w, &core.Response{Status: 200, Body: []byte(`{"errcode":0,"errmsg":"ok"}`)})
 }
 
-// wake tells the coordinator when its keys next need a pass.
+// wake tells the coordinator when its keys next need a pass, and the
+// path that runs it: "<Unix seconds> <path>".
 func (s *Service) wake(w http.ResponseWriter, ctx context.Context, v *core.Vault, owner string) {
 	if t := v.Wake(ctx, s.keys(owner)); t != 0 {
-		w.Header().Set(core.WakeHeader, strconv.FormatInt(t, 10))
+		w.Header().Set(core.WakeHeader, strconv.FormatInt(t, 10)+" "+core.RefreshPath+"?owner="+url.QueryEscape(owner))
 	}
 }
 
