@@ -221,6 +221,7 @@ export class Coordinator extends DurableObject {
     super(ctx, env);
     this.queue = Promise.resolve();
     this.wakePath = null;
+    this.wakeAt = 0;
     const mem = new Map();
     this.goEnv = {
       ...env,
@@ -239,6 +240,7 @@ export class Coordinator extends DurableObject {
   }
 
   async alarm() {
+    this.wakeAt = 0;
     this.wakePath ??= (await this.ctx.storage.get(WAKE_PATH)) ?? null;
     if (this.wakePath !== null) {
       const res = await this.fetch(new Request(new URL(this.wakePath, "https://coordinator.wxsign")));
@@ -255,7 +257,10 @@ export class Coordinator extends DurableObject {
         this.wakePath = path;
         await this.ctx.storage.put(WAKE_PATH, path);
       }
-      await this.ctx.storage.setAlarm(Number(at) * 1000);
+      if (Number(at) !== this.wakeAt) {
+        this.wakeAt = Number(at);
+        await this.ctx.storage.setAlarm(this.wakeAt * 1000);
+      }
     }
     return res;
   }
