@@ -53,10 +53,10 @@ type credHealth struct {
 }
 
 // AppendHealth appends the /healthz answer for a request to host at now,
-// and returns its status: 200, or 503 while the settings have a problem.
-// held gives each key's record as the caller holds it, and whether it
-// holds one at all; it is never given a secret to show.
-func (s *Settings) AppendHealth(dst []byte, host string, now int64, held func(*Key) (Record, bool)) (int, []byte) {
+// and returns its status: 200, or 503 while the settings have a problem
+// or Workers KV cannot be read. held gives each key's record as the
+// caller holds it; it is never given a secret to show.
+func (s *Settings) AppendHealth(dst []byte, host string, now int64, held func(*Key) *Held) (int, []byte) {
 	h := health{
 		Apps: []string{},
 		Config: healthConfig{APIBase: SafeURL(s.APIBase), TokenMode: s.TokenMode, RefreshMargin: s.RefreshMargin,
@@ -79,9 +79,12 @@ func (s *Settings) AppendHealth(dst []byte, host string, now int64, held func(*K
 	if strings.HasSuffix(strings.ToLower(hostOnly(host)), ".workers.dev") {
 		h.Warnings = append(h.Warnings, "this request came to a workers.dev host, which phones in mainland China often cannot reach: bind a custom domain (routes in wrangler.toml)")
 	}
+	kvDown := false
 	for _, k := range s.Keys() {
-		rec, ok := held(k)
-		if !ok || k.Kind.Lazy && rec.Value == "" && rec.LastErrorAt == 0 {
+		hd := held(k)
+		kvDown = kvDown || hd.ReadFailed()
+		rec := hd.Rec
+		if k.Kind.Lazy && rec.Value == "" && rec.LastErrorAt == 0 {
 			continue // not used yet: nobody pays for it
 		}
 		c := credHealth{Kind: k.Kind.Name, Owner: k.Owner, Present: rec.Value != "", Usable: rec.Usable(now),
@@ -92,6 +95,9 @@ func (s *Settings) AppendHealth(dst []byte, host string, now int64, held func(*K
 			c.AgeS, c.ExpiresIn = now-rec.FetchedAt, rec.ExpiresAt-now
 		}
 		h.Credentials = append(h.Credentials, c)
+	}
+	if kvDown {
+		h.Problems = append(h.Problems, ErrStorage.Msg)
 	}
 	h.OK = len(h.Problems) == 0
 	status := 200

@@ -11,11 +11,15 @@ type Held struct {
 	Rec    Record
 	Signer *TicketSigner // for a ticket: its signer, made once per value
 
-	raw     string
-	readAt  int64 // when KV was last read for it; 0 = never
-	failure []byte
-	until   int64
+	raw        string
+	readAt     int64 // when KV was last read for it; 0 = never
+	readFailed bool  // the last KV read failed
+	failure    []byte
+	until      int64
 }
+
+// ReadFailed reports whether the last KV read of the record failed.
+func (h *Held) ReadFailed() bool { return h.readFailed }
 
 // Need is what an isolate must do before it can use a held record.
 type Need uint8
@@ -64,6 +68,7 @@ const (
 
 // Hand takes what the host got for the record.
 func (h *Held) Hand(outcome string, value []byte, retry, now int64) {
+	h.readFailed = outcome == Unreadable
 	switch outcome {
 	case FromKV, FromCoord:
 		h.readAt = now

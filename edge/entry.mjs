@@ -168,9 +168,12 @@ async function serve(request, env) {
 }
 
 // internalError is the answer when something below throws: JSON, without
-// internals, and the isolate goes on serving.
+// internals, and the isolate goes on serving, with a new signer (a Go
+// panic ends the module's runtime).
 function internalError(e) {
   console.log(`wxsign: internal error: ${e && e.name}`);
+  signer = null;
+  signerEnv = null;
   return new Response('{"errcode":1060,"errmsg":"internal error"}', {
     status: 500,
     headers: {

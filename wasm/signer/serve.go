@@ -14,6 +14,9 @@ import (
 func serve(f *[nFields][]byte, now int64) uint32 {
 	method, url := view(f[fMethod]), view(f[fURL])
 	route, err := core.Route(method, path(url))
+	if err == core.ErrNotFound && settings.Test.Panic && path(url) == "/__test/panic" {
+		panic("test panic with internals: " + settings.APIKey) // the entry must answer a clean 500 and start anew
+	}
 	// Every request is counted, unknown paths too: a loop from one address
 	// must not spend the plan's requests or KV reads.
 	budget := core.LimitConfig
@@ -261,16 +264,18 @@ func serveSecret(req *core.Request, field string, now int64) uint32 {
 func serveHealth(url string, now int64) uint32 {
 	var unread []string
 	for _, k := range settings.Keys() {
-		if e := entries[k.String()]; e.Stale(now, settings.HealthTTL()) && !settings.Test.KVFault(false, now) {
+		if e := entries[k.String()]; e.Stale(now, settings.HealthTTL()) {
+			if settings.Test.KVFault(false, now) {
+				e.Hand(core.Unreadable, nil, 0, now)
+				continue
+			}
 			unread = append(unread, k.String())
 		}
 	}
 	if len(unread) > 0 {
 		return act(ActRead, unread...)
 	}
-	status, b := settings.AppendHealth(body[:0:outputCap], host(url), now, func(k *core.Key) (core.Record, bool) {
-		return entries[k.String()].Rec, true
-	})
+	status, b := settings.AppendHealth(body[:0:outputCap], host(url), now, func(k *core.Key) *core.Held { return entries[k.String()] })
 	r := core.Response{Status: status, Body: b}
 	return answer(&r)
 }
