@@ -54,7 +54,8 @@ func (h *Held) Next(now, maxAge int64) Need {
 }
 
 // Failure is the coordinator's refusal while it holds, as the JSON body
-// to answer with, and the seconds until it lapses.
+// to answer with (empty when the coordinator could not be reached), and
+// the seconds until it lapses.
 func (h *Held) Failure(now int64) ([]byte, int64) { return h.failure, h.until - now }
 
 // Outcomes of Hand: what the host did.
@@ -88,6 +89,7 @@ func (h *Held) Hand(outcome string, value []byte, retry, now int64) {
 	case Absent, Unreadable:
 		h.readAt = now
 	case CoordRefuse:
-		h.failure, h.until = append([]byte(nil), value...), now+max(retry, 1)
+		// An empty refusal (the coordinator could not be reached) holds too.
+		h.failure, h.until = append(make([]byte, 0, len(value)), value...), now+max(retry, 1)
 	}
 }

@@ -123,6 +123,11 @@ function ask(env, key, name, path) {
         if (res.status === 200) signer.record(key, "fetched", text);
         else signer.record(key, "failed", text, res.headers.get("retry-after") ?? "");
       })
+      .catch((e) => {
+        // The coordinator could not be reached: the module answers its own 503 for a few seconds.
+        console.log(`wxsign: coordinator ${name}: ${e && e.message}`);
+        signer?.record(key, "failed", "", "5");
+      })
       .finally(() => fetching.delete(key));
     fetching.set(key, pending);
   }

@@ -107,10 +107,14 @@ func ready(e *core.Held, r *core.Response, now, maxAge int64) uint32 {
 			return 0
 		}
 	case core.NeedWait:
-		body, retry := e.Failure(now)
-		r.Status, r.Preflight = 503, false
+		failure, retry := e.Failure(now)
+		if len(failure) == 0 {
+			r.Fail(r.Body[:0], core.ErrUpstream)
+		} else {
+			r.Status, r.Preflight = 503, false
+			r.Body = append(r.Body[:0], failure...)
+		}
 		r.RetryAfter = int(retry)
-		r.Body = append(r.Body[:0], body...)
 		return answer(r)
 	}
 	return askCoordinator(e)
