@@ -119,6 +119,9 @@ func (v *Vault) Get(ctx context.Context, k *Key) (Record, *RefreshError) {
 		return *r, nil
 	}
 	if v.Now < r.NextAttempt {
+		if v.stillOld(k, r) { // waiting for its death, which is no failure
+			return Record{}, &RefreshError{Error: ErrStillOld, RetryAt: r.NextAttempt}
+		}
 		return Record{}, &RefreshError{Error: lastError(r), RetryAt: r.NextAttempt}
 	}
 	if v.stillOld(k, r) {

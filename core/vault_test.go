@@ -719,3 +719,28 @@ func TestVaultMemory(t *testing.T) {
 		t.Errorf("Wake = now%+d, want now%+d", w-now, want-now)
 	}
 }
+
+// TestVaultStillOldAgain: every ask between a sticky value's expiry here
+// and its death at WeChat gets 1055 with the same Retry-After, the second
+// too (the coordinator remembers the wait in memory), and none calls
+// WeChat.
+func TestVaultStillOldAgain(t *testing.T) {
+	s := LoadSettings(envOf(vaultEnv))
+	kv, mem := &memKV{}, &memKV{}
+	tick := expired("jsapi0")
+	kv.m = map[string]string{kTok: string(ptr(fresh("tok0")).AppendJSON(nil)), kTick: string(tick.AppendJSON(nil))}
+	wc := &fakeWeChat{now: vNow}
+	k := keyNamed(t, &s, kTick)
+	for i := range 3 {
+		v := &Vault{Store: kv, Mem: mem, Fetcher: wc, Now: vNow + int64(i), RefreshMargin: s.RefreshMargin}
+		_, err := v.Get(context.Background(), k)
+		if err == nil || err.Code != ErrStillOld.Code || err.RetryAt != tick.Dies()+1 {
+			t.Fatalf("ask %d in the gap: %+v", i+1, err)
+		}
+	}
+	if len(wc.calls) != 0 || kv.puts != 0 {
+		t.Errorf("asks in the gap made calls %q, %d KV writes", wc.calls, kv.puts)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
