@@ -8,10 +8,10 @@
 //
 // It routes by core's table, answers the page-facing endpoints itself
 // from the records the host hands it, and tells the host what it needs
-// otherwise: a record read from Workers KV, a record fetched by the Go
-// program (the cold path), a rate-limit check, or the request forwarded
-// to the Go program. The host (edge/entry.mjs, wasm/host) only carries
-// bytes; why the work is split so is in RATIONALE.md.
+// otherwise: a record read from Workers KV, a record asked of the
+// coordinator of its owner (the cold path), or a rate-limit check. The
+// host (edge/entry.mjs, wasm/host) only carries bytes; why the work is
+// split so is in RATIONALE.md.
 //
 // # ABI
 //
@@ -40,24 +40,25 @@
 //
 // answers a request: fields 0 method, 1 the request URL, then the headers
 // wxs_env listed (empty when absent), then the body (at most
-// wxs_body_cap() bytes are needed), then the rate-limit verdict ("" when
-// none was asked for yet, "1" allowed, "0" limited); now is Unix seconds.
+// wxs_body_cap() bytes are needed), then the rate-limit verdicts, one
+// byte per binding asked, in the order asked ("1" allowed, "0" limited;
+// "" before the first); now is Unix seconds.
 // It returns status<<16 | length, where length bytes of output hold:
 //
 //	status ≥ 100   the answer: header lines "Name: Value\n", "\n", the body
 //	ActRead        KV keys, one per line: read them and call wxs_record, then wxs_serve again
-//	ActFetch       "key\npath\nheader": GET path (with the isolate's token in header) from the
-//	               Go program, call wxs_record for key with its answer, then wxs_serve again
-//	ActForward     nothing: send the request to the Go program
-//	ActLimit       "binding\nkey": ask the rate-limit binding, then wxs_serve again with its verdict
+//	ActFetch       "key\ncoordinator\npath": GET path from the named coordinator, call
+//	               wxs_record for key with its answer, then wxs_serve again
+//	ActLimit       "binding\nkey": ask the rate-limit binding, then wxs_serve again with its
+//	               verdict appended to the verdicts field
 //
 //	wxs_record(n u32, now i64)
 //
 // hands over a record: fields 0 KV key, 1 outcome, 2 value, 3 Retry-After
 // seconds. Outcomes: "kv" (value is what KV holds), "absent" (KV holds
 // nothing), "unreadable" (the KV read failed: the record in memory is kept
-// while valid), "fetched" (value is the record the Go program fetched),
-// "failed" (value is the Go program's JSON error, shown to callers until
+// while valid), "fetched" (value is the record the coordinator handed),
+// "failed" (value is the coordinator's JSON error, shown to callers until
 // Retry-After has passed).
 //
 //	wxs_sign(n u32) u32   signs with a given nonce and timestamp (tests)
