@@ -97,7 +97,7 @@ var (
 	CardTicket = &Kind{Name: "wx_card_ticket", API: APIOfficial, Field: "ticket", Token: "access_token", Lazy: true, Sticky: true,
 		Call: Call{Name: "getticket", Method: "GET", Path: "/cgi-bin/ticket/getticket", Params: []Param{
 			{Name: "access_token", From: FromToken}, {Name: "type", Value: "wx_card"}}}}
-	WeComToken = &Kind{Name: "wecom_token", API: APIWeCom, Field: "access_token",
+	WeComToken = &Kind{Name: "wecom_token", API: APIWeCom, Field: "access_token", Sticky: true,
 		Call: Call{Name: "gettoken", Method: "GET", Path: "/cgi-bin/gettoken", Params: []Param{
 			{Name: "corpid", From: FromAppID}, {Name: "corpsecret", From: FromSecret}}}}
 	WeComCorpTicket = &Kind{Name: "wecom_corp_ticket", API: APIWeCom, Field: "ticket", Token: "wecom_token", Sticky: true,

@@ -119,6 +119,9 @@ func (v *Vault) Get(ctx context.Context, k *Key) (Record, *RefreshError) {
 		return *r, nil
 	}
 	if v.Now < r.NextAttempt {
+		if v.stillOld(k, r) { // waiting for its death, which is no failure
+			return Record{}, &RefreshError{Error: ErrStillOld, RetryAt: r.NextAttempt}
+		}
 		return Record{}, &RefreshError{Error: lastError(r), RetryAt: r.NextAttempt}
 	}
 	if v.stillOld(k, r) {
@@ -193,6 +196,10 @@ func (v *Vault) Wake(ctx context.Context, keys []*Key) int64 {
 			continue
 		case k.Kind.Sticky:
 			t = r.Dies() + 1
+		case t <= v.Now:
+			// Due, tried, and handed back unchanged: the cron tries again
+			// within the margin; the alarm need not until it expires.
+			t = r.ExpiresAt
 		}
 		t = max(t, v.Now+1)
 		if wake == 0 || t < wake {

@@ -162,7 +162,7 @@ async function serve(request, env) {
       case LIMIT: {
         const [binding, key] = signer.text(r).split("\n");
         const { success } = await env[binding].limit({ key });
-        fields[fields.length - 1] = success ? "1" : "0";
+        fields[fields.length - 1] += success ? "1" : "0"; // one verdict per binding asked, in order
         break;
       }
       default:
