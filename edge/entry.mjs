@@ -214,21 +214,23 @@ const REFRESH = "refresh"; // where a coordinator keeps its refresh path, for it
 // Coordinator is one account's (or WeCom corp's) credential keeper: the
 // Go program runs in it one request at a time, so that every isolate and
 // location that finds a ticket dead gets the one successor WeChat issues,
-// fetched once and written to KV once. Its memory (a Map, while it lives)
-// holds the back-off, which KV need not see.
+// fetched once and written to KV once. Its memory holds the back-off, which
+// KV need not see. It is the object's own storage, not a Map: an idle
+// Durable Object is hibernated after 10 s, and a Map with it; the fleet
+// simulation (fleet/) counted 10,585 KV reads a day that way, 712 with
+// the storage.
 export class Coordinator extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
-    this.mem = new Map();
     this.queue = Promise.resolve();
     this.refresh = null;
-    const mem = this.mem;
+    const storage = ctx.storage;
     this.goEnv = {
       ...env,
       WXSIGN_FETCH: { fetch: fixedLengthFetch },
       WXSIGN_MEM: {
-        get: async (key) => mem.get(key) ?? null,
-        put: async (key, value) => void mem.set(key, value),
+        get: async (key) => (await storage.get(key)) ?? null,
+        put: async (key, value) => void (await storage.put(key, value)),
       },
     };
   }
