@@ -51,7 +51,7 @@ func TestRunDeterministic(t *testing.T) {
 // TestKVLag: a write is seen at once where it was made, elsewhere after
 // the lag; a location sees the latest write it can see.
 func TestKVLag(t *testing.T) {
-	s := &Sim{}
+	s := &sim{}
 	kv := newKV(s, 60)
 	kv.put("k", "a", 0, 1_000)
 	kv.put("k", "b", 1, 30_000)

@@ -7,7 +7,7 @@ import "context"
 // another location did. It counts reads and writes, and the most writes
 // to one key within one second (the free plan allows one).
 type kv struct {
-	sim     *Sim
+	sim     *sim
 	lag     int64 // milliseconds
 	log     map[string][]write
 	reads   int
@@ -23,8 +23,8 @@ type write struct {
 	value string
 }
 
-func newKV(sim *Sim, lagSeconds int64) *kv {
-	return &kv{sim: sim, lag: lagSeconds * 1000, log: map[string][]write{}, second: map[string]map[int64]int{}}
+func newKV(s *sim, lagSeconds int64) *kv {
+	return &kv{sim: s, lag: lagSeconds * 1000, log: map[string][]write{}, second: map[string]map[int64]int{}}
 }
 
 // get is what a read of key at location loc returns at now (ms): the

@@ -107,7 +107,7 @@ func (w *windows) flush() {
 }
 
 // refused counts a 503 answered at loc for k with the held body.
-func (s *Sim) refused(loc int, k *core.Key, body []byte, retry int64) {
+func (s *sim) refused(loc int, k *core.Key, body []byte, retry int64) {
 	s.rep.Refused++
 	var e struct {
 		ErrCode int `json:"errcode"`
@@ -123,7 +123,7 @@ func (s *Sim) refused(loc int, k *core.Key, body []byte, retry int64) {
 }
 
 // report finishes the day's account.
-func (s *Sim) report() *Report {
+func (s *sim) report() *Report {
 	r := s.rep
 	r.KVReads, r.KVWrites, r.MaxWritesPerKeySecond = s.kv.reads, s.kv.writes, s.kv.maxRate
 	r.WeChat = s.wc.Stats()

@@ -167,13 +167,12 @@ func Before(s Scenario) Scenario {
 	return s
 }
 
-// Sim is one run.
-type Sim struct {
+// sim is one run.
+type sim struct {
 	sc       Scenario
 	now      int64 // Unix milliseconds
 	settings core.Settings
 	pages    []page
-	weights  int
 	wc       *wechattest.Server
 	fetcher  core.Fetcher
 	kv       *kv
@@ -239,15 +238,15 @@ func Run(sc Scenario) *Report {
 	return s.report()
 }
 
-func newSim(sc Scenario) *Sim {
-	s := &Sim{sc: sc, now: Day * 1000, coords: map[string]*coordinator{}, rng: rand.New(rand.NewPCG(sc.Seed, 0x666c656574))}
+func newSim(sc Scenario) *sim {
+	s := &sim{sc: sc, now: Day * 1000, coords: map[string]*coordinator{}, rng: rand.New(rand.NewPCG(sc.Seed, 0x666c656574))}
 	s.rep = &Report{Name: sc.Name, Design: sc.Design, Locations: sc.Locations, Isolates: sc.Isolates, MemInMap: sc.MemInMap}
 	s.win = windows{open: map[wkey]span{}, longest: map[wkey]int64{}, total: map[int]int64{}}
 	s.settings = core.LoadSettings(func(k string) string { return sc.Env[k] })
 	s.kv = newKV(s, sc.Lag)
 
-	s.wc = wechattest.New(s.settings.Apps[0].AppID, s.settings.Apps[0].Secret)
-	for _, a := range s.settings.Apps[1:] {
+	s.wc = wechattest.New("wxfleetunused0000", "unused") // the stand-in wants a first app; the settings' are added
+	for _, a := range s.settings.Apps {
 		s.wc.AddApp(a.AppID, a.Secret)
 	}
 	if w := s.settings.WeCom; w != nil {
@@ -289,10 +288,10 @@ func newSim(sc Scenario) *Sim {
 	return s
 }
 
-func (s *Sim) clock() time.Time { return time.UnixMilli(s.now) }
+func (s *sim) clock() time.Time { return time.UnixMilli(s.now) }
 
 // sec is the clock as core reads it: Unix seconds.
-func (s *Sim) sec() int64 { return s.now / 1000 }
+func (s *sim) sec() int64 { return s.now / 1000 }
 
 // request is one page request.
 type request struct {
@@ -302,7 +301,7 @@ type request struct {
 }
 
 // requests draws the day's page requests, in time order.
-func (s *Sim) requests() []request {
+func (s *sim) requests() []request {
 	reqs := make([]request, s.sc.Requests)
 	for i := range reqs {
 		reqs[i] = request{at: Day*1000 + s.rng.Int64N(86400*1000), loc: s.rng.IntN(s.sc.Locations),
@@ -313,7 +312,7 @@ func (s *Sim) requests() []request {
 }
 
 // schedule queues the cron runs and the faults.
-func (s *Sim) schedule() {
+func (s *sim) schedule() {
 	for t := s.sc.CronOffset; t < 86400; t += 600 {
 		s.at((Day+t)*1000, s.cron)
 	}
@@ -338,7 +337,7 @@ func (s *Sim) schedule() {
 // serve answers one page request as the signer module would: each ticket
 // the page needs is readied by core.Held.Next (read it from KV, ask for
 // it, or answer the refusal held), at most 8 turns as the entry allows.
-func (s *Sim) serve(r request) {
+func (s *sim) serve(r request) {
 	s.rep.Pages++
 	iso := s.isolates[r.loc][r.iso]
 	if s.sc.IsolateLife > 0 && s.now-iso.born >= s.sc.IsolateLife*1000 {
@@ -381,7 +380,7 @@ turns:
 }
 
 // read reads h's record from the isolate's location's view of KV.
-func (s *Sim) read(iso *isolate, h *core.Held) {
+func (s *sim) read(iso *isolate, h *core.Held) {
 	v := view{s.kv, iso.loc, &s.rep.KVReadsIsolates}
 	value, ok, _ := v.Get(context.Background(), h.Key.String())
 	if ok {
@@ -393,7 +392,7 @@ func (s *Sim) read(iso *isolate, h *core.Held) {
 
 // ask gets h's record: from its owner's coordinator, or in the old
 // design from the Go program run in the isolate.
-func (s *Sim) ask(iso *isolate, h *core.Held) {
+func (s *sim) ask(iso *isolate, h *core.Held) {
 	now := s.sec()
 	if s.sc.Design == Isolated {
 		s.rep.ColdRuns++
@@ -428,7 +427,7 @@ func retryAfter(at, now int64) int64 {
 }
 
 // coordinator is the named Durable Object, made where it is first called.
-func (s *Sim) coordinator(name string, loc int) *coordinator {
+func (s *sim) coordinator(name string, loc int) *coordinator {
 	c := s.coords[name]
 	if c == nil {
 		c = &coordinator{name: name, mems: []*service.MemStore{{}}}
@@ -442,7 +441,7 @@ func (s *Sim) coordinator(name string, loc int) *coordinator {
 // pass runs one request through the coordinator's Go program, after the
 // memory it lost if it sat idle (hibernated or evicted), and sets its
 // alarm from the Wake header, as edge/entry.mjs's Coordinator does.
-func (c *coordinator) pass(s *Sim, path string) *httptest.ResponseRecorder {
+func (c *coordinator) pass(s *sim, path string) *httptest.ResponseRecorder {
 	c.wake(s)
 	w := httptest.NewRecorder()
 	c.svc.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "https://coordinator.wxsign"+path, nil))
@@ -468,7 +467,7 @@ func (c *coordinator) pass(s *Sim, path string) *httptest.ResponseRecorder {
 
 // wake marks the coordinator active after a hibernation if it was idle
 // for CoordIdle or more; a memory kept in a Map is then lost.
-func (c *coordinator) wake(s *Sim) {
+func (c *coordinator) wake(s *sim) {
 	if idle := s.sc.CoordIdle * 1000; idle > 0 && c.active != 0 && s.now-c.active >= idle {
 		s.rep.Hibernations++
 		if s.sc.MemInMap {
@@ -480,7 +479,7 @@ func (c *coordinator) wake(s *Sim) {
 }
 
 // cron is one run of the scheduled event, in a random location.
-func (s *Sim) cron() {
+func (s *sim) cron() {
 	loc := s.rng.IntN(s.sc.Locations)
 	s.rep.CronRuns++
 	if s.sc.Design == Isolated {
@@ -508,7 +507,7 @@ func (s *Sim) cron() {
 // doer passes calls to the stand-in and makes the Timeout faults: the
 // stand-in handles the call, the answer is lost.
 type doer struct {
-	s    *Sim
+	s    *sim
 	next wechat.Doer
 }
 
@@ -524,7 +523,7 @@ func (d doer) Do(r *http.Request) (*http.Response, error) {
 
 // timesOut reports whether a call to path now times out, counting a
 // burst's call.
-func (s *Sim) timesOut(path string) bool {
+func (s *sim) timesOut(path string) bool {
 	endpoint := "ticket"
 	switch path {
 	case "/cgi-bin/token", "/cgi-bin/stable_token", "/cgi-bin/gettoken":
@@ -548,7 +547,7 @@ func (s *Sim) timesOut(path string) bool {
 
 // counting notes every fetch from WeChat, by key.
 type counting struct {
-	s    *Sim
+	s    *sim
 	next core.Fetcher
 }
 
@@ -582,13 +581,13 @@ func (e *events) Pop() any {
 }
 
 // at queues run at t (ms).
-func (s *Sim) at(t int64, run func()) {
+func (s *sim) at(t int64, run func()) {
 	s.events.seq++
 	heap.Push(&s.events, event{at: t, seq: int64(s.events.seq), run: run})
 }
 
 // runUntil runs the events due before t (ms).
-func (s *Sim) runUntil(t int64) {
+func (s *sim) runUntil(t int64) {
 	for s.events.Len() > 0 && s.events.q[0].at < t {
 		e := heap.Pop(&s.events).(event)
 		s.now = max(s.now, e.at)
