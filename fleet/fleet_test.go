@@ -80,15 +80,27 @@ func TestKVLag(t *testing.T) {
 	}
 }
 
-// TestWindows: refusals whose Retry-After overlaps make one run.
+// TestWindows: 1055s whose Retry-After overlaps make one run; an outage
+// runs from a 503 to the next signed page.
 func TestWindows(t *testing.T) {
-	w := windows{open: map[wkey]span{}, longest: map[wkey]int64{}, total: map[int]int64{}}
+	w := windows{open: map[wkey]span{}}
 	k := wkey{loc: 3}
 	for _, r := range []span{{100, 111}, {105, 111}, {111, 120}, {200, 230}, {500, 501}} {
 		w.add(k, r.from, r.to)
 	}
 	w.flush()
-	if w.longest[k] != 30 || w.total[3] != 20+30+1 {
-		t.Errorf("longest %d, total %d; want 30, 51", w.longest[k], w.total[3])
+	if want := []outage{{k, span{100, 120}}, {k, span{200, 230}}, {k, span{500, 501}}}; !reflect.DeepEqual(w.done, want) {
+		t.Errorf("runs %v, want %v", w.done, want)
+	}
+	o := outages{since: map[wkey]int64{}}
+	o.signed(k, 50)
+	o.refused(k, 100)
+	o.refused(k, 130)
+	o.signed(k, 170)
+	o.signed(k, 180)
+	o.refused(k, 200)
+	o.signed(k, 210)
+	if want := []outage{{k, span{100, 170}}, {k, span{200, 210}}}; !reflect.DeepEqual(o.done, want) {
+		t.Errorf("outages %v, want %v", o.done, want)
 	}
 }

@@ -46,10 +46,10 @@ type Report struct {
 	CronRuns      int
 	FreshIsolates int // isolates replaced during the day
 
-	Longest503          int64          // seconds: the longest run of 503s at one location for one key (from the first to the end of the last's Retry-After)
-	Longest1055         int64          // the same, errcode 1055 only
-	Longest1055ByLoc    []int64        // per location
-	MostRefusedSeconds  int64          // the location refused longest over the day, all keys together
+	Longest1055ByLoc    []int64        // per location, seconds: the longest run of 1055s for one key, from the first to the end of the last's Retry-After
+	OutageByLoc         []int64        // per location, seconds: the longest outage for one key, from a 503 to the next page signed there
+	RefusedOutside      int            // pages answered 503 outside the refusal hours
+	Longest503Outside   int64          // seconds: the longest run of 503s at a location for one key, as Longest1055ByLoc, outside the refusal hours
 	Rollovers           int            // tickets WeChat issued
 	TicketCalls         int            // ticket calls outside the refusal hours
 	MaxTicketCalls      int            // the most ticket calls for one key in one rollover, outside the refusal hours
@@ -60,23 +60,20 @@ type Report struct {
 	RefusalHours        [][2]int64 // the IP windows, seconds into the day
 }
 
-// wkey names a run of refusals: at a location, for a key ("" = any),
-// counting only 1055s or every 503.
+// wkey is a key's record at a location.
 type wkey struct {
-	loc      int
-	key      string
-	only1055 bool
+	loc int
+	key string
 }
 
 type span struct{ from, to int64 }
 
 // windows merges the refusals' [answer, answer+Retry-After] intervals
-// that overlap into runs, and keeps the longest run of each wkey and each
-// location's total.
+// that overlap into runs, per wkey: how long a location's isolates told
+// its pages to wait.
 type windows struct {
-	open    map[wkey]span
-	longest map[wkey]int64
-	total   map[int]int64
+	open map[wkey]span
+	done []outage
 }
 
 func (w *windows) add(k wkey, from, to int64) {
@@ -92,18 +89,39 @@ func (w *windows) add(k wkey, from, to int64) {
 	w.open[k] = sp
 }
 
-func (w *windows) close(k wkey, sp span) {
-	w.longest[k] = max(w.longest[k], sp.to-sp.from)
-	if k.key == "" {
-		w.total[k.loc] += sp.to - sp.from
-	}
-}
+func (w *windows) close(k wkey, sp span) { w.done = append(w.done, outage{k, sp}) }
 
 func (w *windows) flush() {
 	for k, sp := range w.open {
 		w.close(k, sp)
 	}
 	clear(w.open)
+}
+
+// outages keeps, per wkey, how long pages went unsigned: from a 503 to
+// the next page signed with that key there (or the day's end). A location
+// whose pages come seldom shows the gap to its next page too.
+type outages struct {
+	since map[wkey]int64
+	done  []outage
+}
+
+type outage struct {
+	wkey
+	span
+}
+
+func (o *outages) refused(k wkey, now int64) {
+	if _, down := o.since[k]; !down {
+		o.since[k] = now
+	}
+}
+
+func (o *outages) signed(k wkey, now int64) {
+	if t, down := o.since[k]; down {
+		o.done = append(o.done, outage{k, span{t, now}})
+		delete(o.since, k)
+	}
 }
 
 // refused counts a 503 answered at loc for k with the held body.
@@ -114,11 +132,14 @@ func (s *sim) refused(loc int, k *core.Key, body []byte, retry int64) {
 	}
 	json.Unmarshal(body, &e)
 	now := s.sec()
-	s.win.add(wkey{loc: loc, key: k.String()}, now, now+retry)
-	s.win.add(wkey{loc: loc}, now, now+retry)
+	s.out.refused(wkey{loc, k.String()}, now)
+	s.win503.add(wkey{loc, k.String()}, now, now+retry)
 	if e.ErrCode == core.ErrStillOld.Code {
 		s.rep.Refused1055++
-		s.win.add(wkey{loc: loc, key: k.String(), only1055: true}, now, now+retry)
+		s.win1055.add(wkey{loc, k.String()}, now, now+retry)
+	}
+	if !s.inRefusal(now - Day) {
+		s.rep.RefusedOutside++
 	}
 }
 
@@ -138,29 +159,34 @@ func (s *sim) report() *Report {
 		r.WritesByKey[key] = len(log)
 	}
 
-	s.win.flush()
-	r.Longest1055ByLoc = make([]int64, s.sc.Locations)
-	for k, d := range s.win.longest {
-		switch {
-		case k.only1055:
-			r.Longest1055 = max(r.Longest1055, d)
-			r.Longest1055ByLoc[k.loc] = max(r.Longest1055ByLoc[k.loc], d)
-		case k.key != "":
-			r.Longest503 = max(r.Longest503, d)
-		}
-	}
-	for _, t := range s.win.total {
-		r.MostRefusedSeconds = max(r.MostRefusedSeconds, t)
-	}
-
-	// Ticket calls per rollover: a key's rollover runs from one ticket
-	// WeChat issued for it to the next; calls in the refusal hours are
-	// left out.
 	for _, f := range s.sc.Faults {
 		if f.Kind == wechattest.IP {
 			r.RefusalHours = append(r.RefusalHours, [2]int64{f.From, f.Until})
 		}
 	}
+	s.win1055.flush()
+	s.win503.flush()
+	r.Longest1055ByLoc = make([]int64, s.sc.Locations)
+	for _, w := range s.win1055.done {
+		r.Longest1055ByLoc[w.loc] = max(r.Longest1055ByLoc[w.loc], w.to-w.from)
+	}
+	for _, w := range s.win503.done {
+		if !r.meetsRefusal(w.from-Day, w.to-Day) {
+			r.Longest503Outside = max(r.Longest503Outside, w.to-w.from)
+		}
+	}
+	for k := range s.out.since {
+		s.out.signed(k, Day+86400)
+	}
+	r.OutageByLoc = make([]int64, s.sc.Locations)
+	for _, o := range s.out.done {
+		d := o.to - o.from
+		r.OutageByLoc[o.loc] = max(r.OutageByLoc[o.loc], d)
+	}
+
+	// Ticket calls per rollover: a key's rollover runs from one ticket
+	// WeChat issued for it to the next; calls in the refusal hours are
+	// left out.
 	issued := map[string][]int64{}
 	for _, t := range s.wc.Tickets() {
 		key := ticketKey(t)
@@ -199,6 +225,27 @@ func (s *sim) report() *Report {
 	return r
 }
 
+// inRefusal reports whether t (seconds into the day) is in the refusal hours.
+func (s *sim) inRefusal(t int64) bool {
+	for _, f := range s.sc.Faults {
+		if f.Kind == wechattest.IP && t >= f.From && t < f.Until {
+			return true
+		}
+	}
+	return false
+}
+
+// meetsRefusal reports whether [from, to] (seconds into the day) meets
+// the refusal hours.
+func (r *Report) meetsRefusal(from, to int64) bool {
+	for _, w := range r.RefusalHours {
+		if from < w[1] && to >= w[0] {
+			return true
+		}
+	}
+	return false
+}
+
 func (r *Report) inRefusal(t int64) bool {
 	for _, w := range r.RefusalHours {
 		if t >= w[0] && t < w[1] {
@@ -224,6 +271,16 @@ func ticketKey(t wechattest.TicketInfo) string {
 
 // clock is seconds into the day as hh:mm:ss.
 func clock(t int64) string { return fmt.Sprintf("%02d:%02d:%02d", t/3600, t/60%60, t%60) }
+
+// median is the middle of v (the upper one of two), 0 for none.
+func median(v []int64) int64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
 
 // MaxLongest1055 is the longest 1055 run at any one location.
 func (r *Report) MaxLongest1055() int64 { return slices.Max(append([]int64{0}, r.Longest1055ByLoc...)) }
@@ -252,8 +309,18 @@ func (r *Report) String() string {
 		p("DO requests: %d (asks %d, cron %d); alarms fired %d, set %d; hibernations %d (memory: %s); memory writes %d",
 			r.DORequests, r.Asks, r.CronPokes, r.Alarms, r.AlarmsSet, r.Hibernations, mem, r.MemWrites)
 	}
-	p("longest run of 503s at a location for one key: %d s; of 1055s: %d s; the location refused longest: %d s in the day",
-		r.Longest503, r.MaxLongest1055(), r.MostRefusedSeconds)
+	saw := 0
+	for _, d := range r.Longest1055ByLoc {
+		if d > 0 {
+			saw++
+		}
+	}
+	p("1055 (a ticket between its expiry here and its death): longest run at a location %d s, median over locations %d s, %d of %d locations saw one",
+		r.MaxLongest1055(), median(r.Longest1055ByLoc), saw, r.Locations)
+	p("503 outside the refusal hours: %d pages; the longest run at a location for one key %d s (as 1055 runs)",
+		r.RefusedOutside, r.Longest503Outside)
+	p("outage, the longest at each location for one key (a 503 to the next page signed there): most %d s, median %d s",
+		slices.Max(append([]int64{0}, r.OutageByLoc...)), median(r.OutageByLoc))
 	if r.FreshIsolates > 0 {
 		p("isolates replaced: %d", r.FreshIsolates)
 	}

@@ -182,7 +182,9 @@ type sim struct {
 	rng      *rand.Rand
 	timeouts []*Fault
 	calls    []call
-	win      windows
+	win1055  windows // 1055 runs
+	win503   windows // runs of every 503
+	out      outages
 	rep      *Report
 }
 
@@ -241,7 +243,8 @@ func Run(sc Scenario) *Report {
 func newSim(sc Scenario) *sim {
 	s := &sim{sc: sc, now: Day * 1000, coords: map[string]*coordinator{}, rng: rand.New(rand.NewPCG(sc.Seed, 0x666c656574))}
 	s.rep = &Report{Name: sc.Name, Design: sc.Design, Locations: sc.Locations, Isolates: sc.Isolates, MemInMap: sc.MemInMap}
-	s.win = windows{open: map[wkey]span{}, longest: map[wkey]int64{}, total: map[int]int64{}}
+	s.win1055, s.win503 = windows{open: map[wkey]span{}}, windows{open: map[wkey]span{}}
+	s.out = outages{since: map[wkey]int64{}}
 	s.settings = core.LoadSettings(func(k string) string { return sc.Env[k] })
 	s.kv = newKV(s, sc.Lag)
 
@@ -373,6 +376,7 @@ turns:
 			if !s.wc.TicketValid(iso.entry(k).Rec.Value) {
 				s.rep.DeadSignatures++
 			}
+			s.out.signed(wkey{r.loc, k.String()}, now)
 		}
 		return
 	}
