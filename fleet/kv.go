@@ -59,6 +59,7 @@ type view struct {
 	who *int
 }
 
+// Get reads key as the location sees it now, and counts the read.
 func (v view) Get(_ context.Context, key string) (string, bool, error) {
 	v.kv.reads++
 	*v.who++
@@ -66,6 +67,7 @@ func (v view) Get(_ context.Context, key string) (string, bool, error) {
 	return value, ok, nil
 }
 
+// Put writes key from the location now.
 func (v view) Put(_ context.Context, key, value string) error {
 	v.kv.put(key, value, v.loc, v.kv.sim.now)
 	return nil

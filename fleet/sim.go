@@ -53,6 +53,7 @@ const (
 	Isolated
 )
 
+// String names the design as the reports do.
 func (d Design) String() string {
 	if d == Isolated {
 		return "before: every isolate fetches"
@@ -515,6 +516,7 @@ type doer struct {
 	next wechat.Doer
 }
 
+// Do sends r to the stand-in; a Timeout fault then loses its answer.
 func (d doer) Do(r *http.Request) (*http.Response, error) {
 	res, err := d.next.Do(r)
 	if err == nil && d.s.timesOut(r.URL.Path) {
@@ -555,6 +557,7 @@ type counting struct {
 	next core.Fetcher
 }
 
+// Fetch notes the call and makes it.
 func (c counting) Fetch(ctx context.Context, k *core.Key, token string, force bool) (core.Record, error) {
 	c.s.calls = append(c.s.calls, call{key: k, at: c.s.now})
 	return c.next.Fetch(ctx, k, token, force)
