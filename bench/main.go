@@ -59,7 +59,7 @@ var (
 	duration = flag.Duration("d", 5*time.Second, "duration of each load run")
 	rounds   = flag.Int("rounds", 4, "interleaved load rounds of wxsign and the JS reference")
 	out      = flag.String("o", "build/bench.json", "where to write the figures as JSON")
-	only     = flag.String("only", "", "comma-separated sections to run (core, wasm, isolate, worker, cold, workerd, bundle, economy); all when empty")
+	only     = flag.String("only", "", "comma-separated sections to run (core, wasm, isolate, worker, cold, workerd, bundle, economy, fleet); all when empty")
 )
 
 // sections are make bench's parts, in the order they run.
@@ -82,6 +82,7 @@ var sections = []struct {
 	{"workerd", "fresh isolate under workerd alone (started for every sample)", coldWorkerd},
 	{"bundle", "bundle (wrangler deploy --dry-run) and its modules", bundle},
 	{"economy", "upstream economy", simulatedDay},
+	{"fleet", "fleet simulation: issue 25's day, before and after the coordinators", fleetDay},
 }
 
 func main() {
