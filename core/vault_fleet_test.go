@@ -69,25 +69,23 @@ func TestVaultUnanswered(t *testing.T) {
 	}
 }
 
-// TestVaultWakeUnchanged: a WeCom token is due 30 minutes before its
-// expiry, and WeCom hands it back unchanged until it dies. The alarm
-// must not ask again the next second (fleet's Goal: 33,069 gettoken calls
-// a day); it wakes when the token is no longer usable, and the cron asks
-// meanwhile.
+// TestVaultWakeUnchanged: a classic token is due 30 minutes before its
+// expiry; handed back unchanged, the alarm must not ask again the next
+// second (the fleet counted 33,069 calls a day so): it wakes when the
+// token is no longer usable, and the cron asks meanwhile.
 func TestVaultWakeUnchanged(t *testing.T) {
-	s := LoadSettings(envOf(wecomEnv))
+	s := LoadSettings(envOf(classicEnv))
 	kv, mem := &memKV{}, &memKV{}
-	kv.set(kWTok, due("wt0"))
-	kv.set(kCorpT, fresh("c0"))
-	kv.set(kAgenT, fresh("a0"))
-	wc := &fakeWeChat{now: vNow, replies: map[string][]reply{kWTok: {{value: "wt0"}}}}
+	kv.set(kTok, due("t0"))
+	kv.set(kTick, fresh("j0"))
+	wc := &fakeWeChat{now: vNow, replies: map[string][]reply{kTok: {{value: "t0"}}}}
 	v := &Vault{Store: kv, Mem: mem, Fetcher: wc, Now: vNow, RefreshMargin: s.RefreshMargin}
 	v.Refresh(context.Background(), s.Keys())
 	if len(wc.calls) != 1 {
 		t.Fatalf("calls %v, want the token once", wc.calls)
 	}
-	if w := v.Wake(context.Background(), s.Keys()); w != due("wt0").ExpiresAt {
-		t.Errorf("Wake = now%+d, want the token's expiry, now%+d", w-vNow, due("wt0").ExpiresAt-vNow)
+	if w := v.Wake(context.Background(), s.Keys()); w != due("t0").ExpiresAt {
+		t.Errorf("Wake = now%+d, want the token's expiry, now%+d", w-vNow, due("t0").ExpiresAt-vNow)
 	}
 	// A stable token at the second its margin begins is still asked for
 	// the next second: WeChat renews it then.

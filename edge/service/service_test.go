@@ -505,14 +505,21 @@ func TestKVFailure(t *testing.T) {
 			t.Fatalf("before: %d %s", w.Code, w.Body)
 		}
 		f.advance(10 * time.Minute)
-		// What the coordinator holds in memory is served; what it does not
-		// cannot be read.
+		// What the coordinator holds in memory is served, and so is what it
+		// remembers KV lacked (its card ticket, fetched now, the write
+		// failing); another coordinator's key, never read, cannot be.
 		if _, w := f.ask(t, ticketKey); w.Code != 200 {
 			t.Fatalf("after, held: %d %s", w.Code, w.Body)
 		}
-		w := f.credential("wxsign:" + appA + ":wx_card_ticket")
+		if w := f.credential("wxsign:" + appA + ":wx_card_ticket"); w.Code != 200 {
+			t.Fatalf("after, known absent: %d %s", w.Code, w.Body)
+		}
+		if r := f.record("wxsign:" + appA + ":wx_card_ticket"); r.Value != "" {
+			t.Fatalf("a write reached KV while it fails: %+v", r)
+		}
+		w := f.credential("wxsign:" + appB + ":jsapi_ticket")
 		if e := decodeErr(t, w); w.Code != 503 || e.Code != core.ErrStorage.Code {
-			t.Fatalf("after, not held: %d %s", w.Code, w.Body)
+			t.Fatalf("after, never read: %d %s", w.Code, w.Body)
 		}
 	})
 }
