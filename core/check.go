@@ -98,7 +98,9 @@ func (a *App) Check(in CheckInput, ticket, previous string, now int64) CheckResu
 		return r
 	}
 	signs := func(t, url string) bool {
-		return t != "" && strings.EqualFold(Sign(t, in.NonceStr, in.Timestamp, url), in.Signature)
+		// Constant time: how long a comparison takes must not tell how
+		// much of a guessed signature is right.
+		return t != "" && SecretEqual(Sign(t, in.NonceStr, in.Timestamp, url), lowerASCII(in.Signature))
 	}
 
 	// Right for the page's URL: whatever the person thinks was signed, the
