@@ -149,7 +149,11 @@ func (s *Service) serveSecret(w http.ResponseWriter, r *http.Request, field stri
 		writeError(w, s.notConfigured(), core.RetryAfterSeconds)
 		return
 	}
-	k, e := s.secretKey(r.URL.Query(), field)
+	appid, agentid, e := core.SecretQuery(r.URL.RawQuery)
+	var k *core.Key
+	if e == nil {
+		k, e = s.secretKey(appid, agentid, field)
+	}
 	if e != nil {
 		writeError(w, e, 0)
 		return
@@ -168,21 +172,15 @@ func (s *Service) serveSecret(w http.ResponseWriter, r *http.Request, field stri
 	writeJSON(w, 200, o.bytes())
 }
 
-func (s *Service) secretKey(q map[string][]string, field string) (*core.Key, *core.Error) {
-	get := func(name string) string {
-		if v := q[name]; len(v) > 0 {
-			return v[0]
-		}
-		return ""
-	}
+func (s *Service) secretKey(appid, agentid, field string) (*core.Key, *core.Error) {
 	kind := core.JSAPITicket.Name
-	owner := get("appid")
+	owner := appid
 	switch {
-	case get("agentid") != "":
+	case agentid != "":
 		if s.Settings.WeCom == nil {
 			return nil, core.ErrUnknownApp
 		}
-		owner = s.Settings.WeCom.CorpID + "/" + get("agentid")
+		owner = s.Settings.WeCom.CorpID + "/" + agentid
 		kind = core.WeComCorpTicket.Name
 		if field == "access_token" {
 			kind = core.WeComToken.Name

@@ -400,6 +400,27 @@ func TestSecretsPerOwner(t *testing.T) {
 	}
 }
 
+// TestSecretsMalformedQuery: a query that does not name one owner cleanly
+// is a 400, never the first account's secret (net/url drops a bad pair).
+func TestSecretsMalformedQuery(t *testing.T) {
+	f := newFixture(t, nil)
+	for _, target := range []string{
+		"/token?agentid=1000003%zz", "/token?appid=" + appB + "%", "/ticket?appid=" + appB + "%",
+		"/token?appid=" + appB + "&appid=" + appA, "/ticket?appid=" + appA + "&%61ppid=" + appB,
+		"/token?agentid=1000002&agentid=1000003",
+	} {
+		w := f.do("GET", target, authorized)
+		if e := decodeErr(t, w); w.Code != 400 || e.Code != core.ErrBadRequest.Code {
+			t.Errorf("%s: %d %s", target, w.Code, w.Body)
+		}
+	}
+	// One value that names no owner: unknown, not the first account.
+	w := f.do("GET", "/ticket?appid="+appB+";x=1", authorized)
+	if e := decodeErr(t, w); w.Code != 404 || e.Code != core.ErrUnknownApp.Code {
+		t.Errorf("appid with a semicolon: %d %s", w.Code, w.Body)
+	}
+}
+
 func TestColdFailuresAndBackoff(t *testing.T) {
 	tests := []struct {
 		kind string
