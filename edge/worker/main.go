@@ -49,10 +49,11 @@ func newService() (*service.Service, error) {
 		return nil, fmt.Errorf("the WXSIGN_KV binding is missing: %w", err)
 	}
 	client := &wechat.Client{
-		BaseURL:      settings.APIBase,
-		WeComBaseURL: settings.WeComAPIBase,
-		RelayKey:     settings.RelayKey,
-		Doer:         fetchDoer{client()},
+		BaseURL:       settings.APIBase,
+		WeComBaseURL:  settings.WeComAPIBase,
+		RelayKey:      settings.RelayKey,
+		WeComRelayKey: settings.WeComRelayKey,
+		Doer:          fetchDoer{client()},
 	}
 	now := func() int64 { return time.Now().Unix() }
 	return &service.Service{
