@@ -90,7 +90,7 @@ func (d fetchDoer) Do(r *http.Request) (*http.Response, error) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		res, err := d.c.Do(&fetch.Request{Request: r}, nil)
+		res, err := d.c.Do(&fetch.Request{Request: r}, &fetch.RequestInit{Redirect: fetch.RedirectModeManual}) // core/wechat refuses a 3xx
 		done <- result{res, err}
 	}()
 	select {
