@@ -85,7 +85,7 @@ func limit(f *[nFields][]byte, binding string) (uint32, bool) {
 		if ip == "" {
 			ip = "unknown"
 		}
-		return act(ActLimit, binding, ip), true
+		return act(ActLimit, binding, core.RateKey(ip)), true
 	case "0":
 		r := refusal(view(f[fOrigin]), core.ErrRateLimited)
 		r.RetryAfter = core.RateLimitPeriod
