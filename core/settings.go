@@ -205,7 +205,7 @@ func (s *Settings) loadWeCom(env, getenv func(string) string, hosts string) {
 // an empty list allows every host. A blank value is unset.
 func (s *Settings) checkHosts(name, value string) {
 	if strings.TrimSpace(value) != "" && ParseAllowlist(value).Len() == 0 {
-		s.problem(name + " is set but names no host (" + strconv.Quote(value) + "): list hosts such as www.example.com or *.example.com, or leave it unset")
+		s.problem(name + " is set but names no host: list hosts such as www.example.com or *.example.com, or leave it unset")
 	}
 }
 
@@ -267,9 +267,19 @@ func (s *Settings) OK() bool { return len(s.Problems) == 0 }
 
 // Unconfigured is the refusal while the settings are not OK: 1050, with
 // what is wrong, so that the caller of any endpoint can see what to fix.
+// The message is cut at maxProblemsLen bytes, so that an environment of
+// many long malformed values cannot make an answer larger than
+// MaxAnswerLen; /healthz lists every problem.
 func (s *Settings) Unconfigured() *Error {
-	return &Error{Code: ErrNotConfigured.Code, Status: 503, Msg: ErrNotConfigured.Msg + ": " + strings.Join(s.Problems, "; ")}
+	msg := strings.Join(s.Problems, "; ")
+	if len(msg) > maxProblemsLen {
+		msg = strings.ToValidUTF8(msg[:maxProblemsLen], "") + "… (all of them at /healthz)"
+	}
+	return &Error{Code: ErrNotConfigured.Code, Status: 503, Msg: ErrNotConfigured.Msg + ": " + msg}
 }
+
+// maxProblemsLen bounds the problems an error message lists.
+const maxProblemsLen = 2048
 
 // App returns the official account with the given AppID, nil if there is none.
 func (s *Settings) App(id string) *AppSettings {

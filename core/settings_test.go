@@ -660,3 +660,14 @@ func TestSettingsRelayKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestUnconfiguredFits: however many long problems the environment has,
+// the refusal naming them fits in an answer.
+func TestUnconfiguredFits(t *testing.T) {
+	env := map[string]string{"WECHAT_APPID": strings.Repeat(strings.Repeat("\"", 4000)+",", 128)}
+	s := LoadSettings(envOf(env))
+	e := s.Unconfigured()
+	if b := e.AppendJSON(nil); len(b) > MaxAnswerLen || !strings.Contains(e.Msg, "WECHAT_APPID") || !strings.HasSuffix(e.Msg, "/healthz)") {
+		t.Errorf("%d bytes: %.200s", len(b), b)
+	}
+}
