@@ -2,6 +2,7 @@ package host_test
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -53,6 +54,36 @@ func TestServeLargeEnv(t *testing.T) {
 		json.Unmarshal(r.Body, &e)
 		if r.Status != c.status || e.ErrCode != c.errcode || !strings.Contains(e.ErrMsg, c.has) {
 			t.Errorf("%s: %d %.300s", c.name, r.Status, r.Body)
+		}
+	}
+}
+
+// TestABIEnvCut: a host that still writes the environment into the input
+// region, as signer.mjs did, and runs out of room (a field written as its
+// length alone) or says more bytes than it wrote: the module signs
+// nothing and names the environment, instead of dropping what was cut.
+func TestABIEnvCut(t *testing.T) {
+	cutField := append(frame("WECHAT_APPID", "wxapp", "WECHAT_APPSECRET", "s"), binary.LittleEndian.AppendUint32(nil, 0xffffffff)...)
+	whole := frame("WECHAT_APPID", "wxapp", "WECHAT_APPSECRET", "s", "ALLOWED_HOSTS", "h.example.com")
+	for _, c := range []struct {
+		name string
+		env  []byte
+		n    uint32
+	}{
+		{"a field too large for the region", cutField, uint32(len(cutField))},
+		{"more bytes said than the region holds", whole, 1 << 20},
+	} {
+		a := newABI(t)
+		ctx := context.Background()
+		a.m.Memory().Write(a.in, c.env)
+		if _, err := a.env.Call(ctx, uint64(c.n)); err != nil {
+			t.Fatal(err)
+		}
+		a.hand(t, "wxapp", record("TICKET", now+3600))
+		raw := request("GET", "https://w.example/config?url="+url.QueryEscape("https://evil.example.net/"), "", "", "")
+		status, _, body := a.call(t, a.config, raw, uint32(len(raw)))
+		if status != 503 || errcode(t, body) != 1050 || !strings.Contains(string(body), "environment") {
+			t.Errorf("%s: %d %s", c.name, status, body)
 		}
 	}
 }
