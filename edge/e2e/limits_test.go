@@ -215,3 +215,31 @@ func judgeSized(g sizedRequest, r reply, ticket string) string {
 	}
 	return ""
 }
+
+// TestSettingsRefused: settings that would have fallen open are problems
+// at the real Worker. An ALLOWED_HOSTS that names no host (":443") and an
+// API base with a query make every signing endpoint 503 naming them and
+// /healthz list them; the back-end endpoints refuse a query that names no
+// one owner cleanly with 400, never answering for the first account.
+func TestSettingsRefused(t *testing.T) {
+	wc := startStandin(t)
+	bad := startWorker(t, wc, map[string]string{"ALLOWED_HOSTS": ":443", "WECHAT_API_BASE": wc.URL + "/?x=1"})
+	for _, path := range []string{configPath("https://evil.net/"), configPath("https://h.example.com/"), "/debug/info?url=" + url.QueryEscape("https://evil.net/")} {
+		p := wantError(t, path, bad.get(t, path), 503, 1050)
+		if !strings.Contains(p.ErrMsg, "ALLOWED_HOSTS is set but names no host") || !strings.Contains(p.ErrMsg, "WECHAT_API_BASE must not have a query") {
+			t.Errorf("%s: errmsg %q", path, p.ErrMsg)
+		}
+	}
+	if h := bad.health(t); len(h.Problems) != 2 {
+		t.Errorf("/healthz problems %q, want ALLOWED_HOSTS and WECHAT_API_BASE", h.Problems)
+	}
+
+	w := startWorker(t, wc, map[string]string{"ALLOWED_HOSTS": "h.example.com"})
+	for _, path := range []string{"/token?appid=" + testAppID + "%", "/ticket?agentid=1000003%zz", "/token?appid=" + testAppID + "&appid=" + testAppID} {
+		wantError(t, path, w.do(t, "GET", path, nil, bearer(testAPIKey)), 400, 1021)
+	}
+	wantError(t, "appid with a semicolon", w.do(t, "GET", "/ticket?appid="+testAppID+";x=1", nil, bearer(testAPIKey)), 404, 1031)
+	if st := wc.stats(t); st.StableToken != 0 || st.Ticket != 0 {
+		t.Errorf("a refused query reached WeChat: %+v", st)
+	}
+}
