@@ -87,3 +87,12 @@ func TestABIEnvCut(t *testing.T) {
 		}
 	}
 }
+
+// TestOutputHoldsAnswers: the output region holds core.MaxAnswerLen of
+// body and 2 KiB of header lines, what core's endpoints keep their answers
+// to (core's TestAnswersFit).
+func TestOutputHoldsAnswers(t *testing.T) {
+	if a := newABI(t); a.outCap < core.MaxAnswerLen+2<<10 {
+		t.Fatalf("output region %d bytes, core.MaxAnswerLen %d", a.outCap, core.MaxAnswerLen)
+	}
+}
