@@ -457,7 +457,7 @@ func (v *Vault) store(ctx context.Context, k *Key, rec Record) {
 		next.ExpiresAt = min(old.ExpiresAt, rec.ExpiresAt)
 	}
 	next.Failures, next.NextAttempt = 0, 0 // the last error stays, for /healthz
-	if old.Alerted != 0 { // the operator was told it failed: tell it works
+	if old.Alerted != 0 {                  // the operator was told it failed: tell it works
 		next.Alerted, next.AlertAt = 0, v.Now
 		v.notify(Event{Kind: EventRecovered, Key: k, At: v.Now, Code: old.Alerted})
 	}
