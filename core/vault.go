@@ -80,8 +80,7 @@ type Vault struct {
 	recs  map[*Key]*Record
 	Wrote int // KV writes in this pass
 
-	kvErr error // the last KV failure of the pass
-	kvOK  bool  // a KV read or write worked in the pass
+	kv kvPass // how the pass's KV calls went
 
 	passState *passStore // state() without State or Mem
 }
@@ -107,7 +106,7 @@ func (v *Vault) load(ctx context.Context, k *Key) (*Record, error) {
 	}
 	if !ok {
 		raw, ok, err = v.Store.Get(ctx, k.String())
-		v.kvSeen(err)
+		v.kvSeen(false, err)
 	}
 	if err != nil {
 		return nil, err
@@ -124,12 +123,33 @@ func (v *Vault) load(ctx context.Context, k *Key) (*Record, error) {
 	return r, nil
 }
 
-// kvSeen notes how a KV call of the pass went, for Settle.
-func (v *Vault) kvSeen(err error) {
-	if err != nil {
-		v.kvErr = err
-	} else {
-		v.kvOK = true
+// Values are the values the pass holds (and the ones they replaced), to
+// keep out of anything said outside.
+func (v *Vault) Values() []string {
+	var out []string
+	for _, r := range v.recs {
+		out = append(out, r.Value, r.Prev)
+	}
+	return out
+}
+
+// kvPass is how a pass's KV calls went, for Settle.
+type kvPass struct {
+	readErr, writeErr error
+	readOK, writeOK   bool
+}
+
+// kvSeen notes how a KV call of the pass went.
+func (v *Vault) kvSeen(write bool, err error) {
+	switch {
+	case write && err != nil:
+		v.kv.writeErr = err
+	case write:
+		v.kv.writeOK = true
+	case err != nil:
+		v.kv.readErr = err
+	default:
+		v.kv.readOK = true
 	}
 }
 
@@ -202,20 +222,32 @@ func (v *Vault) notify(e Event) {
 	}
 }
 
-// Settle ends a pass of the coordinator owner: when its KV calls failed
-// and the last pass's had not, or work again after failing, it tells the
-// operator once. A pass that called KV not at all changes nothing.
+// Settle ends a pass of the coordinator owner: when its KV reads or
+// writes failed and the last pass's had not, or the ones that failed work
+// again, it tells the operator once. A pass that called KV not at all, or
+// only in the way that was not failing, changes nothing.
 func (v *Vault) Settle(ctx context.Context, owner string) {
-	if v.kvErr == nil && !v.kvOK {
+	if v.kv == (kvPass{}) {
 		return
 	}
 	key := "wxsign:" + owner + "#kv"
 	was, _, _ := v.state().Get(ctx, key)
+	failing := ""
+	if v.kv.readErr != nil {
+		failing = "read"
+	}
+	if v.kv.writeErr != nil {
+		failing = strings.TrimSpace(failing + " write")
+	}
 	switch {
-	case v.kvErr != nil && was == "":
-		v.state().Put(ctx, key, "failing")
-		v.notify(Event{Kind: EventKVFailing, Owner: owner, At: v.Now, Msg: "Workers KV: " + v.kvErr.Error()})
-	case v.kvErr == nil && was != "":
+	case failing != "" && was == "":
+		v.state().Put(ctx, key, failing)
+		err := v.kv.writeErr
+		if err == nil {
+			err = v.kv.readErr
+		}
+		v.notify(Event{Kind: EventKVFailing, Owner: owner, At: v.Now, Msg: "Workers KV " + failing + ": " + err.Error()})
+	case failing == "" && was != "" && (v.kv.readOK || !strings.Contains(was, "read")) && (v.kv.writeOK || !strings.Contains(was, "write")):
 		v.state().Put(ctx, key, "")
 		v.notify(Event{Kind: EventKVRecovered, Owner: owner, At: v.Now})
 	}
@@ -457,7 +489,8 @@ func (v *Vault) store(ctx context.Context, k *Key, rec Record) {
 		next.ExpiresAt = min(old.ExpiresAt, rec.ExpiresAt)
 	}
 	next.Failures, next.NextAttempt = 0, 0 // the last error stays, for /healthz
-	if old.Alerted != 0 {                  // the operator was told it failed: tell it works
+	if old.Alerted != 0 {
+		// The operator was told it failed: tell it works.
 		next.Alerted, next.AlertAt = 0, v.Now
 		v.notify(Event{Kind: EventRecovered, Key: k, At: v.Now, Code: old.Alerted})
 	}
@@ -506,7 +539,7 @@ func (v *Vault) keep(ctx context.Context, k *Key, r *Record, next Record) bool {
 		return true
 	}
 	err := v.Store.Put(ctx, k.String(), string(r.AppendJSON(nil)))
-	v.kvSeen(err)
+	v.kvSeen(true, err)
 	if err != nil {
 		v.logf("wxsign: storing %s in KV failed: %v", k, err)
 		return false

@@ -48,6 +48,10 @@ func newService() (*service.Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the coordinator's memory is missing: %w", err)
 	}
+	state, err := cloudflare.NewKVNamespace("WXSIGN_STATE")
+	if err != nil {
+		return nil, fmt.Errorf("the coordinator's storage is missing: %w", err)
+	}
 	client := &wechat.Client{
 		BaseURL:      settings.APIBase,
 		WeComBaseURL: settings.WeComAPIBase,
@@ -59,6 +63,7 @@ func newService() (*service.Service, error) {
 		Settings: settings,
 		Store:    service.WithFaults(kvStore{ns}, &settings.Test, now),
 		Mem:      kvStore{mem},
+		State:    kvStore{state},
 		WeChat:   client,
 		Logf:     func(format string, a ...any) { fmt.Printf(format+"\n", a...) },
 	}, nil
