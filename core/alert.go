@@ -171,9 +171,12 @@ func AlertDelivered(status int, body string) bool {
 // alertText is the message, before secrets are removed. Its first line
 // says what happened and to what; the rest, what it means and what to do.
 func alertText(e Event, zh bool) string {
-	what, owner := "", e.Owner
+	what, owner, ownerZh := "", e.Owner, "公众号/企业 "+e.Owner
 	if e.Key != nil {
-		what, owner = e.Key.Kind.Name, e.Key.Owner
+		what, owner, ownerZh = e.Key.Kind.Name, e.Key.Owner, "公众号 "+e.Key.Owner
+		if e.Key.Kind.API == APIWeCom {
+			ownerZh = "企业微信 " + e.Key.Owner
+		}
 	}
 	var b strings.Builder
 	line := func(en, cn string) {
@@ -192,40 +195,40 @@ func alertText(e Event, zh bool) string {
 	case EventFailing:
 		if e.Changed {
 			line("wxsign: "+what+" of "+owner+" now fails with another error",
-				"wxsign：公众号/企业 "+owner+" 的 "+what+" 获取失败，错误已改变")
+				"wxsign："+ownerZh+" 的 "+what+" 获取失败，错误已改变")
 		} else {
 			line("wxsign: "+what+" of "+owner+" cannot be fetched",
-				"wxsign：公众号/企业 "+owner+" 的 "+what+" 获取失败")
+				"wxsign："+ownerZh+" 的 "+what+" 获取失败")
 		}
 		line("errcode "+code+": "+e.Msg, "错误码 "+code+"："+e.Msg)
-		line("Pages are still signed with the ticket held until it expires; wxsign retries with back-off. /healthz shows the state.",
-			"在已持有的 ticket 过期之前，页面签名照常；wxsign 会退避重试。状态见 /healthz。")
+		line("Pages go on being signed with the ticket held, if there is one, until it expires; wxsign retries with back-off. /healthz shows the state.",
+			"若已持有 ticket，在其过期之前页面签名照常；wxsign 会退避重试。状态见 /healthz。")
 	case EventRecovered:
 		line("wxsign: "+what+" of "+owner+" works again",
-			"wxsign：公众号/企业 "+owner+" 的 "+what+" 已恢复")
+			"wxsign："+ownerZh+" 的 "+what+" 已恢复")
 		line("The failure (errcode "+code+") has ended.", "此前的错误（错误码 "+code+"）已结束。")
 	case EventExpiring:
 		mins := strconv.FormatInt(max((e.ExpiresAt-e.At+59)/60, 0), 10)
 		line("wxsign: the "+what+" of "+owner+" expires in "+mins+" min, and no successor can be had",
-			"wxsign：公众号/企业 "+owner+" 的 "+what+" 将在 "+mins+" 分钟后过期，且无法获取新的")
+			"wxsign："+ownerZh+" 的 "+what+" 将在 "+mins+" 分钟后过期，且无法获取新的")
 		line("Cause: errcode "+code+": "+e.Msg, "原因：错误码 "+code+"："+e.Msg)
 		line("After that, wx.config fails on every page until WeChat answers again.",
 			"此后所有页面的 wx.config 都会失败，直到微信恢复应答。")
 	case EventBudget:
 		n, m := strconv.Itoa(e.Fetches), strconv.Itoa(e.Budget)
 		line("wxsign: "+what+" of "+owner+" has spent "+n+" of its "+m+" fetches this hour",
-			"wxsign：企业 "+owner+" 的 "+what+" 本小时已用 "+n+" 次，限额 "+m+" 次")
+			"wxsign："+ownerZh+" 的 "+what+" 本小时已用 "+n+" 次，限额 "+m+" 次")
 		line("That is WeCom's hourly limit, shared by the corp's apps; past it, errcode 1054 until the hour ends.",
 			"这是企业微信的每小时限额（同一企业的应用共用）；超出后到整点前返回错误码 1054。")
 	case EventKVFailing:
 		line("wxsign: Workers KV is failing for the coordinator of "+owner,
-			"wxsign：公众号/企业 "+owner+" 的协调者访问 Workers KV 失败")
+			"wxsign："+ownerZh+" 的协调者访问 Workers KV 失败")
 		line(e.Msg, e.Msg)
 		line("Pages are signed from memory while the ticket held is valid; new tickets reach other isolates only once KV works.",
 			"在内存中的 ticket 有效期内页面签名照常；KV 恢复之前，新的 ticket 无法传到其他实例。")
 	case EventKVRecovered:
 		line("wxsign: Workers KV works again for the coordinator of "+owner,
-			"wxsign：公众号/企业 "+owner+" 的协调者访问 Workers KV 已恢复")
+			"wxsign："+ownerZh+" 的协调者访问 Workers KV 已恢复")
 	}
 	line("("+when+")", "（"+when+"）")
 	return b.String()
