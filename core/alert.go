@@ -1,7 +1,6 @@
 package core
 
 import (
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -50,13 +49,44 @@ const (
 	AlertText   = "text"   // {"text":…}: Slack and the receivers that take its shape
 )
 
+// webhookParts splits a webhook URL into its host (lower case, without
+// userinfo or port) and the parts that are credentials: the userinfo, the
+// query's values, long path segments (WeCom's key=…, Feishu's hook id).
+// net/url is not used: LoadSettings is in the signer module, which does
+// not otherwise link it.
+func webhookParts(raw string) (host string, creds []string) {
+	_, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		return "", nil
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	authority, tail := rest[:end], rest[end:]
+	if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+		creds = append(creds, authority[:at])
+		authority = authority[at+1:]
+	}
+	host = strings.ToLower(hostOnly(authority))
+	tail, _, _ = strings.Cut(tail, "#")
+	path, query, _ := strings.Cut(tail, "?")
+	for _, p := range strings.Split(path, "/") {
+		if len(p) >= 16 {
+			creds = append(creds, p)
+		}
+	}
+	for _, kv := range strings.Split(query, "&") {
+		if _, v, ok := strings.Cut(kv, "="); ok && v != "" {
+			creds = append(creds, v)
+		}
+	}
+	return host, creds
+}
+
 // AlertFormatFor is the format a webhook URL's host calls for.
 func AlertFormatFor(webhook string) string {
-	u, err := url.Parse(webhook)
-	if err != nil {
-		return AlertText
-	}
-	switch h := strings.ToLower(u.Hostname()); {
+	switch h, _ := webhookParts(webhook); {
 	case h == "qyapi.weixin.qq.com":
 		return AlertWeCom
 	case h == "open.feishu.cn" || h == "open.larksuite.com":
@@ -88,17 +118,8 @@ func (s *Settings) Alerter() Alerter {
 			a.Secrets = append(a.Secrets, ag.Secret)
 		}
 	}
-	if u, err := url.Parse(s.AlertWebhook); err == nil {
-		// WeCom's key=…, Feishu's hook id in the path: each a credential.
-		for _, vs := range u.Query() {
-			a.Secrets = append(a.Secrets, vs...)
-		}
-		for _, p := range strings.Split(u.Path, "/") {
-			if len(p) >= 16 {
-				a.Secrets = append(a.Secrets, p)
-			}
-		}
-	}
+	_, creds := webhookParts(s.AlertWebhook)
+	a.Secrets = append(a.Secrets, creds...)
 	return a
 }
 
