@@ -19,6 +19,8 @@ type alertsHealth struct {
 	Lang       string `json:"lang"`
 	LastSentAt int64  `json:"last_sent_at"`
 	Delivered  *bool  `json:"delivered"`
+
+	LastDeliveredAt int64 `json:"last_delivered_at"`
 }
 
 func (w *worker) alerts(t testing.TB) (alertsHealth, []byte) {
@@ -152,6 +154,12 @@ func TestAlertOnceFleetWide(t *testing.T) {
 	t.Logf("recovery message, as the webhook got it: %s", calls[1].Body)
 	if !strings.Contains(string(calls[1].Body), `"msgtype":"markdown"`) || !strings.Contains(string(calls[1].Body), "access_token of "+testAppID+" works again") {
 		t.Errorf("the recovery message: %s", calls[1].Body)
+	}
+	// The webhook's answer to the failure's message rode in the recovery's
+	// KV write: /healthz knows it was delivered.
+	a, raw = w.alerts(t)
+	if a.LastSentAt == 0 || a.LastDeliveredAt == 0 || a.LastDeliveredAt >= a.LastSentAt {
+		t.Errorf("/healthz's alerts after the recovery: %+v in %s", a, raw)
 	}
 	noSecret(t, wc, calls, key)
 	if strings.Contains(w.logs.String(), key) {
