@@ -249,6 +249,14 @@ type Record struct {
 	// may have issued the value then, and a value handed back later comes
 	// with a fresh expires_in. 0 once a fetch succeeds.
 	AskedAt int64 `json:"asked_at,omitempty"`
+	// The alerts about this key (ALERT_WEBHOOK). Alerted is the errcode of
+	// the failure the operator was last told of, 0 once told it ended: it
+	// changes with the last error, so it rides in the KV write that change
+	// costs anyway. The times ride along with whatever write comes next.
+	Alerted   int   `json:"alerted,omitempty"`
+	AlertAt   int64 `json:"alert_at,omitempty"`   // when the last alert about the key was sent
+	AlertOK   int64 `json:"alert_ok,omitempty"`   // the AlertAt of the latest alert known delivered
+	AlertLost int64 `json:"alert_lost,omitempty"` // the AlertAt of the latest alert known not delivered
 }
 
 // Usable reports whether the record may be used at now: it has a value and
@@ -268,7 +276,7 @@ func (r Record) Dies() int64 { return r.ExpiresAt + ExpirySafety }
 // budget counters change on every attempt and stay with the coordinator.
 func (r *Record) persisted(o *Record) bool {
 	return r.Value != o.Value || r.ExpiresAt != o.ExpiresAt || r.FetchedAt != o.FetchedAt || r.Prev != o.Prev ||
-		r.LastErrCode != o.LastErrCode || r.LastError != o.LastError || r.AskedAt != o.AskedAt
+		r.LastErrCode != o.LastErrCode || r.LastError != o.LastError || r.AskedAt != o.AskedAt || r.Alerted != o.Alerted
 }
 
 // FetchesThisHour is how many fetches the record's budget hour counted, if
@@ -281,13 +289,15 @@ func (r Record) FetchesThisHour(now int64) int {
 }
 
 // recordFields are a record's members as KV holds them, for both ways.
-func (r *Record) fields(failures, code, fetches *int64) []jsonField {
+func (r *Record) fields(failures, code, fetches, alerted *int64) []jsonField {
 	return []jsonField{
 		{Key: "value", Str: &r.Value}, {Key: "expires_at", Int: &r.ExpiresAt}, {Key: "fetched_at", Int: &r.FetchedAt},
 		{Key: "prev", Str: &r.Prev}, {Key: "last_error", Str: &r.LastError}, {Key: "last_errcode", Int: code},
 		{Key: "last_error_at", Int: &r.LastErrorAt}, {Key: "failures", Int: failures},
 		{Key: "next_attempt", Int: &r.NextAttempt}, {Key: "hour", Int: &r.Hour}, {Key: "fetches", Int: fetches},
 		{Key: "asked_at", Int: &r.AskedAt},
+		{Key: "alerted", Int: alerted}, {Key: "alert_at", Int: &r.AlertAt}, {Key: "alert_ok", Int: &r.AlertOK},
+		{Key: "alert_lost", Int: &r.AlertLost},
 	}
 }
 
@@ -295,20 +305,20 @@ func (r *Record) fields(failures, code, fetches *int64) []jsonField {
 // no record (a damaged record must lead to a refresh, not to an outage).
 func ParseRecord(raw string) Record {
 	var r Record
-	var failures, code, fetches int64
-	if decodeFields(raw, r.fields(&failures, &code, &fetches)...) != nil {
+	var failures, code, fetches, alerted int64
+	if decodeFields(raw, r.fields(&failures, &code, &fetches, &alerted)...) != nil {
 		return Record{}
 	}
-	r.Failures, r.LastErrCode, r.Fetches = int(failures), int(code), int(fetches)
+	r.Failures, r.LastErrCode, r.Fetches, r.Alerted = int(failures), int(code), int(fetches), int(alerted)
 	return r
 }
 
 // AppendJSON appends the record as KV stores it; members at their zero
 // value are left out, but for the value and its times.
 func (r *Record) AppendJSON(dst []byte) []byte {
-	failures, code, fetches := int64(r.Failures), int64(r.LastErrCode), int64(r.Fetches)
+	failures, code, fetches, alerted := int64(r.Failures), int64(r.LastErrCode), int64(r.Fetches), int64(r.Alerted)
 	dst = append(dst, '{')
-	for i, f := range r.fields(&failures, &code, &fetches) {
+	for i, f := range r.fields(&failures, &code, &fetches, &alerted) {
 		if i >= 3 && (f.Str != nil && *f.Str == "" || f.Int != nil && *f.Int == 0) {
 			continue
 		}

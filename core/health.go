@@ -14,6 +14,7 @@ type health struct {
 	WeCom       *wecomHealth `json:"wecom,omitempty"`
 	Config      healthConfig `json:"config"`
 	Credentials []credHealth `json:"credentials"`
+	Alerts      alertHealth  `json:"alerts"`
 	Problems    []string     `json:"problems,omitempty"`
 	Warnings    []string     `json:"warnings,omitempty"`
 	Now         int64        `json:"now"`
@@ -32,6 +33,19 @@ type healthConfig struct {
 	RefreshMargin int64  `json:"refresh_margin"`
 	APIKeySet     bool   `json:"api_key_set"`
 	Host          string `json:"request_host"`
+}
+
+// alertHealth is the webhook's state: never its URL. The last alert's
+// delivery is known once the key it was about is written again (it rides
+// in that write, not in one of its own); until then delivered is absent.
+type alertHealth struct {
+	WebhookSet      bool   `json:"webhook_set"`
+	Format          string `json:"format"`
+	Lang            string `json:"lang"`
+	LastSentAt      int64  `json:"last_sent_at,omitempty"`
+	Delivered       *bool  `json:"delivered,omitempty"`
+	LastDeliveredAt int64  `json:"last_delivered_at,omitempty"`
+	LastLostAt      int64  `json:"last_undelivered_at,omitempty"`
 }
 
 // credHealth is one key of the table.
@@ -62,6 +76,7 @@ func (s *Settings) AppendHealth(dst []byte, host string, now int64, held func(*K
 		Config: healthConfig{APIBase: SafeURL(s.APIBase), TokenMode: s.TokenMode, RefreshMargin: s.RefreshMargin,
 			Relay: s.RelayKey != "", APIKeySet: s.APIKey != "", Host: host},
 		Credentials: []credHealth{},
+		Alerts:      alertHealth{WebhookSet: s.AlertWebhook != "", Format: s.AlertFormat, Lang: s.AlertLang},
 		Problems:    slices.Clip(s.Problems), // appended to below: never into the settings' array
 		Warnings:    slices.Clip(s.Warnings),
 		Now:         now,
@@ -84,6 +99,7 @@ func (s *Settings) AppendHealth(dst []byte, host string, now int64, held func(*K
 		hd := held(k)
 		kvDown = kvDown || hd.ReadFailed()
 		rec := hd.Known()
+		h.Alerts.add(&rec)
 		if k.Kind.Lazy && rec.Value == "" && rec.LastErrorAt == 0 {
 			continue // not used yet: nobody pays for it
 		}
@@ -105,6 +121,23 @@ func (s *Settings) AppendHealth(dst []byte, host string, now int64, held func(*K
 		status = 503
 	}
 	return status, h.appendJSON(dst)
+}
+
+// add takes in a record's alert times.
+func (a *alertHealth) add(r *Record) {
+	a.LastSentAt = max(a.LastSentAt, r.AlertAt)
+	a.LastDeliveredAt = max(a.LastDeliveredAt, r.AlertOK)
+	a.LastLostAt = max(a.LastLostAt, r.AlertLost)
+	switch {
+	case a.LastSentAt == 0:
+		a.Delivered = nil
+	case a.LastDeliveredAt == a.LastSentAt:
+		a.Delivered = &[]bool{true}[0]
+	case a.LastLostAt == a.LastSentAt:
+		a.Delivered = &[]bool{false}[0]
+	default:
+		a.Delivered = nil
+	}
 }
 
 // appendJSON appends h as its json tags say (omitempty members left out
@@ -140,6 +173,24 @@ func (h *health) appendJSON(b []byte) []byte {
 		o.b = h.Credentials[i].appendJSON(o.b)
 	}
 	o.b = append(o.b, ']')
+	o.object("alerts", func(w *objWriter) {
+		a := &h.Alerts
+		w.bool("webhook_set", a.WebhookSet)
+		w.str("format", a.Format)
+		w.str("lang", a.Lang)
+		if a.LastSentAt != 0 {
+			w.int("last_sent_at", a.LastSentAt)
+		}
+		if a.Delivered != nil {
+			w.bool("delivered", *a.Delivered)
+		}
+		if a.LastDeliveredAt != 0 {
+			w.int("last_delivered_at", a.LastDeliveredAt)
+		}
+		if a.LastLostAt != 0 {
+			w.int("last_undelivered_at", a.LastLostAt)
+		}
+	})
 	if len(h.Problems) > 0 {
 		o.strs("problems", h.Problems)
 	}

@@ -26,10 +26,18 @@ const (
 // next and what to ask then: "<Unix seconds> <path>". They are no routes:
 // only the Worker reaches a coordinator, and the module hands the entry
 // the path with each ask.
+//
+// The Go program hands the coordinator the alerts a pass decided in
+// AlertHeader, one value each: "<receipt key> <id> <URL, base64> <body,
+// base64>". The coordinator takes the header off, answers, and then POSTs
+// the body to the URL; the webhook's answer goes to its durable storage at
+// the receipt key as "<id> <HTTP status> <the answer's start>" (status 0:
+// none), which the Vault reads (ReceiptKey).
 const (
 	CredentialPath = "/__wxsign/credential"
 	RefreshPath    = "/__wxsign/refresh"
 	WakeHeader     = "X-Wxsign-Wake"
+	AlertHeader    = "X-Wxsign-Alert"
 )
 
 // ConfigMethods are the methods /config answers.

@@ -33,6 +33,10 @@ type Settings struct {
 	RefreshMargin  int64  // REFRESH_MARGIN, seconds
 	RateLimits     bool   // RATE_LIMITS: "off" turns the rate-limit bindings off (wrangler.toml sets their limits)
 
+	AlertWebhook string // ALERT_WEBHOOK (secret): where the coordinators post a message when a credential's state changes; "" = none
+	AlertFormat  string // ALERT_FORMAT, else from the webhook's host: AlertWeCom, AlertFeishu or AlertText
+	AlertLang    string // ALERT_LANG: "en" (default) or "zh"
+
 	Test TestSettings // WXSIGN_TEST_*: switches for the tests, never set in production
 
 	Problems []string // what is wrong with the configuration, for /healthz
@@ -109,6 +113,7 @@ func LoadSettings(getenv func(string) string) Settings {
 		RateLimits:     !strings.EqualFold(env("RATE_LIMITS"), "off"),
 	}
 	s.loadTest(env)
+	s.loadAlerts(env)
 	hosts := getenv("ALLOWED_HOSTS")
 	s.checkHosts("ALLOWED_HOSTS", hosts)
 	ids := splitList(env("WECHAT_APPID"))
@@ -255,6 +260,37 @@ func (s *Settings) loadRelayKeys() {
 	}
 	if explicit && WeChatHost(s.WeComAPIBase) {
 		s.Warnings = append(s.Warnings, "WECOM_RELAY_KEY is set but WECOM_API_BASE is WeCom's own: the key is not sent (set WECOM_API_BASE to the relay)")
+	}
+}
+
+// loadAlerts reads the webhook settings. A malformed one is a problem, as
+// any setting's: an operator who set a webhook expects it to work.
+func (s *Settings) loadAlerts(env func(string) string) {
+	s.AlertWebhook = env("ALERT_WEBHOOK")
+	if s.AlertWebhook != "" && (!httpURL(s.AlertWebhook) || strings.ContainsAny(s.AlertWebhook, " \t\r\n")) {
+		s.problem("ALERT_WEBHOOK must be an http(s) URL")
+	}
+	switch f := strings.ToLower(env("ALERT_FORMAT")); f {
+	case "":
+		s.AlertFormat = AlertFormatFor(s.AlertWebhook)
+	case AlertWeCom, AlertFeishu, AlertText:
+		s.AlertFormat = f
+	case "lark":
+		s.AlertFormat = AlertFeishu
+	case "slack":
+		s.AlertFormat = AlertText
+	default:
+		s.problem(`ALERT_FORMAT must be "wecom", "feishu" (or "lark") or "text" (or "slack")`)
+		s.AlertFormat = AlertText
+	}
+	switch l := strings.ToLower(env("ALERT_LANG")); l {
+	case "", "en":
+		s.AlertLang = "en"
+	case "zh", "zh-cn", "zh-hans":
+		s.AlertLang = "zh"
+	default:
+		s.problem(`ALERT_LANG must be "en" or "zh"`)
+		s.AlertLang = "en"
 	}
 }
 

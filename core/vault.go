@@ -66,8 +66,23 @@ type Vault struct {
 	RefreshMargin int64
 	Logf          func(format string, a ...any) // one line per refresh; never given a secret
 
+	// Notify is told each change the operator is to hear of (Event), once
+	// per change of a key's state: it is decided where the change is
+	// written, by the one writer of the key. nil tells nobody; the state
+	// is kept all the same, so that a webhook set later starts quiet.
+	Notify func(Event)
+	// State is where the alerts keep what no KV record carries: the KV
+	// state, a ticket warned about, a budget hour warned about, the
+	// webhook's receipts. Written only when that changes; nil uses Mem,
+	// which in the Worker is the coordinator's durable storage too.
+	State Store
+
 	recs  map[*Key]*Record
 	Wrote int // KV writes in this pass
+
+	kv kvPass // how the pass's KV calls went
+
+	passState *passStore // state() without State or Mem
 }
 
 // Record returns k's record as stored, the zero Record when there is none
@@ -91,6 +106,7 @@ func (v *Vault) load(ctx context.Context, k *Key) (*Record, error) {
 	}
 	if !ok {
 		raw, ok, err = v.Store.Get(ctx, k.String())
+		v.kvSeen(false, err)
 		if err != nil {
 			return nil, err
 		}
@@ -108,7 +124,138 @@ func (v *Vault) load(ctx context.Context, k *Key) (*Record, error) {
 		v.recs = map[*Key]*Record{}
 	}
 	v.recs[k] = r
+	v.receipt(ctx, k, r)
 	return r, nil
+}
+
+// Values are the values the pass holds (and the ones they replaced), to
+// keep out of anything said outside.
+func (v *Vault) Values() []string {
+	var out []string
+	for _, r := range v.recs {
+		out = append(out, r.Value, r.Prev)
+	}
+	return out
+}
+
+// kvPass is how a pass's KV calls went, for Settle.
+type kvPass struct {
+	readErr, writeErr error
+	readOK, writeOK   bool
+}
+
+// kvSeen notes how a KV call of the pass went.
+func (v *Vault) kvSeen(write bool, err error) {
+	switch {
+	case write && err != nil:
+		v.kv.writeErr = err
+	case write:
+		v.kv.writeOK = true
+	case err != nil:
+		v.kv.readErr = err
+	default:
+		v.kv.readOK = true
+	}
+}
+
+// ReceiptKey is where the coordinator puts the webhook's answer to the
+// alert about k (nil: about the coordinator owner) sent at at, for the
+// Vault to read: "<at> <HTTP status> <the answer's start>", status 0 when
+// none came.
+func ReceiptKey(k *Key, owner string) string {
+	if k == nil {
+		return "wxsign:" + owner + "#alert"
+	}
+	return k.String() + "#alert"
+}
+
+// receipt folds the webhook's answer to the last alert about k into its
+// record, once it is known; it rides in KV with the next write.
+func (v *Vault) receipt(ctx context.Context, k *Key, r *Record) {
+	if r.AlertAt == 0 || r.AlertAt == r.AlertOK || r.AlertAt == r.AlertLost {
+		return
+	}
+	raw, ok, _ := v.state().Get(ctx, ReceiptKey(k, ""))
+	at, rest, _ := strings.Cut(raw, " ")
+	if !ok || at != itoa(r.AlertAt) {
+		return
+	}
+	status, body, _ := strings.Cut(rest, " ")
+	code, _ := strconv.Atoi(status)
+	if AlertDelivered(code, body) {
+		r.AlertOK = r.AlertAt
+	} else {
+		r.AlertLost = r.AlertAt
+	}
+	v.remember(ctx, k, r)
+}
+
+// state is where the alerts' own state is kept: State, else Mem; with
+// neither (tests of the policy alone), the pass's own memory, never KV.
+func (v *Vault) state() Store {
+	switch {
+	case v.State != nil:
+		return v.State
+	case v.Mem != nil:
+		return v.Mem
+	}
+	if v.passState == nil {
+		v.passState = &passStore{}
+	}
+	return v.passState
+}
+
+// passStore is a Store in a map.
+type passStore struct{ m map[string]string }
+
+func (s *passStore) Get(_ context.Context, key string) (string, bool, error) {
+	v, ok := s.m[key]
+	return v, ok, nil
+}
+
+func (s *passStore) Put(_ context.Context, key, value string) error {
+	if s.m == nil {
+		s.m = map[string]string{}
+	}
+	s.m[key] = value
+	return nil
+}
+
+func (v *Vault) notify(e Event) {
+	if v.Notify != nil {
+		v.Notify(e)
+	}
+}
+
+// Settle ends a pass of the coordinator owner: when its KV reads or
+// writes failed and the last pass's had not, or the ones that failed work
+// again, it tells the operator once. A pass that called KV not at all, or
+// only in the way that was not failing, changes nothing.
+func (v *Vault) Settle(ctx context.Context, owner string) {
+	if v.kv == (kvPass{}) {
+		return
+	}
+	key := "wxsign:" + owner + "#kv"
+	was, _, _ := v.state().Get(ctx, key)
+	failing := ""
+	if v.kv.readErr != nil {
+		failing = "read"
+	}
+	if v.kv.writeErr != nil {
+		failing = strings.TrimSpace(failing + " write")
+	}
+	switch {
+	case failing != "" && was == "":
+		v.state().Put(ctx, key, failing)
+		err := v.kv.writeErr
+		if err == nil {
+			err = v.kv.readErr
+		}
+		v.notify(Event{Kind: EventKVFailing, Owner: owner, At: v.Now, Msg: "Workers KV " + failing + ": " + err.Error()})
+	case failing == "" && was != "" && (v.kv.readOK || !strings.Contains(was, "read")) && (v.kv.writeOK || !strings.Contains(was, "write")):
+		v.state().Put(ctx, key, "")
+		v.notify(Event{Kind: EventKVRecovered, Owner: owner, At: v.Now})
+	}
 }
 
 // Get returns a usable record for k, fetching one (and the token it needs)
@@ -151,6 +298,7 @@ func (v *Vault) Refresh(ctx context.Context, keys []*Key) *RefreshError {
 		if err != nil {
 			return &RefreshError{Error: ErrStorage}
 		}
+		v.expiring(ctx, k, r)
 		if v.idle(k, r) || !r.Due(v.Now, k.Margin(v.RefreshMargin)) || v.Now < r.NextAttempt || v.stillOld(k, r) {
 			continue
 		}
@@ -159,6 +307,39 @@ func (v *Vault) Refresh(ctx context.Context, keys []*Key) *RefreshError {
 		}
 	}
 	return first
+}
+
+// expiring warns, once per value, when a ticket is in its last
+// ExpiringWarning seconds and its successor cannot be had: the ticket is
+// backing off, or the token it needs is failing and will not outlive it.
+// The cron and the alarm run a pass at least every 10 minutes, so the
+// warning comes in time.
+func (v *Vault) expiring(ctx context.Context, k *Key, r *Record) {
+	if k.Token == nil || !r.Usable(v.Now) || r.ExpiresAt-v.Now > ExpiringWarning {
+		return
+	}
+	cause := r
+	if r.Failures == 0 {
+		t, err := v.load(ctx, k.Token)
+		if err != nil || t.Failures == 0 || t.Usable(r.Dies()+1) {
+			return
+		}
+		cause = t
+	}
+	key, at := k.String()+"#expiring", itoa(r.ExpiresAt)
+	if was, _, _ := v.state().Get(ctx, key); was == at {
+		return
+	}
+	v.state().Put(ctx, key, at)
+	v.alerted(ctx, k, r)
+	v.notify(Event{Kind: EventExpiring, Key: k, At: v.Now, ExpiresAt: r.ExpiresAt, Code: cause.LastErrCode, Msg: cause.LastError})
+}
+
+// alerted notes in k's record, in memory, that an alert about it is
+// going out; KV gets it with the record's next write.
+func (v *Vault) alerted(ctx context.Context, k *Key, r *Record) {
+	r.AlertAt = v.Now
+	v.remember(ctx, k, r)
 }
 
 // idle reports whether k is a lazy kind no page has used yet.
@@ -228,7 +409,7 @@ func (v *Vault) refresh(ctx context.Context, k *Key, force bool) *RefreshError {
 	if k.Token != nil {
 		t, err := v.Get(ctx, k.Token)
 		if err != nil {
-			v.fail(ctx, k, err.Error)
+			v.failUntil(ctx, k, err.Error, 0, false, false) // the token's failure, told as the token's
 			return err
 		}
 		token = t.Value
@@ -238,7 +419,7 @@ func (v *Vault) refresh(ctx context.Context, k *Key, force bool) *RefreshError {
 	if k.Token != nil && errors.As(err, &api) && api.TokenInvalid() {
 		v.logf("wxsign: %s: WeChat refused the access_token; buying a new one", k)
 		if terr := v.refresh(ctx, k.Token, true); terr != nil {
-			v.fail(ctx, k, terr.Error)
+			v.failUntil(ctx, k, terr.Error, 0, false, false)
 			return terr
 		}
 		if spent := v.spent(k, r); spent != nil {
@@ -250,7 +431,7 @@ func (v *Vault) refresh(ctx context.Context, k *Key, force bool) *RefreshError {
 	if err != nil {
 		e := Describe(err)
 		var refused *APIError
-		v.failUntil(ctx, k, e, 0, !errors.As(err, &refused))
+		v.failUntil(ctx, k, e, 0, !errors.As(err, &refused), true)
 		return &RefreshError{Error: e, RetryAt: r.NextAttempt}
 	}
 	if rec.Value == r.Value && !r.Usable(v.Now) {
@@ -286,8 +467,24 @@ func (v *Vault) fetch(ctx context.Context, k *Key, token string, force bool) (Re
 			r.Hour, r.Fetches = h, 0
 		}
 		r.Fetches++
+		v.budget(ctx, k, r)
 	}
 	return v.Fetcher.Fetch(ctx, k, token, force)
+}
+
+// budget warns, once an hour, when 80% of k's share of the hour's budget
+// is spent.
+func (v *Vault) budget(ctx context.Context, k *Key, r *Record) {
+	if r.Fetches*5 < k.PerHour*4 {
+		return
+	}
+	key, hour := k.String()+"#budget", itoa(r.Hour)
+	if was, _, _ := v.state().Get(ctx, key); was == hour {
+		return
+	}
+	v.state().Put(ctx, key, hour)
+	v.alerted(ctx, k, r)
+	v.notify(Event{Kind: EventBudget, Key: k, At: v.Now, Fetches: r.Fetches, Budget: k.PerHour})
 }
 
 // store keeps a fetched record. A value already held keeps the expiry it
@@ -313,6 +510,11 @@ func (v *Vault) store(ctx context.Context, k *Key, rec Record) {
 		next.ExpiresAt = min(old.ExpiresAt, rec.ExpiresAt)
 	}
 	next.Failures, next.NextAttempt, next.AskedAt = 0, 0, 0 // the last error stays, for /healthz
+	if old.Alerted != 0 {
+		// The operator was told it failed: tell it works.
+		next.Alerted, next.AlertAt = 0, v.Now
+		v.notify(Event{Kind: EventRecovered, Key: k, At: v.Now, Code: old.Alerted})
+	}
 	if next == *old {
 		v.remember(ctx, k, old) // the budget's count
 		return
@@ -323,13 +525,15 @@ func (v *Vault) store(ctx context.Context, k *Key, rec Record) {
 }
 
 // fail remembers a failed fetch in k's record and backs off.
-func (v *Vault) fail(ctx context.Context, k *Key, e *Error) { v.failUntil(ctx, k, e, 0, false) }
+func (v *Vault) fail(ctx context.Context, k *Key, e *Error) { v.failUntil(ctx, k, e, 0, false, true) }
 
 // failUntil is fail with the next attempt at next; 0 backs off.
 // unanswered is a call WeChat may have handled without its answer
 // arriving (a timeout, an HTTP error): when no usable value was held, the
-// time is kept (AskedAt) for the value the next fetch brings.
-func (v *Vault) failUntil(ctx context.Context, k *Key, e *Error, next int64, unanswered bool) {
+// time is kept (AskedAt) for the value the next fetch brings. own is
+// false for a failure that is its token's: the operator hears of it once,
+// as the token's.
+func (v *Vault) failUntil(ctx context.Context, k *Key, e *Error, next int64, unanswered, own bool) {
 	r := v.recs[k]
 	n := *r
 	if unanswered && n.AskedAt == 0 && !r.Usable(v.Now) {
@@ -340,6 +544,10 @@ func (v *Vault) failUntil(ctx context.Context, k *Key, e *Error, next int64, una
 	n.NextAttempt = v.Now + Backoff(n.Failures)
 	if next != 0 {
 		n.NextAttempt = next
+	}
+	if own && n.Alerted != e.Code {
+		v.notify(Event{Kind: EventFailing, Key: k, At: v.Now, Code: e.Code, Msg: e.Msg, Changed: n.Alerted != 0})
+		n.Alerted, n.AlertAt = e.Code, v.Now
 	}
 	v.logf("wxsign: %s: refresh failed (%d in a row), next attempt in %d s: errcode %d: %s",
 		k, n.Failures, n.NextAttempt-v.Now, e.Code, e.Msg)
@@ -357,7 +565,9 @@ func (v *Vault) keep(ctx context.Context, k *Key, r *Record, next Record) bool {
 	if !persist {
 		return true
 	}
-	if err := v.Store.Put(ctx, k.String(), string(r.AppendJSON(nil))); err != nil {
+	err := v.Store.Put(ctx, k.String(), string(r.AppendJSON(nil)))
+	v.kvSeen(true, err)
+	if err != nil {
 		v.logf("wxsign: storing %s in KV failed: %v", k, err)
 		return false
 	}

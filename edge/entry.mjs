@@ -214,6 +214,44 @@ export default {
 
 const WAKE = "x-wxsign-wake"; // "<Unix seconds> <path>": when to wake, and what to ask then
 const WAKE_PATH = "wake"; // where a coordinator keeps that path, for its alarm
+// "<receipt key> <id> <URL, base64> <body, base64>", one per alert the Go
+// program decided (core.AlertHeader): sent after the answer, never with it.
+const ALERT = "x-wxsign-alert";
+const ALERT_TRIES = 3; // a webhook that does not answer, or answers 5xx or 429, is tried again
+const ALERT_TIMEOUT_MS = 5000; // per try
+const ALERT_BACKOFF_MS = 2000; // before the second try; doubled before the third
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const unbase64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+
+// postAlert POSTs one alert's bytes, built by the Go program, with a
+// length, following no redirect, a few times with back-off; and says how
+// the webhook answered: "<HTTP status> <its answer's start>", status 0 for
+// none. Whether that means delivered is the Go program's to read.
+async function postAlert(url, body) {
+  let outcome = "0 no answer";
+  for (let i = 0; i < ALERT_TRIES; i++) {
+    if (i > 0) await sleep(ALERT_BACKOFF_MS * 2 ** (i - 1));
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), ALERT_TIMEOUT_MS);
+    try {
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json; charset=utf-8" },
+        body,
+        redirect: "manual",
+        signal: abort.signal,
+      });
+      outcome = `${res.status} ${(await res.text()).slice(0, 256)}`;
+      if (res.status < 500 && res.status !== 429) break;
+    } catch (e) {
+      outcome = `0 ${e && e.name}`;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  return outcome;
+}
 
 // Coordinator is one account's (or WeCom corp's) credential keeper: the
 // Go program runs in it one request at a time, so that every isolate and
@@ -231,6 +269,7 @@ export class Coordinator extends DurableObject {
     this.goEnv = {
       ...env,
       WXSIGN_FETCH: { fetch: fixedLengthFetch },
+      // Durable: the back-off, and the alerts' state.
       WXSIGN_MEM: {
         get: async (key) => (await storage.get(key)) ?? null,
         put: async (key, value) => void (await storage.put(key, value)),
@@ -254,7 +293,19 @@ export class Coordinator extends DurableObject {
   }
 
   async pass(request) {
-    const res = await goWorker.fetch(request, this.goEnv, this.ctx);
+    let res = await goWorker.fetch(request, this.goEnv, this.ctx);
+    const alerts = res.headers.get(ALERT);
+    if (alerts) {
+      const headers = new Headers(res.headers);
+      headers.delete(ALERT);
+      res = new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+      // After this pass answers, outside the queue: a webhook that hangs
+      // delays no ask and no alarm.
+      const sending = Promise.all(alerts.split(", ").map((a) => this.sendAlert(a))).catch((e) =>
+        console.log(`wxsign: alert: ${e && e.message}`),
+      );
+      this.ctx.waitUntil?.(sending);
+    }
     const wake = res.headers.get(WAKE);
     if (wake) {
       const [at, path] = wake.split(" ");
@@ -268,5 +319,13 @@ export class Coordinator extends DurableObject {
       }
     }
     return res;
+  }
+
+  async sendAlert(line) {
+    const [receipt, id, url, body] = line.split(" ");
+    await new Promise((resolve) => setTimeout(resolve, 0)); // the answer goes first
+    const outcome = await postAlert(new TextDecoder().decode(unbase64(url)), unbase64(body));
+    console.log(`wxsign: alert ${receipt}: webhook answered ${outcome.split(" ")[0]}`);
+    await this.ctx.storage.put(receipt, `${id} ${outcome}`);
   }
 }

@@ -37,6 +37,10 @@
 //   - WeCom ticket fetches: at most 400 corp tickets an hour per corp and
 //     100 tickets an hour per agent, else 45009.
 //
+// Webhook (NewWebhook) is a receiver for wxsign's alerts, as a WeCom group
+// robot or a Feishu bot takes them: it records every call for the tests to
+// count and read, and can be told to answer HTTP 500 or not in time.
+//
 // For tests in other processes, a control API (not behind the gateway
 // checks above):
 //

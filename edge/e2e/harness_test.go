@@ -255,7 +255,7 @@ type worker struct {
 // isSecret names the settings that are secrets in production: they go to
 // the Worker through the env file, as `wrangler secret put` would set them.
 func isSecret(name string) bool {
-	return name == "API_KEY" || name == "WECHAT_APPSECRET" || name == "WECHAT_RELAY_KEY" ||
+	return name == "API_KEY" || name == "WECHAT_APPSECRET" || name == "WECHAT_RELAY_KEY" || name == "ALERT_WEBHOOK" ||
 		strings.HasPrefix(name, "WECHAT_APPSECRET_") || strings.HasPrefix(name, "WECOM_SECRET_")
 }
 

@@ -8,6 +8,11 @@
 // coordinator's memory and fetch through syumai/workers; the tests wire
 // them to memory and the WeChat stand-in.
 //
+// When a pass changes a credential's state in a way the operator is to
+// hear of (core.Event, decided by core.Vault), it builds the webhook's
+// message (core.Alerter) and hands it to the coordinator in
+// core.AlertHeader, which sends it after answering.
+//
 // It holds no signing and no cache policy of its own: core.Vault decides
 // what to fetch and what to keep, and the signer module (wasm/signer)
 // answers every request the Worker gets. It must not know which kinds of

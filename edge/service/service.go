@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -23,6 +24,7 @@ type Service struct {
 	Settings core.Settings
 	Store    core.Store // Workers KV
 	Mem      core.Store // the coordinator's memory; nil keeps everything in Store
+	State    core.Store // the coordinator's durable storage, for the alerts' state; nil uses Mem
 	WeChat   core.Fetcher
 	Now      func() time.Time              // defaults to time.Now
 	Logf     func(format string, a ...any) // one line per event; never given a secret
@@ -41,9 +43,37 @@ func (s *Service) logf(format string, a ...any) {
 	}
 }
 
-// vault is one pass of the cache policy.
-func (s *Service) vault() *core.Vault {
-	return &core.Vault{Store: s.Store, Mem: s.Mem, Fetcher: s.WeChat, Now: s.now(), RefreshMargin: s.Settings.RefreshMargin, Logf: s.Logf}
+// vault is one pass of the cache policy; the alerts it decides go to
+// events.
+func (s *Service) vault(events *[]core.Event) *core.Vault {
+	return &core.Vault{Store: s.Store, Mem: s.Mem, State: s.State, Fetcher: s.WeChat, Now: s.now(),
+		RefreshMargin: s.Settings.RefreshMargin, Logf: s.Logf,
+		Notify: func(e core.Event) { *events = append(*events, e) }}
+}
+
+// alert ends a pass of the coordinator owner: the KV state is settled,
+// and each alert the pass decided is logged and, with a webhook set,
+// handed to the coordinator in AlertHeader, which sends it after the
+// answer: an alert never delays signing. The Go program cannot send it
+// itself after answering: syumai/workers ends it when the answer closes.
+func (s *Service) alert(w http.ResponseWriter, ctx context.Context, v *core.Vault, owner string, events *[]core.Event) {
+	v.Settle(ctx, owner)
+	if len(*events) == 0 {
+		return
+	}
+	a := s.Settings.Alerter()
+	a.Secrets = append(a.Secrets, v.Values()...)
+	url := base64.StdEncoding.EncodeToString([]byte(s.Settings.AlertWebhook))
+	for _, e := range *events {
+		text := a.Text(e)
+		s.logf("wxsign: alert: %s", strings.ReplaceAll(text, "\n", " / "))
+		if s.Settings.AlertWebhook == "" {
+			continue
+		}
+		body := core.AppendAlert(nil, a.Format, text)
+		w.Header().Add(core.AlertHeader, core.ReceiptKey(e.Key, owner)+" "+strconv.FormatInt(e.At, 10)+" "+url+" "+
+			base64.StdEncoding.EncodeToString(body))
+	}
 }
 
 // ServeHTTP answers the coordinator's two paths. A panic becomes a 500
@@ -80,8 +110,10 @@ func (s *Service) serveCredential(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), ColdPathTimeout)
 	defer cancel()
-	v := s.vault()
+	var events []core.Event
+	v := s.vault(&events)
 	rec, err := v.Get(ctx, k)
+	s.alert(w, ctx, v, k.Coordinator(), &events)
 	s.wake(w, ctx, v, k.Coordinator())
 	if err != nil {
 		writeError(w, err.Error, retryAfter(err.RetryAt, v.Now))
@@ -103,11 +135,13 @@ func (s *Service) serveRefresh(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), CronTimeout)
 	defer cancel()
-	v := s.vault()
+	var events []core.Event
+	v := s.vault(&events)
 	err := v.Refresh(ctx, keys)
 	if v.Wrote == 0 && err == nil {
 		s.logf("wxsign: refresh %s: nothing due", owner)
 	}
+	s.alert(w, ctx, v, owner, &events)
 	s.wake(w, ctx, v, owner)
 	if err != nil {
 		writeError(w, err.Error, retryAfter(err.RetryAt, v.Now))
@@ -152,8 +186,13 @@ func (s *Service) Cron(ctx context.Context) error {
 		s.logf("wxsign: cron skipped: %s", strings.Join(s.Settings.Problems, "; "))
 		return nil
 	}
-	v := s.vault()
-	if err := v.Refresh(ctx, s.Settings.Keys()); err != nil {
+	var events []core.Event
+	v := s.vault(&events)
+	err := v.Refresh(ctx, s.Settings.Keys())
+	for _, e := range events { // no coordinator to send them: logged only
+		s.logf("wxsign: alert: %s", strings.ReplaceAll(s.Settings.Alerter().Text(e), "\n", " / "))
+	}
+	if err != nil {
 		return err.Error
 	}
 	return nil
