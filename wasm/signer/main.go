@@ -129,6 +129,9 @@ func wxsRecord(n uint32, now int64) {
 	}
 	retry, _ := strconv.ParseInt(string(f[3]), 10, 64)
 	e.Hand(string(f[1]), f[2], retry, now)
+	if o := string(f[1]); o == core.FromCoord || o == core.CoordRefuse {
+		coordinated = true
+	}
 }
 
 //go:wasmexport wxs_cron

@@ -265,12 +265,13 @@ func serveSecret(req *core.Request, field string, now int64) uint32 {
 }
 
 // serveHealth answers /healthz from the records this isolate holds,
-// reading from KV those it has not read within HealthTTL: a monitor
-// polling it costs a read per key every ten minutes at most.
+// reading from KV those it has not read within HealthTTL, or since a
+// coordinator answered this isolate (it may have written KV then): a
+// monitor polling it costs a read per key every ten minutes at most.
 func serveHealth(url string, now int64) uint32 {
 	var unread []string
 	for _, k := range settings.Keys() {
-		if e := entries[k.String()]; e.Stale(now, settings.HealthTTL()) {
+		if e := entries[k.String()]; e.Stale(now, settings.HealthTTL()) || coordinated {
 			if settings.Test.KVFault(false, now) {
 				e.Hand(core.Unreadable, nil, 0, now)
 				continue
@@ -278,6 +279,7 @@ func serveHealth(url string, now int64) uint32 {
 			unread = append(unread, k.String())
 		}
 	}
+	coordinated = false
 	if len(unread) > 0 {
 		return act(ActRead, unread...)
 	}

@@ -21,6 +21,10 @@ var (
 	limiters []string // the rate-limit bindings the environment has
 	origins  core.OriginList
 	cors     core.App // no app's, only ALLOWED_ORIGINS: the CORS of answers made before an app is known
+
+	// coordinated is set when a coordinator answered this isolate: it may
+	// have written KV, which /healthz then reads again.
+	coordinated bool
 )
 
 // app is an official account as the signing endpoints need it.
