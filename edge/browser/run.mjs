@@ -100,10 +100,11 @@ const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA
 // wxsign.js. Flags in its query string: bridge=early (WeixinJSBridge before
 // the SDK loads), refuse=N (WeChat refuses every check after the first N),
 // wrong (every check fails), wecom (loads jwxwork), own (the page calls
-// wx.config itself, with a signature of its own making, before wxsign).
+// wx.config itself, with a signature of its own making, before wxsign),
+// bridge=frozen (a WeixinJSBridge no script can change).
 function testPage(q, onLoad) {
   const bridge = [
-    q.get('bridge') === 'early' ? ' data-bridge="early"' : '',
+    q.has('bridge') ? ` data-bridge="${q.get('bridge')}"` : '',
     q.has('refuse') ? ` data-refuse-after="${Number(q.get('refuse'))}"` : '',
     q.has('wrong') ? ' data-ticket="wrong"' : '',
   ].join('');
@@ -308,6 +309,22 @@ await test('after a route change the first URL is wrong: ready() waits for the r
   assert.deepEqual(await page.evaluate(() => sign()), { ok: true, url: entry });
   assert.equal((await bridgeLog(page)).length, 3, 'no fourth check');
   assert.deepEqual(errors, [], 'a repaired signature logs no error');
+  await close();
+});
+
+await test('a bridge that cannot be watched (frozen): wxsign asks WeChat once more through wx.invoke, and the repair still works', async () => {
+  const entry = `${PAGES}/spa/a?bridge=frozen`;
+  const { page, errors, close } = await open(UA.ipadAsMac, entry);
+  assert.deepEqual(await page.evaluate(() => sign()), { ok: true, url: entry });
+  await page.evaluate(() => go('/spa/b?bridge=frozen'));
+  const r = await page.evaluate(() => sign());
+  const log = await settled(page, 6);
+  assert.deepEqual(r, { ok: true, url: entry }, brief(log));
+  // Each wx.config is checked twice: by the SDK, and by wxsign through wx.invoke with the same values.
+  assert.deepEqual(log.map((e) => e.ok), [true, true, false, false, true, true], brief(log));
+  assert.equal(new Set(log.map((e) => e.signature)).size, 3, 'three configs');
+  assert.equal(await page.evaluate(() => share()), 'updateAppMessageShareData:ok');
+  assert.deepEqual(errors, []);
   await close();
 });
 

@@ -12,6 +12,7 @@
 // As in WeChat, the bridge arrives a moment after the document (data-delay,
 // ms, default 150) and is announced by a WeixinJSBridgeReady event on
 // document; data-bridge="early" defines it at once, before the SDK loads.
+// data-bridge="frozen" makes it an object no script can change.
 // data-ticket="wrong" verifies with a wrong ticket, so that every signature
 // fails; data-refuse-after="N" refuses every check after the first N.
 //
@@ -39,6 +40,7 @@
   var WRONG = attr('data-ticket') === 'wrong';
   var REFUSE_AFTER = attr('data-refuse-after') === null ? Infinity : Number(attr('data-refuse-after'));
   var EARLY = attr('data-bridge') === 'early';
+  var FROZEN = attr('data-bridge') === 'frozen';
   var DELAY = attr('data-delay') === null ? 150 : Number(attr('data-delay'));
 
   var log = [];
@@ -124,6 +126,7 @@
       on: function () {},
       log: function () {},
     };
+    if (FROZEN) Object.freeze(window.WeixinJSBridge);
     if (!EARLY) document.dispatchEvent(new Event('WeixinJSBridgeReady'));
   }
 
