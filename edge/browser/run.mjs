@@ -101,12 +101,14 @@ const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA
 // the SDK loads), refuse=N (WeChat refuses every check after the first N),
 // wrong (every check fails), wecom (loads jwxwork), own (the page calls
 // wx.config itself, with a signature of its own making, before wxsign),
-// bridge=frozen (a WeixinJSBridge no script can change).
+// bridge=frozen (a WeixinJSBridge no script can change), delay=ms (when the
+// bridge arrives).
 function testPage(q, onLoad) {
   const bridge = [
     q.has('bridge') ? ` data-bridge="${q.get('bridge')}"` : '',
     q.has('refuse') ? ` data-refuse-after="${Number(q.get('refuse'))}"` : '',
     q.has('wrong') ? ' data-ticket="wrong"' : '',
+    q.has('delay') ? ` data-delay="${Number(q.get('delay'))}"` : '',
   ].join('');
   const own = q.has('own') ? `
   // The page's own wx.config, before wxsign's, with a signature it made wrong.
@@ -127,7 +129,11 @@ ${q.has('wecom') ? `<script src="${JWXWORK_URL}"></script>` : ''}
   // share() is the page's next call once ready() resolved: WeChat's answer.
   window.share = () => new Promise((resolve) => wx.updateAppMessageShareData({
     title: 't', desc: 'd', link: location.href, imgUrl: '', success: (r) => resolve(r.errMsg), fail: (r) => resolve(r.errMsg)}));
-  window.go = (p) => history.pushState({}, '', p);${own}
+  window.go = (p) => history.pushState({}, '', p);
+  // configs counts the wx.config calls, wxsign's too.
+  window.configs = 0;
+  const config = wx.config;
+  wx.config = function () { window.configs++; return config.apply(this, arguments); };${own}
   ${onLoad}
 </script></head>
 <body><h1>test page</h1></body></html>`;
@@ -392,6 +398,22 @@ await test("the page calls wx.config itself before wxsign.ready(): wxsign's conf
   console.log(`     the page's own handlers: wx.error got ${JSON.stringify(own.errors)}, wx.ready ran ${own.ready} time(s)`);
   assert.deepEqual(own.errors, ['config:invalid signature'], "the page's wx.error hears its own refusal, and only that");
   assert.ok(own.ready >= 1, "the page's wx.ready ran (the SDK runs it after a failed check too)");
+  assert.deepEqual(errors, []);
+  await close();
+});
+
+await test('the page calls wx.config while wxsign\'s waits for the bridge: ready() rejects, its config was replaced before WeChat checked it', async () => {
+  const { page, errors, close } = await open(UA.android, `${PAGES}/spa/late?delay=3000`);
+  await page.evaluate(() => { window.pending = sign(); });
+  await page.waitForFunction(() => window.configs === 1 && !window.WeixinJSBridge); // wxsign's wx.config, not yet sent
+  await page.evaluate((appId) => wx.config({appId, timestamp: Math.floor(Date.now() / 1000), nonceStr: 'late', signature: '1'.repeat(40), jsApiList: []}), APPID);
+  const r = await page.evaluate(() => window.pending);
+  const log = await settled(page, 2);
+  assert.equal(r.ok, false, brief(log));
+  assert.match(r.message, /replaced by a later wx\.config before WeChat checked it/);
+  // The SDK sent the page's config for both calls, as it sends the one in force; no re-sign followed.
+  assert.deepEqual(log.map((e) => [e.signature, e.ok]), [['1'.repeat(40), false], ['1'.repeat(40), false]]);
+  assert.equal(await page.evaluate(() => window.configs), 2);
   assert.deepEqual(errors, []);
   await close();
 });
