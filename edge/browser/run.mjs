@@ -399,6 +399,13 @@ await test("the page calls wx.config itself before wxsign.ready(): wxsign's conf
   console.log(`     the page's own handlers: wx.error got ${JSON.stringify(own.errors)}, wx.ready ran ${own.ready} time(s)`);
   assert.deepEqual(own.errors, ['config:invalid signature'], "the page's wx.error hears its own refusal, and only that");
   assert.ok(own.ready >= 1, "the page's wx.ready ran (the SDK runs it after a failed check too)");
+  // A wx.config of the page's after wxsign's replaces it: the next ready() signs again, not reusing its answer.
+  await page.evaluate((appId) => wx.config({appId, timestamp: Math.floor(Date.now() / 1000), nonceStr: 'own2', signature: '2'.repeat(40), jsApiList: []}), APPID);
+  await settled(page, 3);
+  assert.deepEqual(await page.evaluate(() => sign()), { ok: true, url: `${PAGES}/spa/own?own` });
+  const after = await settled(page, 4);
+  assert.deepEqual(after.map((e) => e.ok), [false, true, false, true], brief(after));
+  assert.equal(await page.evaluate(() => share()), 'updateAppMessageShareData:ok');
   assert.deepEqual(errors, []);
   await close();
 });
