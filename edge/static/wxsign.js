@@ -216,6 +216,7 @@
       if (watchBridge()) return settle(sig, 'preVerifyJSAPI:fail_replaced by a later wx.config before WeChat checked it');
       // The bridge cannot be watched (a frozen object): ask WeChat once more through the SDK, which sends
       // the config now in force with the call.
+      if (typeof global.wx.invoke !== 'function') return settle(sig, 'preVerifyJSAPI:fail_cannot learn WeChat\'s answer: WeixinJSBridge cannot be watched and wx has no invoke');
       global.wx.invoke('preVerifyJSAPI', { verifyJsApiList: o.jsApiList.slice(), verifyOpenTagList: o.openTagList.slice() }, function (res) {
         settle(sig, res && (res.err_msg || res.errMsg));
       });
