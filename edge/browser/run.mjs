@@ -1,13 +1,15 @@
-// Browser tests of the page side: wxsign.js against a test double of `wx`
-// that verifies signatures as WeChat does (wx-double.js), and the debug and
-// landing pages, in headless Chromium from Debian, against a running Worker.
+// Browser tests of the page side: wxsign.js on WeChat's own JS-SDK (npm's
+// weixin-js-sdk, served where pages load jweixin-1.6.0.js) with a test double
+// of WeChat's native side only, WeixinJSBridge, that verifies signatures as
+// WeChat does (wx-bridge.js); and the debug and landing pages. In headless
+// Chromium from Debian, against a running Worker.
 //
 //   WXSIGN_URL=http://127.0.0.1:8787 STANDIN_URL=http://127.0.0.1:NNNN APPID=wx... \
 //   PAGE_PORT=NNNN node edge/browser/run.mjs
 //
 // The test pages are served from http://127.0.0.1:PAGE_PORT, which the
 // Worker must allow (ALLOWED_HOSTS=127.0.0.1, ALLOWED_ORIGINS=that origin).
-// The ticket-rotation test needs a stand-in whose tickets are due at once
+// The ticket-rotation tests need a stand-in whose tickets are due at once
 // (POST /__standin/config {"ticket_expires_in":1000} before the first ticket
 // is issued): the runner asks for it at start. Screenshots go to
 // SCREENSHOT_DIR (default build/screenshots). The last line is
@@ -76,16 +78,62 @@ async function test(name, fn) {
 
 // ---- the test pages -----------------------------------------------------
 
-function testPage({ wrongTicket = false, onLoad = '' } = {}) {
+// The official SDK, npm's weixin-js-sdk (jweixin 1.6.x as a CommonJS
+// module), served where pages load it. The published file ends its wrapper
+// with n(e, !0), which sets window.wx and window.jWeixin; the npm build
+// exports instead: the one line is put back as the published file has it.
+const SDK_URL = 'https://res.wx.qq.com/open/js/jweixin-1.6.0.js';
+const SDK = (() => {
+  const src = fs.readFileSync(path.join(here, '..', '..', 'node_modules', 'weixin-js-sdk', 'index.js'), 'utf8');
+  const npmHead = 'module.exports = n(e);';
+  if (!src.includes(npmHead)) throw new Error(`weixin-js-sdk: "${npmHead}" not found: the package changed, wrap it anew`);
+  return src.replace(npmHead, 'n(e, !0);');
+})();
+// WeCom's jwxwork-1.0.0.js adds wx.agentConfig; it is not on npm: its
+// stand-in adds only that call (jwxwork-double.js says why).
+const JWXWORK_URL = 'https://open.work.weixin.qq.com/wwopen/js/jwxwork-1.0.0.js';
+// The SDK reports each check with an image from here.
+const REPORT_URL = 'https://open.weixin.qq.com/sdk/report**';
+const GIF = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+
+// testPage is a page of an app: the bridge double, the official SDK,
+// wxsign.js. Flags in its query string: bridge=early (WeixinJSBridge before
+// the SDK loads), refuse=N (WeChat refuses every check after the first N),
+// wrong (every check fails), wecom (loads jwxwork), own (the page calls
+// wx.config itself, with a signature of its own making, before wxsign),
+// bridge=frozen (a WeixinJSBridge no script can change), delay=ms (when the
+// bridge arrives).
+function testPage(q, onLoad) {
+  const bridge = [
+    q.has('bridge') ? ` data-bridge="${q.get('bridge')}"` : '',
+    q.has('refuse') ? ` data-refuse-after="${Number(q.get('refuse'))}"` : '',
+    q.has('wrong') ? ' data-ticket="wrong"' : '',
+    q.has('delay') ? ` data-delay="${Number(q.get('delay'))}"` : '',
+  ].join('');
+  const own = q.has('own') ? `
+  // The page's own wx.config, before wxsign's, with a signature it made wrong.
+  window.own = {ready: 0, errors: []};
+  wx.config({appId: '${APPID}', timestamp: Math.floor(Date.now() / 1000), nonceStr: 'own', signature: '${'0'.repeat(40)}', jsApiList: ['updateAppMessageShareData']});
+  wx.ready(() => { window.own.ready++; });
+  wx.error((e) => { window.own.errors.push(e.errMsg); });` : '';
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>wxsign test page</title>
-<script src="/wx-double.js"${wrongTicket ? ' data-ticket="wrong"' : ''}></script>
+<script src="/wx-bridge.js"${bridge}></script>
+<script src="${SDK_URL}"></script>
+${q.has('wecom') ? `<script src="${JWXWORK_URL}"></script>` : ''}
 <script src="${WXSIGN}/wxsign.js"></script>
 <script>
   // sign() is what a page does: one call; its outcome is kept for the test.
   window.sign = (opts) => wxsign.ready(Object.assign({jsApiList: ['updateAppMessageShareData']}, opts || {}))
     .then((r) => ({ok: true, url: r.url}), (e) => ({ok: false, message: e.message}));
+  // share() is the page's next call once ready() resolved: WeChat's answer.
+  window.share = () => new Promise((resolve) => wx.updateAppMessageShareData({
+    title: 't', desc: 'd', link: location.href, imgUrl: '', success: (r) => resolve(r.errMsg), fail: (r) => resolve(r.errMsg)}));
   window.go = (p) => history.pushState({}, '', p);
+  // configs counts the wx.config calls, wxsign's too.
+  window.configs = 0;
+  const config = wx.config;
+  wx.config = function () { window.configs++; return config.apply(this, arguments); };${own}
   ${onLoad}
 </script></head>
 <body><h1>test page</h1></body></html>`;
@@ -94,29 +142,27 @@ function testPage({ wrongTicket = false, onLoad = '' } = {}) {
 const server = http.createServer(async (req, res) => {
   const u = new URL(req.url, 'http://x');
   try {
-    if (u.pathname === '/wx-double.js') {
+    if (u.pathname === '/wx-bridge.js') {
       res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-store' });
-      return res.end(fs.readFileSync(path.join(here, 'wx-double.js')));
+      return res.end(fs.readFileSync(path.join(here, 'wx-bridge.js')));
     }
     if (u.pathname === '/favicon.ico') {
       res.writeHead(204); // Chromium asks; a 404 would be a console error
       return res.end();
     }
-    if (u.pathname === '/__ticket' && u.searchParams.has('wecom')) {
-      const st = await getJSON(`${STANDIN}/__standin/state?corpid=${CORPID}&agentid=${AGENTID}`);
-      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
-      return res.end(JSON.stringify({ ticket: st.corp_ticket, agentTicket: st.agent_ticket, appId: CORPID, agentId: AGENTID }));
-    }
     if (u.pathname === '/__ticket') {
-      // Read server side: the stand-in sends no CORS headers.
-      const ticket = await currentTicket();
+      // The stand-in's live tickets, read server side: it sends no CORS headers.
+      const out = { ticket: await currentTicket(), appId: APPID };
+      if (CORPID) {
+        const st = await getJSON(`${STANDIN}/__standin/state?corpid=${CORPID}&agentid=${AGENTID}`);
+        Object.assign(out, { corpId: CORPID, agentId: AGENTID, corpTicket: st.corp_ticket, agentTicket: st.agent_ticket });
+      }
       res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
-      return res.end(JSON.stringify({ ticket, appId: APPID }));
+      return res.end(JSON.stringify(out));
     }
     let html;
-    if (u.pathname.startsWith('/plain')) html = testPage({ onLoad: 'window.first = sign();' });
-    else if (u.pathname.startsWith('/spa/')) html = testPage({ onLoad: u.searchParams.has('auto') ? 'window.first = sign({auto: true});' : '' });
-    else if (u.pathname.startsWith('/broken/')) html = testPage({ wrongTicket: true });
+    if (u.pathname.startsWith('/plain')) html = testPage(u.searchParams, 'window.first = sign();');
+    else if (u.pathname.startsWith('/spa/')) html = testPage(u.searchParams, u.searchParams.has('auto') ? 'window.first = sign({auto: true});' : '');
     if (html) {
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
       return res.end(html);
@@ -132,9 +178,25 @@ await new Promise((resolve) => server.listen(Number(env.PAGE_PORT || 0), '127.0.
 const PAGES = `http://127.0.0.1:${server.address().port}`;
 console.log(`test pages on ${PAGES}, Worker ${WXSIGN}`);
 
-// Tickets due at once, so that the rotation test's cron run replaces the
-// ticket (the Worker then keeps the old one as the previous ticket).
-await getJSON(STANDIN + '/__standin/config', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ticket_expires_in: 1000 }) });
+// Tickets of a minute, so that the rotation tests see one die: WeChat
+// issues a ticket's successor only then, and wxsign's coordinator fetches
+// it the second after (its alarm). Pages meanwhile may meet the seconds
+// before a death (1055), which wxsign.js rides out.
+const TICKET_LIFE = 60;
+await getJSON(STANDIN + '/__standin/config', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ ticket_expires_in: TICKET_LIFE }) });
+
+// rotate waits for the ticket to die and its successor to be issued, and
+// returns the old ticket; the Worker signs with the new one from then on
+// (its isolate's copy expired 10 s before WeChat's).
+async function rotate() {
+  const old = await currentTicket();
+  const deadline = Date.now() + (TICKET_LIFE + 30) * 1000;
+  while ((await currentTicket()) === old) {
+    assert.ok(Date.now() < deadline, 'no successor was fetched when the ticket died');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return old;
+}
 
 fs.mkdirSync(SHOTS, { recursive: true });
 const browser = await chromium.launch({
@@ -143,41 +205,60 @@ const browser = await chromium.launch({
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
 });
 
+// routeWeChat serves WeChat's scripts and takes the SDK's reports, in a context
+// for WeChat pages (the debug and landing pages do without).
+async function routeWeChat(context, reports) {
+  await context.route(SDK_URL, (r) => r.fulfill({ status: 200, contentType: 'text/javascript; charset=utf-8', body: SDK }));
+  await context.route(JWXWORK_URL, (r) => r.fulfill({ status: 200, contentType: 'text/javascript; charset=utf-8', body: fs.readFileSync(path.join(here, 'jwxwork-double.js')) }));
+  await context.route(REPORT_URL, (r) => {
+    reports.push(r.request().url());
+    return r.fulfill({ status: 200, contentType: 'image/gif', body: GIF });
+  });
+}
+
 // open gives a page in a fresh context, with the console errors it logs.
+// WeChat's scripts are served by routing (unless opts.wechat is false).
 async function open(ua, url, opts = {}) {
   const context = await browser.newContext({ userAgent: ua, locale: opts.locale || 'en-US', viewport: opts.viewport || { width: 390, height: 844 } });
+  const reports = [];
+  if (opts.wechat !== false) await routeWeChat(context, reports);
   const page = await context.newPage();
-  page.setDefaultTimeout(20000);
+  page.setDefaultTimeout(45000); // a shared 2-core machine under load can take 20 s for one navigation
   const errors = [];
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
   });
   page.on('pageerror', (e) => errors.push('pageerror: ' + e.message));
   if (url) await page.goto(url);
-  return { page, errors, close: () => context.close() };
+  return { page, errors, reports, close: () => context.close() };
 }
 
-const doubleLog = (page) => page.evaluate(() => window.__wxDouble.log.map((e) => Object.assign({}, e)));
+const bridgeLog = (page) => page.evaluate(() => window.__bridge.log.map((e) => Object.assign({}, e)));
+const checks = async (page) => (await bridgeLog(page)).filter((e) => e.api === 'preVerifyJSAPI');
 
-// settled waits until the double has answered every wx.config.
+// settled waits until the bridge has answered n checks, and every one asked.
 async function settled(page, n) {
-  await page.waitForFunction((k) => window.__wxDouble.log.length >= k && window.__wxDouble.log.every((e) => e.ok !== null), n);
-  return doubleLog(page);
+  await page.waitForFunction((k) => window.__bridge.log.length >= k && window.__bridge.log.every((e) => e.ok !== null), n);
+  return bridgeLog(page);
 }
 
-// ---- wxsign.js ------------------------------------------------------------
+const brief = (log) => log.map((e) => `${e.api} ${e.url} ${e.ok ? 'ok' : e.errMsg}`).join('; ');
 
-for (const [mode, ua] of [['Android', UA.android], ['iOS', UA.iphone]]) {
-  await test(`plain page, ${mode}: ready() resolves and WeChat accepts the signature (fragment dropped, escapes kept)`, async () => {
-    const url = `${PAGES}/plain?id=1&q=%E4%B8%AD#section`;
-    const { page, errors, close } = await open(ua, url);
+// ---- wxsign.js on the official SDK -----------------------------------------
+
+for (const [mode, ua, q] of [['Android', UA.android, ''], ['iOS', UA.iphone, ''], ['Android, the bridge there before the SDK loads', UA.android, '&bridge=early']]) {
+  await test(`plain page, ${mode}: ready() resolves once WeChat accepted the signature (fragment dropped, escapes kept)`, async () => {
+    const signed = `${PAGES}/plain?id=1&q=%E4%B8%AD${q}`;
+    const { page, errors, reports, close } = await open(ua, `${signed}#section`);
     const r = await page.evaluate(() => window.first);
     const log = await settled(page, 1);
-    assert.deepEqual(r, { ok: true, url: `${PAGES}/plain?id=1&q=%E4%B8%AD` });
-    assert.equal(log.length, 1, 'one wx.config');
-    assert.equal(log[0].ok, true, `the double refused: ${log[0].errMsg}`);
-    assert.equal(log[0].url, `${PAGES}/plain?id=1&q=%E4%B8%AD`);
-    assert.equal(await page.evaluate(() => wxsign.signedUrl()), `${PAGES}/plain?id=1&q=%E4%B8%AD`);
+    assert.deepEqual(r, { ok: true, url: signed });
+    assert.equal(log.length, 1, `one check: ${brief(log)}`);
+    assert.equal(log[0].ok, true, `the bridge refused: ${log[0].errMsg}`);
+    assert.equal(log[0].url, signed);
+    assert.equal(await page.evaluate(() => wxsign.signedUrl()), signed);
+    assert.equal(await page.evaluate(() => share()), 'updateAppMessageShareData:ok');
+    assert.equal(reports.length, 1, "the SDK's report of the check");
     assert.deepEqual(errors, []);
     await close();
   });
@@ -191,7 +272,8 @@ await test('single-page app, iOS: ready() after pushState still verifies, with t
   const r2 = await page.evaluate(() => sign());
   assert.deepEqual(r2, { ok: true, url: entry }, 'the second ready() is for the entry URL');
   const log = await settled(page, 1);
-  assert.ok(log.length >= 1 && log.every((e) => e.ok && e.url === entry), `every wx.config verified with the entry URL: ${JSON.stringify(log)}`);
+  assert.ok(log.length === 1 && log[0].ok && log[0].url === entry, `one check, verified with the entry URL: ${brief(log)}`);
+  assert.equal(await page.evaluate(() => share()), 'updateAppMessageShareData:ok');
   assert.equal(await page.evaluate(() => wxsign.signedUrl()), entry);
   assert.deepEqual(errors, []);
   await close();
@@ -203,8 +285,9 @@ await test('single-page app, Android: ready() after pushState re-signs for the n
   await page.evaluate(() => go('/spa/b?y=2#frag'));
   assert.deepEqual(await page.evaluate(() => sign()), { ok: true, url: `${PAGES}/spa/b?y=2` });
   let log = await settled(page, 2);
-  assert.equal(log.length, 2, 'a second wx.config for the new route');
+  assert.equal(log.length, 2, `a second check for the new route: ${brief(log)}`);
   assert.deepEqual([log[1].ok, log[1].url], [true, `${PAGES}/spa/b?y=2`]);
+  assert.equal(await page.evaluate(() => share()), 'updateAppMessageShareData:ok');
   await page.evaluate(() => new Promise((resolve) => {
     addEventListener('popstate', resolve, { once: true });
     history.back();
@@ -212,7 +295,76 @@ await test('single-page app, Android: ready() after pushState re-signs for the n
   assert.deepEqual(await page.evaluate(() => sign()), { ok: true, url: `${PAGES}/spa/a` });
   log = await settled(page, 3);
   assert.deepEqual([log.length, log[2].ok, log[2].url], [3, true, `${PAGES}/spa/a`]);
+  assert.equal(await page.evaluate(() => share()), 'updateAppMessageShareData:ok');
   assert.deepEqual(errors, []);
+  await close();
+});
+
+await test('after a route change the first URL is wrong: ready() waits for the repair, which verifies (iPad reporting a Mac)', async () => {
+  // wxsign.js takes it for a desktop (current URL); WeChat checks the entry URL.
+  const entry = `${PAGES}/spa/a?via=ipad`;
+  const { page, errors, close } = await open(UA.ipadAsMac, entry);
+  assert.deepEqual(await page.evaluate(() => sign()), { ok: true, url: entry }, 'on the entry route both URLs are one');
+  await page.evaluate(() => go('/spa/b'));
+  const r = await page.evaluate(() => sign());
+  const shared = await page.evaluate(() => share()); // the page's next call, as soon as ready() settles
+  let log = await settled(page, 2);
+  assert.deepEqual([r, shared], [{ ok: true, url: entry }, 'updateAppMessageShareData:ok'],
+    `ready() after the route change settles only once the repair verified, and the page's next call works; checks so far: ${brief(log)}`);
+  log = await settled(page, 3);
+  assert.equal(log.length, 3, `exactly one re-sign: ${brief(log)}`);
+  assert.deepEqual([log[1].ok, log[1].errMsg], [false, 'preVerifyJSAPI:fail_invalid signature'], 'the first attempt (current URL) is refused');
+  assert.deepEqual([log[2].ok, log[2].url], [true, entry], 'the re-sign (entry URL) verifies');
+  assert.equal(await page.evaluate(() => share()), 'updateAppMessageShareData:ok', 'the page\'s next call works');
+  // It learnt which URL this device checks: the next route's ready() reuses the config.
+  await page.evaluate(() => go('/spa/c'));
+  assert.deepEqual(await page.evaluate(() => sign()), { ok: true, url: entry });
+  assert.equal((await bridgeLog(page)).length, 3, 'no fourth check');
+  assert.deepEqual(errors, [], 'a repaired signature logs no error');
+  await close();
+});
+
+await test('a bridge that cannot be watched (frozen): wxsign asks WeChat once more through wx.invoke, and the repair still works', async () => {
+  const entry = `${PAGES}/spa/a?bridge=frozen`;
+  const { page, errors, close } = await open(UA.ipadAsMac, entry);
+  assert.deepEqual(await page.evaluate(() => sign()), { ok: true, url: entry });
+  await page.evaluate(() => go('/spa/b?bridge=frozen'));
+  const r = await page.evaluate(() => sign());
+  const log = await settled(page, 6);
+  assert.deepEqual(r, { ok: true, url: entry }, brief(log));
+  // Each wx.config is checked twice: by the SDK, and by wxsign through wx.invoke with the same values.
+  assert.deepEqual(log.map((e) => e.ok), [true, true, false, false, true, true], brief(log));
+  assert.equal(new Set(log.map((e) => e.signature)).size, 3, 'three configs');
+  assert.equal(await page.evaluate(() => share()), 'updateAppMessageShareData:ok');
+  assert.deepEqual(errors, []);
+  await close();
+});
+
+await test('WeChat refuses every later config: ready() rejects naming the cause and /debug, once, and does not loop', async () => {
+  const { page, errors, close } = await open(UA.android, `${PAGES}/spa/a?refuse=1`);
+  assert.equal((await page.evaluate(() => sign())).ok, true, 'the first config verifies');
+  await page.evaluate(() => go('/spa/b?refuse=1'));
+  const r = await page.evaluate(() => sign());
+  let log = await settled(page, 2);
+  assert.equal(r.ok, false, `ready() resolved although WeChat refused: ${JSON.stringify(r)}; checks: ${brief(log)}`);
+  log = await settled(page, 3);
+  assert.match(r.message, /invalid signature/, 'the cause');
+  assert.ok(r.message.includes(`${WXSIGN}/debug?url=`), `the /debug link: ${r.message}`);
+  assert.ok(r.message.includes(`${PAGES}/spa/a?refuse=1`), `the error names the URL signed last: ${r.message}`);
+  assert.equal(log.length, 3, `the config, then one attempt and one re-sign, no more: ${brief(log)}`);
+  await page.waitForTimeout(1000);
+  assert.equal((await bridgeLog(page)).length, 3, 'no loop');
+  assert.equal(await page.evaluate(() => share()), 'updateAppMessageShareData:permission denied', 'the config in force is refused');
+  const line = errors.find((e) => e.includes('wxsign'));
+  assert.ok(line, `a console.error: ${JSON.stringify(errors)}`);
+  const link = line.match(/https?:\/\/\S+\/debug\?url=\S+/);
+  assert.ok(link && link[0].startsWith(`${WXSIGN}/debug?url=${encodeURIComponent(`${PAGES}/spa/a?refuse=1`)}`), `the link: ${line}`);
+  // The link fills the debug page in and checks at once.
+  await page.goto(link[0]);
+  await page.waitForSelector('#check-out .finding');
+  assert.equal(await page.inputValue('#page_url'), `${PAGES}/spa/b?refuse=1`);
+  assert.equal(await page.inputValue('#signed_url'), `${PAGES}/spa/a?refuse=1`);
+  assert.match(await page.inputValue('#signature'), /^[0-9a-f]{40}$/);
   await close();
 });
 
@@ -222,6 +374,10 @@ await test('auto: true re-signs after a route change on Android, and not on iOS'
   await a.page.evaluate(() => go('/spa/c'));
   const log = await settled(a.page, 2);
   assert.deepEqual([log.length, log[1].ok, log[1].url], [2, true, `${PAGES}/spa/c`]);
+  // The page's ready() after the route change is the one auto started.
+  assert.deepEqual(await a.page.evaluate(() => sign({auto: true})), { ok: true, url: `${PAGES}/spa/c` });
+  assert.equal((await bridgeLog(a.page)).length, 2, 'no third check');
+  assert.equal(await a.page.evaluate(() => share()), 'updateAppMessageShareData:ok');
   assert.deepEqual(a.errors, []);
   await a.close();
 
@@ -231,57 +387,58 @@ await test('auto: true re-signs after a route change on Android, and not on iOS'
   await i.page.waitForTimeout(800);
   const ilog = await settled(i.page, 1);
   assert.equal(ilog.length, 1, 'iOS keeps the config made for the entry URL');
+  assert.equal(await i.page.evaluate(() => share()), 'updateAppMessageShareData:ok');
   assert.deepEqual(i.errors, []);
   await i.close();
 });
 
-await test('a wrong first URL is repaired by the one re-sign (iPad reporting a Mac: entered at /spa/a, pushState to /spa/b first)', async () => {
-  const entry = `${PAGES}/spa/a?via=ipad`;
-  const { page, errors, close } = await open(UA.ipadAsMac, entry);
-  await page.evaluate(() => go('/spa/b'));
-  const r = await page.evaluate(() => sign());
+await test("the page calls wx.config itself before wxsign.ready(): wxsign's config replaces it, and ready() waits for its check", async () => {
+  const { page, errors, close } = await open(UA.android, `${PAGES}/spa/own?own`);
+  await settled(page, 1); // WeChat refused the page's config
+  // answered: how many checks WeChat had answered when ready() resolved.
+  const r = await page.evaluate(() => sign().then((x) => Object.assign(x, {answered: __bridge.log.filter((e) => e.ok !== null).length})));
   const log = await settled(page, 2);
-  assert.deepEqual(r, { ok: true, url: entry });
-  assert.equal(log.length, 2, `exactly one retry: ${JSON.stringify(log)}`);
-  assert.deepEqual([log[0].ok, log[0].errMsg], [false, 'config:invalid signature'], 'the first attempt (current URL) is refused');
-  assert.deepEqual([log[1].ok, log[1].url], [true, entry], 'the retry (entry URL) verifies');
-  // It learnt which URL this device checks: the next route's ready() reuses the config.
-  await page.evaluate(() => go('/spa/c'));
-  assert.deepEqual(await page.evaluate(() => sign()), { ok: true, url: entry });
-  assert.equal((await doubleLog(page)).length, 2, 'no third wx.config');
-  assert.deepEqual(errors, [], 'a repaired signature logs no error');
+  assert.deepEqual(r, { ok: true, url: `${PAGES}/spa/own?own`, answered: 2 }, `ready() resolves once WeChat answered wxsign's config: ${JSON.stringify(r)}; checks: ${brief(log)}`);
+  assert.deepEqual(log.map((e) => [e.ok, e.errMsg]), [[false, 'preVerifyJSAPI:fail_invalid signature'], [true, '']], 'the page\'s check, then wxsign\'s');
+  assert.equal(await page.evaluate(() => share()), 'updateAppMessageShareData:ok');
+  const own = await page.evaluate(() => window.own);
+  console.log(`     the page's own handlers: wx.error got ${JSON.stringify(own.errors)}, wx.ready ran ${own.ready} time(s)`);
+  assert.deepEqual(own.errors, ['config:invalid signature'], "the page's wx.error hears its own refusal, and only that");
+  assert.ok(own.ready >= 1, "the page's wx.ready ran (the SDK runs it after a failed check too)");
+  // A wx.config of the page's after wxsign's replaces it: the next ready() signs again, not reusing its answer.
+  await page.evaluate((appId) => wx.config({appId, timestamp: Math.floor(Date.now() / 1000), nonceStr: 'own2', signature: '2'.repeat(40), jsApiList: []}), APPID);
+  await settled(page, 3);
+  assert.deepEqual(await page.evaluate(() => sign()), { ok: true, url: `${PAGES}/spa/own?own` });
+  const after = await settled(page, 4);
+  assert.deepEqual(after.map((e) => e.ok), [false, true, false, true], brief(after));
+  assert.equal(await page.evaluate(() => share()), 'updateAppMessageShareData:ok');
+  assert.deepEqual(errors, []);
   await close();
 });
 
-await test('both URLs refused: ready() rejects naming the URL, and console.error links to /debug', async () => {
-  const { page, errors, close } = await open(UA.android, `${PAGES}/broken/a`);
-  await page.evaluate(() => go('/broken/b'));
-  const r = await page.evaluate(() => sign());
+await test('the page calls wx.config while wxsign\'s waits for the bridge: ready() rejects, its config was replaced before WeChat checked it', async () => {
+  const { page, errors, close } = await open(UA.android, `${PAGES}/spa/late?delay=3000`);
+  await page.evaluate(() => { window.pending = sign(); });
+  await page.waitForFunction(() => window.configs === 1 && !window.WeixinJSBridge); // wxsign's wx.config, not yet sent
+  await page.evaluate((appId) => wx.config({appId, timestamp: Math.floor(Date.now() / 1000), nonceStr: 'late', signature: '1'.repeat(40), jsApiList: []}), APPID);
+  const r = await page.evaluate(() => window.pending);
   const log = await settled(page, 2);
-  assert.equal(r.ok, false);
-  assert.match(r.message, /invalid signature/);
-  assert.ok(r.message.includes(`${PAGES}/broken/a`), `the error names the URL signed last: ${r.message}`);
-  assert.equal(log.length, 2, 'one attempt and one retry, no more');
-  const line = errors.find((e) => e.includes('wxsign'));
-  assert.ok(line, `a console.error: ${JSON.stringify(errors)}`);
-  const link = line.match(/https?:\/\/\S+\/debug\?url=\S+/);
-  assert.ok(link && link[0].startsWith(`${WXSIGN}/debug?url=${encodeURIComponent(`${PAGES}/broken/a`)}`), `the link: ${line}`);
-  // The link fills the debug page in and checks at once.
-  await page.goto(link[0]);
-  await page.waitForSelector('#check-out .finding');
-  assert.equal(await page.inputValue('#page_url'), `${PAGES}/broken/b`);
-  assert.equal(await page.inputValue('#signed_url'), `${PAGES}/broken/a`);
-  assert.match(await page.inputValue('#signature'), /^[0-9a-f]{40}$/);
+  assert.equal(r.ok, false, brief(log));
+  assert.match(r.message, /replaced by a later wx\.config before WeChat checked it/);
+  // The SDK sent the page's config for both calls, as it sends the one in force; no re-sign followed.
+  assert.deepEqual(log.map((e) => [e.signature, e.ok]), [['1'.repeat(40), false], ['1'.repeat(40), false]]);
+  assert.equal(await page.evaluate(() => window.configs), 2);
+  assert.deepEqual(errors, []);
   await close();
 });
 
-await test('a refused /config rejects with wxsign\'s errmsg; an unreachable endpoint says so', async () => {
+await test("a refused /config rejects with wxsign's errmsg; an unreachable endpoint says so", async () => {
   // Browsers keep a malformed escape in location.href; /config refuses it (errcode 1007).
   const { page, close } = await open(UA.android, `${PAGES}/spa/%zz`);
   const r = await page.evaluate(() => sign());
   assert.equal(r.ok, false);
   assert.match(r.message, /refused to sign .*malformed percent-escape \(errcode 1007, HTTP 400\)/);
-  assert.equal((await doubleLog(page)).length, 0, 'no wx.config without a signature');
+  assert.equal((await bridgeLog(page)).length, 0, 'no wx.config without a signature');
   // An agent the Worker does not know: /wecom/config's 404 comes through with its errmsg.
   const w = await page.evaluate(() => sign({wecom: true, agentid: '999'}));
   assert.equal(w.ok, false);
@@ -291,16 +448,32 @@ await test('a refused /config rejects with wxsign\'s errmsg; an unreachable endp
 
 for (const [mode, ua] of [['Android', UA.android], ['iOS', UA.iphone]]) {
   await test(`WeCom, ${mode}: wx.config (beta, the corp ticket) then wx.agentConfig (the agent's ticket), both accepted`, async () => {
-    const { page, errors, close } = await open(ua, `${PAGES}/spa/wecom?x=1#r`);
+    const { page, errors, close } = await open(ua, `${PAGES}/spa/wecom?wecom&x=1#r`);
     const r = await page.evaluate((agentid) => sign({wecom: true, agentid}), AGENTID);
     assert.equal(r.ok, true, r.message);
     const log = await settled(page, 2);
-    assert.deepEqual(log.map((e) => [!!e.agent, e.ok, e.errMsg]), [[false, true, ''], [true, true, '']]);
-    assert.equal(log[1].url, `${PAGES}/spa/wecom?x=1`);
+    assert.deepEqual(log.map((e) => [e.api, e.ok, e.errMsg]), [['preVerifyJSAPI', true, ''], ['agentConfig', true, '']]);
+    assert.equal(log[1].url, `${PAGES}/spa/wecom?wecom&x=1`);
     assert.deepEqual(errors, []);
     await close();
   });
 }
+
+// After the WeCom cases: it waits for the ticket to rotate.
+await test('the ticket rotates between two configs (Android): the second is signed and verified with the new ticket', async () => {
+  const { page, errors, close } = await open(UA.android, `${PAGES}/spa/a?rotate`);
+  assert.equal((await page.evaluate(() => sign())).ok, true);
+  const old = await rotate();
+  await page.evaluate(() => go('/spa/b?rotate'));
+  const r = await page.evaluate(() => sign());
+  const log = await settled(page, 2);
+  assert.deepEqual(r, { ok: true, url: `${PAGES}/spa/b?rotate` }, brief(log));
+  assert.deepEqual(log.map((e) => e.ok), [true, true], brief(log));
+  assert.notEqual(await currentTicket(), old);
+  assert.equal(await page.evaluate(() => share()), 'updateAppMessageShareData:ok');
+  assert.deepEqual(errors, []);
+  await close();
+});
 
 // ---- the debug page -------------------------------------------------------
 
@@ -334,7 +507,8 @@ const PHRASES = {
 
 // checkOnPage fills the debug page's form and returns the finding codes shown.
 async function checkOnPage(page, c) {
-  await page.goto(`${WXSIGN}/debug?url=${encodeURIComponent(c.page)}`);
+  // debug.js is deferred: it has run by DOMContentLoaded, and the selector waits for its answer.
+  await page.goto(`${WXSIGN}/debug?url=${encodeURIComponent(c.page)}`, { waitUntil: 'domcontentloaded' });
   await page.waitForSelector('#info-out dl, #info-out .error');
   if (c.paste) {
     await page.fill('#paste', c.paste);
@@ -385,7 +559,7 @@ const cases = [
 ];
 
 {
-  const { page, errors, close } = await open(UA.desktop, null, { viewport: { width: 1000, height: 900 } });
+  const { page, errors, close } = await open(UA.desktop, null, { viewport: { width: 1000, height: 900 }, wechat: false });
   for (const c of cases) {
     await test(`debug page names the cause: ${c.name}`, async () => {
       c.ts = c.ts || now;
@@ -445,7 +619,7 @@ const cases = [
 }
 
 await test('debug page on a phone: 16px text, no horizontal scroll, Chinese picked from the browser language', async () => {
-  const { page, close } = await open(UA.iphone, null, { locale: 'zh-CN', viewport: { width: 360, height: 740 } });
+  const { page, close } = await open(UA.iphone, null, { locale: 'zh-CN', viewport: { width: 360, height: 740 }, wechat: false });
   const c = cases[10]; // another route: long URLs side by side
   await checkOnPage(page, c);
   assert.equal(await page.evaluate(() => document.documentElement.lang), 'zh-CN');
@@ -457,7 +631,7 @@ await test('debug page on a phone: 16px text, no horizontal scroll, Chinese pick
 });
 
 await test('landing page tells the status in words, in both languages', async () => {
-  const { page, errors, close } = await open(UA.desktop, `${WXSIGN}/`);
+  const { page, errors, close } = await open(UA.desktop, `${WXSIGN}/`, { wechat: false });
   await page.waitForSelector('#status [data-status="ticket"]');
   assert.equal(await page.textContent('#status [data-status="config"]'), `Configured for appId ${APPID}.`);
   assert.match(await page.textContent('#status [data-status="ticket"]'), /^A jsapi_ticket is present and valid for \d+ more minutes\.$/);
@@ -470,22 +644,14 @@ await test('landing page tells the status in words, in both languages', async ()
   await close();
 });
 
-// Last: it replaces the ticket, which the Worker's hot path may keep in
-// memory for a minute; nothing after it asks /config.
+// Last: it waits for the ticket to rotate.
 await test('debug page names a signature made with the previous ticket (the ticket rotated)', async () => {
   const old = await currentTicket();
   const url = `${P}/news?id=42`;
   const ts = Math.floor(Date.now() / 1000);
   const c = { name: 'rotated', page: url, signed: '', appId: APPID, ts, nonce, signature: sign(old, nonce, ts, url) };
-  // WeChat issues a new ticket only once the old one is gone: the stand-in
-  // forgets its tickets (and tokens), and the cron, with its ticket due,
-  // fetches the new one (buying a token on the way).
-  await getJSON(STANDIN + '/__standin/reset', { method: 'POST' });
-  const cron = await fetch(`${WXSIGN}/__scheduled?cron=*/10+*+*+*+*`);
-  assert.equal(cron.status, 200, 'the cron ran');
-  assert.notEqual(await currentTicket(), old, 'the cron replaced the ticket (it must be due: the stand-in issues tickets for 1000 s)');
-  await new Promise((r) => setTimeout(r, 1500)); // the isolate reads KV again after WXSIGN_TEST_RECORD_TTL
-  const { page, close } = await open(UA.desktop, null);
+  assert.equal(await rotate(), old);
+  const { page, close } = await open(UA.desktop, null, { wechat: false });
   const codes = await checkOnPage(page, c);
   assert.deepEqual(codes, ['previous_ticket']);
   await assertWords(page, codes, 'en');

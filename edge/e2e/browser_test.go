@@ -19,8 +19,10 @@ import (
 const chromium = "/usr/bin/chromium"
 
 // TestBrowser runs the page side in headless Chromium against the real
-// Worker: wxsign.js with a test double of wx that verifies signatures as
-// WeChat does, the debug page and the landing page (edge/browser/run.mjs).
+// Worker: wxsign.js on WeChat's own JS-SDK (npm's weixin-js-sdk) with a
+// test double of WeChat's native side, WeixinJSBridge, that verifies
+// signatures as WeChat does; the debug page and the landing page
+// (edge/browser/run.mjs).
 // The static files' headers are checked here too.
 func TestBrowser(t *testing.T) {
 	if _, err := os.Stat(chromium); err != nil {

@@ -28,8 +28,17 @@
   // Which URL this platform verifies: 'entry' or 'current'. A guess from the user agent, corrected
   // when the second attempt (with the other URL) is the one that works.
   var prefer = IOS ? 'entry' : 'current';
-  var last = null; // the latest ready(): {key, promise}
+  var last = null; // the latest ready(): {key, promise, signature}
   var watched = null; // the options of auto: true
+
+  // WeChat's answers to wx.config, by signature. The SDK (jweixin 1.6.x) runs wx.ready callbacks after a check
+  // completes, passed or failed, and once any check has completed it runs every later wx.ready(fn) at once: it
+  // never says whether a later wx.config passed. It talks to WeChat only through
+  // WeixinJSBridge.invoke('preVerifyJSAPI', {verifySignature, ...}, cb), so wxsign listens there, for the
+  // signature it passed, and reads WeChat's own answer (docs/pages.md).
+  var answers = {}; // signature -> [function (errMsg or '')]
+  var asked = {}; // signature -> true once the SDK sent it to WeChat through the watched bridge
+  var inForce = null; // the signature of the last wx.config the SDK sent to WeChat (the page's own too)
 
   function currentURL() {
     return location.href.split('#')[0];
@@ -67,13 +76,15 @@
     var o = normalize(options);
     if (o.auto) watch(o);
     var url = urlOf(prefer);
-    // After a route change Android needs a new config, iOS keeps the one made for the entry URL.
-    if (last && last.key === key(url, o)) return last.promise;
-    var entry = { key: key(url, o), promise: null };
+    // After a route change Android needs a new config, iOS keeps the one made for the entry URL: while it is
+    // the one in force (the page may have called wx.config itself since).
+    if (last && last.key === key(url, o) && (!last.signature || inForce === null || inForce === last.signature)) return last.promise;
+    var entry = { key: key(url, o), promise: null, signature: '' };
     entry.promise = (o.wecom ? wecom(o) : configure(o, '/config', applyConfig)).then(
-      function (signed) {
-        entry.key = key(signed, o); // the URL that worked, which the retry may have changed
-        return { url: signed };
+      function (done) {
+        entry.key = key(done.url, o); // the URL that worked, which the retry may have changed
+        entry.signature = done.signature || '';
+        return { url: done.url };
       },
       function (e) {
         if (last === entry) last = null; // a failure is not reused: the next ready() tries again
@@ -91,22 +102,26 @@
     }
     var first = prefer;
     var url = urlOf(first);
+    var sig;
     try {
-      await attempt(o, path, url, apply);
-      return url;
+      sig = await attempt(o, path, url, apply);
+      return { url: url, signature: sig };
     } catch (e) {
+      // One re-sign with the other URL, whichever attempt this is (the first on the page or one after a
+      // route change); never more.
       var alt = urlOf(other(first));
       if (!e.invalidSignature || alt === url) throw report(e);
       try {
-        await attempt(o, path, alt, apply);
+        sig = await attempt(o, path, alt, apply);
       } catch (e2) {
         throw report(e2);
       }
       prefer = other(first); // this platform verifies the other URL: sign that one from now on
-      return alt;
+      return { url: alt, signature: sig };
     }
   }
 
+  // attempt signs url and resolves with the signature once WeChat accepted it; it rejects when WeChat refused it.
   async function attempt(o, path, url, apply) {
     var answer = await fetchJSON(path, url, o);
     return new Promise(function (resolve, reject) {
@@ -114,7 +129,7 @@
       var timer = setTimeout(function () {
         finish(new Error('wxsign: wx.config got no answer in ' + o.timeout / 1000 + ' s' + (WECHAT ? '' : ' (this page is not open in WeChat)')));
       }, o.timeout);
-      // The SDK keeps ready callbacks of earlier attempts: each attempt answers only once.
+      // Each attempt answers once: a late answer after the timeout changes nothing.
       function finish(err) {
         if (done) return;
         done = true;
@@ -124,10 +139,87 @@
           err.answer = answer;
           reject(err);
         } else {
-          resolve();
+          resolve((answer.config || answer).signature);
         }
       }
       apply(answer, o, finish);
+    });
+  }
+
+  // watchBridge puts a watch on WeixinJSBridge.invoke, once per bridge object, and says whether it holds.
+  function watchBridge() {
+    var b = global.WeixinJSBridge;
+    if (!b || typeof b.invoke !== 'function') return false;
+    if (b.invoke.wxsign) return true;
+    var invoke = b.invoke;
+    var watched = function (name, params, cb) {
+      if (name === 'preVerifyJSAPI' && params && params.verifySignature) {
+        var sig = params.verifySignature;
+        var inner = cb;
+        asked[sig] = true;
+        inForce = sig;
+        cb = function (res) {
+          var msg = res && (res.err_msg || res.errMsg); // read first: the SDK rewrites res
+          try {
+            if (typeof inner === 'function') inner.apply(this, arguments);
+          } finally {
+            settle(sig, msg);
+          }
+        };
+      }
+      return invoke.call(this, name, params, cb);
+    };
+    watched.wxsign = true;
+    try {
+      b.invoke = watched;
+    } catch (e) {
+      // a frozen bridge: see check()
+    }
+    return b.invoke === watched;
+  }
+  watchBridge();
+  if (document.addEventListener) document.addEventListener('WeixinJSBridgeReady', watchBridge, false);
+
+  // whenBridge runs fn once WeixinJSBridge is there, after the SDK's own handlers of WeixinJSBridgeReady
+  // registered before it.
+  function whenBridge(fn) {
+    if (global.WeixinJSBridge) return fn();
+    document.addEventListener('WeixinJSBridgeReady', function once() {
+      document.removeEventListener('WeixinJSBridgeReady', once, false);
+      fn();
+    }, false);
+  }
+
+  // settle hands WeChat's answer to a check ("preVerifyJSAPI:ok", "preVerifyJSAPI:fail_invalid signature")
+  // to those waiting for that signature, in the SDK's words ("config:invalid signature").
+  function settle(sig, msg) {
+    var waiting = answers[sig];
+    delete answers[sig];
+    msg = String(msg || 'fail');
+    var why = msg.slice(msg.indexOf(':') + 1).replace(/^failed_|^fail_/, '').replace(/_/g, ' ');
+    // The SDK counts "function not exist" as passed, as it does "ok".
+    var failed = why === 'ok' || why === 'function not exist' ? '' : 'config:' + why;
+    (waiting || []).forEach(function (f) {
+      f(failed);
+    });
+  }
+
+  // check calls wx.config and calls back with WeChat's verdict on it: '' or the SDK's errMsg.
+  function check(c, o, beta, back) {
+    var sig = c.signature;
+    (answers[sig] = answers[sig] || []).push(back);
+    watchBridge();
+    wxConfig(c, o, beta);
+    whenBridge(function () {
+      if (asked[sig]) return;
+      // The SDK sends the config in force when the bridge is there: a wx.config made meanwhile replaced ours.
+      if (watchBridge()) return settle(sig, 'preVerifyJSAPI:fail_replaced by a later wx.config before WeChat checked it');
+      // The bridge cannot be watched (a frozen object): ask WeChat once more through the SDK, which sends
+      // the config now in force with the call.
+      if (typeof global.wx.invoke !== 'function') return settle(sig, 'preVerifyJSAPI:fail_cannot learn WeChat\'s answer: WeixinJSBridge cannot be watched and wx has no invoke');
+      global.wx.invoke('preVerifyJSAPI', { verifyJsApiList: o.jsApiList.slice(), verifyOpenTagList: o.openTagList.slice() }, function (res) {
+        settle(sig, res && (res.err_msg || res.errMsg));
+      });
     });
   }
 
@@ -147,21 +239,21 @@
   }
 
   function applyConfig(c, o, finish) {
-    wxConfig(c, o, false);
-    global.wx.ready(function () {
-      finish();
-    });
-    global.wx.error(function (res) {
-      finish(sdkError('wx.config', res));
+    check(c, o, false, function (failed) {
+      finish(failed ? sdkError('wx.config', { errMsg: failed }) : null);
     });
   }
 
-  // WeCom through jweixin: wx.config (beta) for the corp, then wx.agentConfig for the app.
+  // WeCom through jweixin: wx.config (beta) for the corp, then wx.agentConfig for the app (which WeCom's
+  // jwxwork-1.0.0.js adds to wx).
   function applyWecom(r, o, finish) {
-    wxConfig(r.config, o, true);
-    global.wx.ready(function () {
+    check(r.config, o, true, function (failed) {
+      if (failed) return finish(sdkError('wx.config', { errMsg: failed }));
       var a = r.agentConfig;
       if (!a) return finish();
+      if (typeof global.wx.agentConfig !== 'function') {
+        return finish(new Error('wxsign: wx.agentConfig is not defined: load jwxwork-1.0.0.js after jweixin'));
+      }
       global.wx.agentConfig({
         corpid: a.corpid,
         agentid: a.agentid,
@@ -176,9 +268,6 @@
           finish(sdkError('wx.agentConfig', res));
         },
       });
-    });
-    global.wx.error(function (res) {
-      finish(sdkError('wx.config', res));
     });
   }
 
@@ -220,7 +309,7 @@
         console.error('wxsign: ww agentConfig failed: ' + errMsg(res));
       },
     });
-    return url;
+    return { url: url };
   }
 
   // STILL_OLD is wxsign's errcode for the seconds before a ticket dies, when
@@ -278,7 +367,7 @@
       return kv[0] + '=' + encodeURIComponent(kv[1] == null ? '' : kv[1]);
     }).join('&');
     console.error('wxsign: WeChat refused the signature for ' + e.url + '. Find out why: ' + link);
-    e.message += ' (signed ' + e.url + '; see ' + BASE + '/debug)';
+    e.message += ' (signed ' + e.url + '; find out why: ' + BASE + '/debug?url=' + encodeURIComponent(e.url) + ')';
     e.debugLink = link;
     return e;
   }
