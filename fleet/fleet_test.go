@@ -30,6 +30,7 @@ func TestFleetGoals(t *testing.T) {
 		{"the timeout fault hit a call", after.Timeouts == 1},
 		{"12 rollovers a day per ticket, give or take the refusal", after.Rollovers >= 8*8},
 		{"the old design shows issue 25's symptoms", before.KVWrites > 1000 && before.MaxTicketCalls > 2},
+		{"the refusals were alerted, and the recoveries", after.Alerts >= 2*4},
 	}
 	for _, c := range sanity {
 		if !c.ok {

@@ -38,6 +38,7 @@ type Report struct {
 	DORequests    int // requests to coordinators: Asks + CronPokes
 	Asks          int // isolates asking a coordinator for a record
 	CronPokes     int // the cron waking a coordinator
+	Alerts        int // messages to ALERT_WEBHOOK the coordinators decided (issue 29)
 	Alarms        int // coordinators' alarms that fired
 	AlarmsSet     int // passes that set the alarm (each a write to the object's storage)
 	Hibernations  int // coordinators woken after CoordIdle or more
@@ -308,6 +309,7 @@ func (r *Report) String() string {
 		}
 		p("DO requests: %d (asks %d, cron %d); alarms fired %d, set %d; hibernations %d (memory: %s); memory writes %d",
 			r.DORequests, r.Asks, r.CronPokes, r.Alarms, r.AlarmsSet, r.Hibernations, mem, r.MemWrites)
+		p("alerts to ALERT_WEBHOOK: %d", r.Alerts)
 	}
 	saw := 0
 	for _, d := range r.Longest1055ByLoc {
@@ -358,5 +360,15 @@ func Checks(r, single *Report) []Check {
 		{"signatures with a dead ticket", int64(r.DeadSignatures), 0},
 		{"longest 1055 run at one location, s (limit: one location's)", r.MaxLongest1055(), single.MaxLongest1055()},
 		{"requests that ran out of turns", int64(r.Internal), 0},
+		// A coordinator decides an alert where it writes a key's change,
+		// once, whatever the isolates and locations that asked.
+		{"alerts beyond one location's (one per change, fleet-wide)", int64(abs(r.Alerts - single.Alerts)), 0},
 	}
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }

@@ -131,6 +131,7 @@ func Goal() Scenario {
 			"WECOM_CORPID": Corp, "WECOM_AGENTS": Agent1 + "," + Agent2,
 			"WECOM_SECRET_" + Agent1: "secret-1", "WECOM_SECRET_" + Agent2: "secret-2",
 			"WECHAT_API_BASE": "http://api.weixin.test", "WECOM_API_BASE": "http://qyapi.weixin.test",
+			"ALERT_WEBHOOK": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=fleet",
 		},
 		Mix: []Share{
 			{"config", AppA, 40}, {"config", AppB, 25}, {"card", AppA, 5},
@@ -451,6 +452,9 @@ func (c *coordinator) pass(s *sim, path string) *httptest.ResponseRecorder {
 	c.wake(s)
 	w := httptest.NewRecorder()
 	c.svc.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "https://coordinator.wxsign"+path, nil))
+	for _, v := range w.Header().Values(core.AlertHeader) {
+		s.rep.Alerts += len(strings.Split(v, ", "))
+	}
 	at, refresh, _ := strings.Cut(w.Header().Get(core.WakeHeader), " ")
 	if wake, _ := strconv.ParseInt(at, 10, 64); wake > 0 && wake*1000 != c.alarm {
 		s.rep.AlarmsSet++
