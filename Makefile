@@ -79,7 +79,7 @@ test-wasip1: $(WAZERO)
 # The real Worker under `wrangler dev` (workerd, local KV) against the
 # stand-in, and the page side in headless Chromium (TestBrowser).
 test-e2e: build $(NPM_OK) browser-tools
-	WXSIGN_WASM=$(abspath $(SIGNER)) $(GO) test -tags e2e -count=1 -v ./edge/e2e 2>&1 | tee $(BUILD)/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go' ; exit $${PIPESTATUS[0]}
+	WXSIGN_WASM=$(abspath $(SIGNER)) $(GO) test -tags e2e -count=1 -timeout 30m -v ./edge/e2e 2>&1 | tee $(BUILD)/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go' ; exit $${PIPESTATUS[0]}
 
 ## bench: the figures, printed and written to build/bench.json (see bench/README.md)
 bench: build $(NPM_OK) bench-tools

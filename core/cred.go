@@ -66,6 +66,10 @@ type Kind struct {
 	// Lazy kinds are fetched the first time a page needs one; from then on
 	// the cron keeps them fresh, and until then nobody pays for them.
 	Lazy bool
+	// Sticky kinds are handed back unchanged, with a fresh expires_in, until
+	// WeChat's copy dies, and only then is a successor issued: asking sooner
+	// spends a call of a small quota for nothing.
+	Sticky bool
 	// Budget is WeChat's hourly limit on fetches of this kind.
 	Budget Budget
 }
@@ -87,19 +91,19 @@ var (
 	ClassicToken = &Kind{Name: "access_token", API: APIOfficial, Field: "access_token",
 		Call: Call{Name: "token", Method: "GET", Path: "/cgi-bin/token", Params: []Param{
 			{Name: "grant_type", Value: "client_credential"}, {Name: "appid", From: FromAppID}, {Name: "secret", From: FromSecret}}}}
-	JSAPITicket = &Kind{Name: "jsapi_ticket", API: APIOfficial, Field: "ticket", Token: "access_token",
+	JSAPITicket = &Kind{Name: "jsapi_ticket", API: APIOfficial, Field: "ticket", Token: "access_token", Sticky: true,
 		Call: Call{Name: "getticket", Method: "GET", Path: "/cgi-bin/ticket/getticket", Params: []Param{
 			{Name: "access_token", From: FromToken}, {Name: "type", Value: "jsapi"}}}}
-	CardTicket = &Kind{Name: "wx_card_ticket", API: APIOfficial, Field: "ticket", Token: "access_token", Lazy: true,
+	CardTicket = &Kind{Name: "wx_card_ticket", API: APIOfficial, Field: "ticket", Token: "access_token", Lazy: true, Sticky: true,
 		Call: Call{Name: "getticket", Method: "GET", Path: "/cgi-bin/ticket/getticket", Params: []Param{
 			{Name: "access_token", From: FromToken}, {Name: "type", Value: "wx_card"}}}}
 	WeComToken = &Kind{Name: "wecom_token", API: APIWeCom, Field: "access_token",
 		Call: Call{Name: "gettoken", Method: "GET", Path: "/cgi-bin/gettoken", Params: []Param{
 			{Name: "corpid", From: FromAppID}, {Name: "corpsecret", From: FromSecret}}}}
-	WeComCorpTicket = &Kind{Name: "wecom_corp_ticket", API: APIWeCom, Field: "ticket", Token: "wecom_token",
+	WeComCorpTicket = &Kind{Name: "wecom_corp_ticket", API: APIWeCom, Field: "ticket", Token: "wecom_token", Sticky: true,
 		Budget: Budget{PerAgent: 100, PerCorp: 400},
 		Call:   Call{Name: "get_jsapi_ticket", Method: "GET", Path: "/cgi-bin/get_jsapi_ticket", Params: []Param{{Name: "access_token", From: FromToken}}}}
-	WeComAgentTicket = &Kind{Name: "wecom_agent_ticket", API: APIWeCom, Field: "ticket", Token: "wecom_token",
+	WeComAgentTicket = &Kind{Name: "wecom_agent_ticket", API: APIWeCom, Field: "ticket", Token: "wecom_token", Sticky: true,
 		Budget: Budget{PerAgent: 100, PerCorp: 400},
 		Call: Call{Name: "ticket/get", Method: "GET", Path: "/cgi-bin/ticket/get", Params: []Param{
 			{Name: "access_token", From: FromToken}, {Name: "type", Value: "agent_config"}}}}
@@ -125,14 +129,21 @@ type Key struct {
 // wxsign deployments) can share one namespace.
 func (k *Key) String() string { return "wxsign:" + k.Owner + ":" + k.Kind.Name }
 
+// Coordinator names the one place that fetches k from WeChat: one per
+// account or WeCom corp, so that a corp's agents share its hourly budget.
+func (k *Key) Coordinator() string { return k.AppID }
+
 // Secret is the AppSecret or agent secret the key's token is bought with.
 // It is a method, not a field, so that printing a Key shows only String.
 func (k *Key) Secret() string { return k.secret }
 
 // Margin is how many seconds before expiry the key is refreshed: the
 // settings' margin, or for a kind WeChat renews late (Renewal), no sooner
-// than WeChat would hand out a new value.
+// than WeChat would hand out a new value; a sticky kind not before it dies.
 func (k *Key) Margin(refreshMargin int64) int64 {
+	if k.Kind.Sticky {
+		return 0
+	}
 	if k.Kind.Renewal > 0 {
 		return min(refreshMargin, k.Kind.Renewal-ExpirySafety)
 	}
@@ -241,6 +252,18 @@ func (r Record) Usable(now int64) bool { return r.Value != "" && now < r.Expires
 // Due reports whether the record should be refreshed at now: it is not
 // usable, or fewer than margin seconds of it remain.
 func (r Record) Due(now, margin int64) bool { return !r.Usable(now) || r.ExpiresAt-now < margin }
+
+// Dies is when WeChat's copy of the value dies: ExpiresAt is set
+// ExpirySafety sooner.
+func (r Record) Dies() int64 { return r.ExpiresAt + ExpirySafety }
+
+// persisted reports whether r and o differ in what KV keeps for other
+// isolates to see: the value, its expiry, and the last error. Back-off and
+// budget counters change on every attempt and stay with the coordinator.
+func (r *Record) persisted(o *Record) bool {
+	return r.Value != o.Value || r.ExpiresAt != o.ExpiresAt || r.FetchedAt != o.FetchedAt || r.Prev != o.Prev ||
+		r.LastErrCode != o.LastErrCode || r.LastError != o.LastError
+}
 
 // FetchesThisHour is how many fetches the record's budget hour counted, if
 // that hour is now's.

@@ -3,15 +3,12 @@ package core
 import "strings"
 
 // Endpoint is one route of the Worker. Every route is listed once, in
-// Routes: the signer module routes every request by it (answering the
-// page-facing ones itself and forwarding the rest to the Go program), and
-// the Go program dispatches what it is sent by the same table.
+// Routes, and the signer module routes every request by it.
 type Endpoint struct {
 	Path    string
 	Methods string // the methods it answers, as the Allow header lists them
-	Go      bool   // answered by the Go program: it needs Workers KV writes or WeChat
 	Auth    bool   // needs Authorization: Bearer <API_KEY>
-	Limit   string // the rate-limit binding that counts it ("" for none); see RateLimits
+	Limit   string // the rate-limit binding that counts it; see RateLimits
 }
 
 // The rate-limit bindings (wrangler.toml [[ratelimits]]), keyed by the
@@ -22,15 +19,17 @@ const (
 	LimitAuth   = "AUTH_RATE_LIMIT"   // failed authentications, per IP
 )
 
-// The cold path: the JS entry asks the Go program for a record the signer
-// module needs at CredentialPath?key=<KV key>, with its isolate's token in
-// InternalHeader. It is no route: the module never forwards a request
-// there, and hands the entry both with its fetch action, so that the path
-// is written here alone. The Go program answers only a request whose
-// header holds the token the entry handed it (WXSIGN_INTERNAL).
+// The coordinator's paths: an isolate asks the coordinator of a key's
+// owner (Key.Coordinator) for a usable record at CredentialPath?key=<KV
+// key>, and the cron asks each coordinator to refresh what is due at
+// RefreshPath?owner=<its name>. An answer says in WakeHeader when to wake
+// next and what to ask then: "<Unix seconds> <path>". They are no routes:
+// only the Worker reaches a coordinator, and the module hands the entry
+// the path with each ask.
 const (
 	CredentialPath = "/__wxsign/credential"
-	InternalHeader = "X-Wxsign-Internal"
+	RefreshPath    = "/__wxsign/refresh"
+	WakeHeader     = "X-Wxsign-Wake"
 )
 
 // ConfigMethods are the methods /config answers.
@@ -40,15 +39,15 @@ const ConfigMethods = "GET, HEAD, POST, OPTIONS"
 var Routes = []Endpoint{
 	{Path: "/config", Methods: ConfigMethods, Limit: LimitConfig},
 	{Path: "/all", Methods: ConfigMethods, Limit: LimitConfig},
-	{Path: "/nonce", Methods: "GET, HEAD, OPTIONS"},
+	{Path: "/nonce", Methods: "GET, HEAD, OPTIONS", Limit: LimitConfig},
 	{Path: "/wecom/config", Methods: "GET, HEAD, OPTIONS", Limit: LimitConfig},
-	{Path: "/card/ext", Methods: "POST", Auth: true},
-	{Path: "/card/choose", Methods: "POST", Auth: true},
+	{Path: "/card/ext", Methods: "POST", Auth: true, Limit: LimitConfig},
+	{Path: "/card/choose", Methods: "POST", Auth: true, Limit: LimitConfig},
 	{Path: "/debug/info", Methods: "GET, HEAD", Limit: LimitConfig},
 	{Path: "/debug/check", Methods: "POST, OPTIONS", Limit: LimitConfig},
-	{Path: "/token", Methods: "GET, HEAD", Go: true, Auth: true},
-	{Path: "/ticket", Methods: "GET, HEAD", Go: true, Auth: true},
-	{Path: "/healthz", Methods: "GET, HEAD", Go: true},
+	{Path: "/token", Methods: "GET, HEAD", Auth: true, Limit: LimitConfig},
+	{Path: "/ticket", Methods: "GET, HEAD", Auth: true, Limit: LimitConfig},
+	{Path: "/healthz", Methods: "GET, HEAD", Limit: LimitConfig},
 }
 
 // Route finds the endpoint for a request: ErrNotFound for a path that is

@@ -80,10 +80,17 @@ func (t *TestSettings) KVFault(write bool, now int64) bool {
 	return on && now >= t.KVFaultAt
 }
 
-// RecordTTL is how long an isolate serves a record it read from Workers KV
-// before reading it again: KV is eventually consistent for about a minute
-// anyway, and a read per request would cost more than signing.
+// RecordTTL is how long an isolate hands a token read from Workers KV to
+// back-ends (/token, /ticket) before reading it again: WeChat can revoke a
+// token early, and KV is eventually consistent for about a minute anyway.
+// Pages need no such re-read: a ticket is valid until it expires.
 const RecordTTL = 60
+
+// HealthTTL is how long an isolate answers /healthz from the records it
+// read: the cron's period, since a coordinator changes KV no more often
+// while nothing dies, and a monitor polling /healthz must not spend the
+// plan's KV reads.
+const HealthTTL = 600
 
 // LoadSettings reads the settings through getenv, filling in defaults and
 // listing what is missing or malformed instead of failing.
@@ -243,12 +250,20 @@ func (s *Settings) TokenMargin() int64 {
 	return min(s.RefreshMargin, StableRenewal-ExpirySafety)
 }
 
-// RecordTTL is how long an isolate keeps a record read from KV.
+// RecordTTL is how long an isolate hands out a token read from KV.
 func (s *Settings) RecordTTL() int64 {
 	if s.Test.RecordTTL > 0 {
 		return s.Test.RecordTTL
 	}
 	return RecordTTL
+}
+
+// HealthTTL is how long an isolate answers /healthz from what it read.
+func (s *Settings) HealthTTL() int64 {
+	if s.Test.RecordTTL > 0 {
+		return s.Test.RecordTTL
+	}
+	return HealthTTL
 }
 
 func splitList(s string) []string {

@@ -47,11 +47,20 @@ type RefreshError struct {
 }
 
 // Vault is the cache policy over every key: one pass of it (a request, or
-// a cron run) reads each record it needs from the Store once, fetches what
-// is missing or due through the Fetcher, and writes back only what
-// changed. It is not safe for concurrent use; make one per pass.
+// a cron run) reads each record it needs once, fetches what is missing or
+// due through the Fetcher, and keeps what changed. It is not safe for
+// concurrent use; make one per pass, and run one pass at a time per owner
+// (the coordinator does).
+//
+// Records live in two places. Mem, the coordinator's memory, holds each
+// record whole, back-off and budget counters included, and is written on
+// every attempt. Store, Workers KV, holds what every isolate reads (the
+// value, its expiry, the last error) and is written only when that
+// changes: a failed attempt that fails as the one before costs no write.
+// Without Mem, Store holds everything.
 type Vault struct {
 	Store         Store
+	Mem           Store
 	Fetcher       Fetcher
 	Now           int64 // the pass's clock, Unix seconds
 	RefreshMargin int64
@@ -76,7 +85,13 @@ func (v *Vault) load(ctx context.Context, k *Key) (*Record, error) {
 	if r, ok := v.recs[k]; ok {
 		return r, nil
 	}
-	raw, ok, err := v.Store.Get(ctx, k.String())
+	raw, ok, err := "", false, error(nil)
+	if v.Mem != nil {
+		raw, ok, _ = v.Mem.Get(ctx, k.String())
+	}
+	if !ok {
+		raw, ok, err = v.Store.Get(ctx, k.String())
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -106,17 +121,21 @@ func (v *Vault) Get(ctx context.Context, k *Key) (Record, *RefreshError) {
 	if v.Now < r.NextAttempt {
 		return Record{}, &RefreshError{Error: lastError(r), RetryAt: r.NextAttempt}
 	}
+	if v.stillOld(k, r) {
+		return Record{}, v.waitForDeath(ctx, k)
+	}
 	if err := v.refresh(ctx, k, false); err != nil {
 		return Record{}, err
 	}
 	return *v.recs[k], nil
 }
 
-// Refresh is the cron: every key that is due (within its margin of
-// expiry) is fetched, tokens before the tickets that need them; a lazy
-// kind only once a page has used it. It ignores the request path's
-// back-off, since the cron is itself the slow, regular retry, and goes on
-// with the other keys when one fails. It returns the first failure.
+// Refresh is the cron (and the coordinator's alarm): every key that is
+// due (within its margin of expiry, a sticky kind once it has died) is
+// fetched, tokens before the tickets that need them; a lazy kind only once
+// a page has used it. It keeps the back-off, as requests do: one try per
+// step. It goes on with the other keys when one fails, and returns the
+// first failure.
 func (v *Vault) Refresh(ctx context.Context, keys []*Key) *RefreshError {
 	var first *RefreshError
 	for _, k := range keys {
@@ -124,7 +143,7 @@ func (v *Vault) Refresh(ctx context.Context, keys []*Key) *RefreshError {
 		if err != nil {
 			return &RefreshError{Error: ErrStorage}
 		}
-		if (k.Kind.Lazy && r.Value == "" && r.LastErrorAt == 0) || !r.Due(v.Now, k.Margin(v.RefreshMargin)) {
+		if v.idle(k, r) || !r.Due(v.Now, k.Margin(v.RefreshMargin)) || v.Now < r.NextAttempt || v.stillOld(k, r) {
 			continue
 		}
 		if err := v.refresh(ctx, k, false); err != nil && first == nil {
@@ -132,6 +151,55 @@ func (v *Vault) Refresh(ctx context.Context, keys []*Key) *RefreshError {
 		}
 	}
 	return first
+}
+
+// idle reports whether k is a lazy kind no page has used yet.
+func (v *Vault) idle(k *Key, r *Record) bool {
+	return k.Kind.Lazy && r.Value == "" && r.LastErrorAt == 0
+}
+
+// stillOld reports whether k is a sticky kind whose value has expired here
+// but not yet at WeChat, which hands it back until then: no call can get
+// its successor yet.
+func (v *Vault) stillOld(k *Key, r *Record) bool {
+	return k.Kind.Sticky && r.Value != "" && !r.Usable(v.Now) && v.Now <= r.Dies()
+}
+
+// waitForDeath answers for a sticky value between its expiry here and its
+// death at WeChat: errcode 1055 until the second after, when the successor
+// is issued. It is no failure, so it is kept in memory alone.
+func (v *Vault) waitForDeath(ctx context.Context, k *Key) *RefreshError {
+	r := v.recs[k]
+	r.NextAttempt = r.Dies() + 1
+	v.remember(ctx, k, r)
+	return &RefreshError{Error: ErrStillOld, RetryAt: r.NextAttempt}
+}
+
+// Wake is when the keys next need a pass: the earliest of a due time, the
+// second after a sticky value dies, and the end of a back-off; 0 when
+// nothing is held. The coordinator sets its alarm to it.
+func (v *Vault) Wake(ctx context.Context, keys []*Key) int64 {
+	wake := int64(0)
+	for _, k := range keys {
+		r, err := v.load(ctx, k)
+		if err != nil || v.idle(k, r) {
+			continue
+		}
+		t := r.ExpiresAt - k.Margin(v.RefreshMargin)
+		switch {
+		case v.Now < r.NextAttempt:
+			t = r.NextAttempt
+		case r.Value == "":
+			continue
+		case k.Kind.Sticky:
+			t = r.Dies() + 1
+		}
+		t = max(t, v.Now+1)
+		if wake == 0 || t < wake {
+			wake = t
+		}
+	}
+	return wake
 }
 
 // refresh fetches k, with a usable token for it; when WeChat says that
@@ -172,8 +240,12 @@ func (v *Vault) refresh(ctx context.Context, k *Key, force bool) *RefreshError {
 	if rec.Value == r.Value && !r.Usable(v.Now) {
 		// WeChat hands back a value until it dies, with a fresh expires_in:
 		// past its first expiry here it is no value, and the next one comes
-		// when it dies, which is when to try again, not a back-off later.
-		v.failUntil(ctx, k, ErrStillOld, r.ExpiresAt+ExpirySafety+1)
+		// when it dies, which is when to try again. Past its death, WeChat
+		// is not doing what it should: that backs off as a failure.
+		if v.Now <= r.Dies() {
+			return v.waitForDeath(ctx, k)
+		}
+		v.fail(ctx, k, ErrStillOld)
 		return &RefreshError{Error: ErrStillOld, RetryAt: r.NextAttempt}
 	}
 	v.store(ctx, k, rec)
@@ -221,10 +293,10 @@ func (v *Vault) store(ctx context.Context, k *Key, rec Record) {
 	}
 	next.Failures, next.NextAttempt = 0, 0 // the last error stays, for /healthz
 	if next == *old {
+		v.remember(ctx, k, old) // the budget's count
 		return
 	}
-	*old = next
-	if v.put(ctx, k, old) && changed {
+	if v.keep(ctx, k, old, next) && changed {
 		v.logf("wxsign: refreshed %s, valid for %d s", k, next.ExpiresAt-v.Now)
 	}
 }
@@ -235,26 +307,42 @@ func (v *Vault) fail(ctx context.Context, k *Key, e *Error) { v.failUntil(ctx, k
 // failUntil is fail with the next attempt at next; 0 backs off.
 func (v *Vault) failUntil(ctx context.Context, k *Key, e *Error, next int64) {
 	r := v.recs[k]
-	r.Failures++
-	r.LastError, r.LastErrCode, r.LastErrorAt = e.Msg, e.Code, v.Now
-	r.NextAttempt = v.Now + Backoff(r.Failures)
+	n := *r
+	n.Failures++
+	n.LastError, n.LastErrCode, n.LastErrorAt = e.Msg, e.Code, v.Now
+	n.NextAttempt = v.Now + Backoff(n.Failures)
 	if next != 0 {
-		r.NextAttempt = next
+		n.NextAttempt = next
 	}
 	v.logf("wxsign: %s: refresh failed (%d in a row), next attempt in %d s: errcode %d: %s",
-		k, r.Failures, r.NextAttempt-v.Now, e.Code, e.Msg)
-	v.put(ctx, k, r)
+		k, n.Failures, n.NextAttempt-v.Now, e.Code, e.Msg)
+	v.keep(ctx, k, r, n)
 }
 
-// put writes a record; a failed write is logged, and the record is still
-// used in memory: nothing valid is lost.
-func (v *Vault) put(ctx context.Context, k *Key, r *Record) bool {
+// keep replaces the record *r with next: in memory always, in KV when
+// what other isolates read of it changed (or there is no memory). A failed
+// KV write is logged, and the record is still used in memory: nothing
+// valid is lost.
+func (v *Vault) keep(ctx context.Context, k *Key, r *Record, next Record) bool {
+	persist := v.Mem == nil || next.persisted(r)
+	*r = next
+	v.remember(ctx, k, r)
+	if !persist {
+		return true
+	}
 	if err := v.Store.Put(ctx, k.String(), string(r.AppendJSON(nil))); err != nil {
 		v.logf("wxsign: storing %s in KV failed: %v", k, err)
 		return false
 	}
 	v.Wrote++
 	return true
+}
+
+// remember writes the whole record to the coordinator's memory.
+func (v *Vault) remember(ctx context.Context, k *Key, r *Record) {
+	if v.Mem != nil {
+		v.Mem.Put(ctx, k.String(), string(r.AppendJSON(nil)))
+	}
 }
 
 func (v *Vault) logf(format string, a ...any) {

@@ -51,7 +51,7 @@ func TestBudgetUnchangedFetches(t *testing.T) {
 			t.Fatalf("fetch %d of the same value was written: %s, then %s", i, first, store[k.String()])
 		}
 	}
-	if f.calls != 6 {
-		t.Fatalf("%d fetches, want 6 (token and ticket, 3 runs): each run asks again while the key is due", f.calls)
+	if f.calls != 4 {
+		t.Fatalf("%d fetches, want 4 (token and ticket, then the token twice): each run asks again while the token is due; the sticky ticket is asked for once", f.calls)
 	}
 }

@@ -60,6 +60,7 @@ type reply struct {
 // issues a new value ("<kind>-<n>") when the script has run out.
 type fakeWeChat struct {
 	now     int64
+	life    int64 // the life of values past the script; 0: as reply
 	replies map[string][]reply
 	calls   []string // "<owner>:<kind> [token=T] [force]", in order
 	serial  int
@@ -80,6 +81,7 @@ func (f *fakeWeChat) Fetch(_ context.Context, k *Key, token string, force bool) 
 	} else {
 		f.serial++
 		r.value = fmt.Sprintf("%s-%d", k.Kind.Name, f.serial)
+		r.life = f.life
 	}
 	if r.err != nil {
 		return Record{}, r.err
@@ -119,9 +121,22 @@ func expired(v string) Record {
 	return Record{Value: v, FetchedAt: vNow - 7171, ExpiresAt: vNow - 1}
 }
 
+// dead is a record whose value has died at WeChat too (ExpiresAt is
+// ExpirySafety before that).
+func dead(v string) Record {
+	return Record{Value: v, FetchedAt: vNow - 7200, ExpiresAt: vNow - ExpirySafety - 1}
+}
+
 // got is a record as the fake issues it at vNow.
 func got(v, prev string) Record {
 	return Record{Value: v, Prev: prev, FetchedAt: vNow, ExpiresAt: vNow + 7200 - ExpirySafety}
+}
+
+// backoffOver is r failed 30 s ago, its back-off just over.
+func backoffOver(r Record) Record {
+	r.LastErrorAt -= 30
+	r.NextAttempt -= 30
+	return r
 }
 
 func apiErr(code int, msg string) error { return &APIError{Call: "test", Code: code, Msg: msg} }
@@ -171,16 +186,26 @@ func TestVaultPolicy(t *testing.T) {
 			get:    kTick, value: "jsapi0",
 		},
 		{
-			name:    "due: the cron fetches it with the stored token; Prev holds the old value",
-			stored:  map[string]Record{kTok: fresh("tok0"), kTick: due("jsapi0")},
+			name:   "due: the cron leaves a sticky ticket alone until it dies (WeChat would hand it back)",
+			stored: map[string]Record{kTok: fresh("tok0"), kTick: due("jsapi0")},
+			want:   map[string]Record{kTok: fresh("tok0"), kTick: due("jsapi0")},
+		},
+		{
+			name:    "dead: the cron fetches it with the stored token; Prev holds the old value",
+			stored:  map[string]Record{kTok: fresh("tok0"), kTick: dead("jsapi0")},
 			replies: map[string][]reply{kTick: {{value: "jsapi1"}}},
 			calls:   []string{"wxA1:jsapi_ticket token=tok0"},
 			puts:    1,
 			want:    map[string]Record{kTok: fresh("tok0"), kTick: got("jsapi1", "jsapi0")},
 		},
 		{
-			name:    "expired: the request path fetches",
-			stored:  map[string]Record{kTok: fresh("tok0"), kTick: expired("jsapi0")},
+			name:   "expired here, alive at WeChat: 1055 until it dies, without a call",
+			stored: map[string]Record{kTok: fresh("tok0"), kTick: expired("jsapi0")},
+			get:    kTick, errcode: ErrStillOld.Code, retryAt: vNow - 1 + ExpirySafety + 1,
+		},
+		{
+			name:    "dead: the request path fetches",
+			stored:  map[string]Record{kTok: fresh("tok0"), kTick: dead("jsapi0")},
 			replies: map[string][]reply{kTick: {{value: "jsapi1"}}},
 			get:     kTick, value: "jsapi1",
 			calls: []string{"wxA1:jsapi_ticket token=tok0"},
@@ -204,7 +229,7 @@ func TestVaultPolicy(t *testing.T) {
 		},
 		{
 			name:    "cron: a due token is renewed before the tickets",
-			stored:  map[string]Record{kTok: {Value: "tok0", FetchedAt: vNow - 7000, ExpiresAt: vNow + 100}, kTick: due("jsapi0")},
+			stored:  map[string]Record{kTok: {Value: "tok0", FetchedAt: vNow - 7000, ExpiresAt: vNow + 100}, kTick: dead("jsapi0")},
 			replies: map[string][]reply{kTok: {{value: "tok1"}}, kTick: {{value: "jsapi1"}}},
 			calls:   []string{"wxA1:access_token", "wxA1:jsapi_ticket token=tok1"},
 			puts:    2,
@@ -215,7 +240,7 @@ func TestVaultPolicy(t *testing.T) {
 		},
 		{
 			name:    "cron: a card ticket once used is kept fresh",
-			stored:  map[string]Record{kTok: fresh("tok0"), kTick: fresh("jsapi0"), kCard: due("card0")},
+			stored:  map[string]Record{kTok: fresh("tok0"), kTick: fresh("jsapi0"), kCard: dead("card0")},
 			replies: map[string][]reply{kCard: {{value: "card1"}}},
 			calls:   []string{"wxA1:wx_card_ticket token=tok0"},
 			puts:    1,
@@ -238,25 +263,25 @@ func TestVaultPolicy(t *testing.T) {
 		},
 		{
 			name:    "40001 twice: one forced token, one retry, the second refusal reported",
-			stored:  map[string]Record{kTok: fresh("tok0"), kTick: expired("jsapi0")},
+			stored:  map[string]Record{kTok: fresh("tok0"), kTick: dead("jsapi0")},
 			replies: map[string][]reply{kTick: {{err: apiErr(40001, "invalid credential")}, {err: apiErr(40001, "invalid credential")}}, kTok: {{value: "tok1"}}},
 			get:     kTick, errcode: 40001, retryAt: vNow + 30,
 			calls: []string{"wxA1:jsapi_ticket token=tok0", "wxA1:access_token force", "wxA1:jsapi_ticket token=tok1"},
 			puts:  2,
-			want:  map[string]Record{kTok: got("tok1", "tok0"), kTick: failed(expired("jsapi0"), 1, 40001, "invalid credential")},
+			want:  map[string]Record{kTok: got("tok1", "tok0"), kTick: failed(dead("jsapi0"), 1, 40001, "invalid credential")},
 		},
 		{
 			name:    "40013 is no token problem: reported at once",
-			stored:  map[string]Record{kTok: fresh("tok0"), kTick: expired("jsapi0")},
+			stored:  map[string]Record{kTok: fresh("tok0"), kTick: dead("jsapi0")},
 			replies: map[string][]reply{kTick: {{err: apiErr(40013, "invalid appid")}}},
 			get:     kTick, errcode: 40013,
 			calls: []string{"wxA1:jsapi_ticket token=tok0"},
 			puts:  1,
-			want:  map[string]Record{kTok: fresh("tok0"), kTick: failed(expired("jsapi0"), 1, 40013, "invalid appid")},
+			want:  map[string]Record{kTok: fresh("tok0"), kTick: failed(dead("jsapi0"), 1, 40013, "invalid appid")},
 		},
 		{
 			name:    "the forced token fails: the ticket reports the token's error",
-			stored:  map[string]Record{kTok: fresh("tok0"), kTick: expired("jsapi0")},
+			stored:  map[string]Record{kTok: fresh("tok0"), kTick: dead("jsapi0")},
 			replies: map[string][]reply{kTick: {{err: apiErr(40001, "invalid credential")}}, kTok: {{err: apiErr(40164, "invalid ip 203.0.113.7")}}},
 			get:     kTick, errcode: 40164,
 			calls: []string{"wxA1:jsapi_ticket token=tok0", "wxA1:access_token force"},
@@ -264,12 +289,13 @@ func TestVaultPolicy(t *testing.T) {
 		},
 		{
 			name:    "failure keeps the valid record and backs off",
-			stored:  map[string]Record{kTok: fresh("tok0"), kTick: due("jsapi0")},
-			replies: map[string][]reply{kTick: {{err: apiErr(-1, "system error")}}},
+			stored:  map[string]Record{kTok: {Value: "tok0", FetchedAt: vNow - 7000, ExpiresAt: vNow + 100}, kTick: fresh("jsapi0")},
+			replies: map[string][]reply{kTok: {{err: apiErr(-1, "system error")}}},
 			errcode: -1, retryAt: vNow + 30,
-			calls: []string{"wxA1:jsapi_ticket token=tok0"},
+			calls: []string{"wxA1:access_token"},
 			puts:  1,
-			want:  map[string]Record{kTok: fresh("tok0"), kTick: failed(due("jsapi0"), 1, -1, "system error")},
+			want: map[string]Record{kTok: failed(Record{Value: "tok0", FetchedAt: vNow - 7000, ExpiresAt: vNow + 100}, 1, -1, "system error"),
+				kTick: fresh("jsapi0")},
 		},
 		{
 			name:   "a failure keeps a usable record usable on the request path",
@@ -296,11 +322,8 @@ func TestVaultPolicy(t *testing.T) {
 				LastError: "WeChat: system error", LastErrCode: -1, LastErrorAt: vNow - 10}},
 		},
 		{
-			name:    "the cron ignores the back-off",
-			stored:  map[string]Record{kTok: fresh("tok0"), kTick: backedOff},
-			replies: map[string][]reply{kTick: {{value: "jsapi1"}}},
-			calls:   []string{"wxA1:jsapi_ticket token=tok0"},
-			puts:    1,
+			name:   "the cron keeps the back-off: one try per step",
+			stored: map[string]Record{kTok: fresh("tok0"), kTick: backedOff},
 		},
 		{
 			name:    "a token that cannot be had fails its ticket",
@@ -314,45 +337,47 @@ func TestVaultPolicy(t *testing.T) {
 		{
 			name: "a backed-off token fails its ticket without a call",
 			stored: map[string]Record{kTok: {LastError: "WeChat: invalid ip", LastErrCode: 40164, LastErrorAt: vNow - 5, Failures: 1, NextAttempt: vNow + 25},
-				kTick: expired("jsapi0")},
+				kTick: dead("jsapi0")},
 			get: kTick, errcode: 40164, retryAt: vNow + 25,
 			puts: 1,
 		},
 		{
 			name:    "the same value with a later expiry keeps its first expiry: nothing to write",
-			stored:  map[string]Record{kTok: fresh("tok0"), kTick: due("jsapi0")},
-			replies: map[string][]reply{kTick: {{value: "jsapi0"}}},
-			calls:   []string{"wxA1:jsapi_ticket token=tok0"},
-			want:    map[string]Record{kTick: due("jsapi0")},
+			env:     wecomEnv,
+			stored:  map[string]Record{kWTok: due("wt0"), kCorpT: fresh("c0"), kAgenT: fresh("a0")},
+			replies: map[string][]reply{kWTok: {{value: "wt0"}}},
+			calls:   []string{"ww01/1000002:wecom_token"},
+			want:    map[string]Record{kWTok: due("wt0")},
 		},
 		{
 			name:    "the same value with an earlier expiry: the earlier one counts",
-			stored:  map[string]Record{kTok: fresh("tok0"), kTick: due("jsapi0")},
-			replies: map[string][]reply{kTick: {{value: "jsapi0", life: 500}}},
-			calls:   []string{"wxA1:jsapi_ticket token=tok0"},
+			env:     wecomEnv,
+			stored:  map[string]Record{kWTok: due("wt0"), kCorpT: fresh("c0"), kAgenT: fresh("a0")},
+			replies: map[string][]reply{kWTok: {{value: "wt0", life: 500}}},
+			calls:   []string{"ww01/1000002:wecom_token"},
 			puts:    1,
-			want:    map[string]Record{kTick: {Value: "jsapi0", FetchedAt: vNow - 6070, ExpiresAt: vNow + 500}},
+			want:    map[string]Record{kWTok: {Value: "wt0", FetchedAt: vNow - 6070, ExpiresAt: vNow + 500}},
 		},
 		{
 			name:    "the same value after a failure: the failure is cleared",
-			stored:  map[string]Record{kTok: fresh("tok0"), kTick: failed(due("jsapi0"), 1, -1, "system error")},
-			replies: map[string][]reply{kTick: {{value: "jsapi0"}}},
-			calls:   []string{"wxA1:jsapi_ticket token=tok0"},
+			env:     wecomEnv,
+			stored:  map[string]Record{kWTok: backoffOver(failed(due("wt0"), 1, -1, "system error")), kCorpT: fresh("c0"), kAgenT: fresh("a0")},
+			replies: map[string][]reply{kWTok: {{value: "wt0"}}},
+			calls:   []string{"ww01/1000002:wecom_token"},
 			puts:    1,
-			want: map[string]Record{kTick: func() Record {
-				r := failed(due("jsapi0"), 1, -1, "system error")
-				r.Failures, r.NextAttempt = 0, 0
+			want: map[string]Record{kWTok: func() Record {
+				r := failed(due("wt0"), 1, -1, "system error")
+				r.Failures, r.NextAttempt, r.LastErrorAt = 0, 0, vNow-30
 				return r
 			}()},
 		},
 		{
-			// WeChat hands back the dying ticket until it dies, with a fresh
-			// expires_in: that is no usable ticket, and must not be served.
-			name:    "the same value once its first expiry has passed is no usable value",
-			stored:  map[string]Record{kTok: fresh("tok0"), kTick: {Value: "jsapi0", FetchedAt: vNow - 7175, ExpiresAt: vNow - 5}},
+			// WeChat should have issued a successor once the ticket died; the
+			// same one back is no usable ticket, and must not be served.
+			name:    "the same value after its death is a failure: backed off, not served",
+			stored:  map[string]Record{kTok: fresh("tok0"), kTick: dead("jsapi0")},
 			replies: map[string][]reply{kTick: {{value: "jsapi0"}}},
-			// Try again when WeChat's copy dies, not a back-off later.
-			get: kTick, errcode: ErrStillOld.Code, retryAt: vNow - 5 + ExpirySafety + 1,
+			get:     kTick, errcode: ErrStillOld.Code, retryAt: vNow + 30,
 			calls: []string{"wxA1:jsapi_ticket token=tok0"},
 			puts:  1,
 		},
@@ -395,13 +420,13 @@ func TestVaultPolicy(t *testing.T) {
 		{
 			name:   "budget: the share of the hour spent, refused with 1054 until the next hour",
 			env:    wecomEnv,
-			stored: map[string]Record{kWTok: fresh("wtok0"), kCorpT: {Value: "corp0", ExpiresAt: vNow - 1, Hour: vNow / 3600, Fetches: 44}},
+			stored: map[string]Record{kWTok: fresh("wtok0"), kCorpT: {Value: "corp0", ExpiresAt: vNow - ExpirySafety - 1, Hour: vNow / 3600, Fetches: 44}},
 			get:    kCorpT, errcode: ErrBudget.Code, retryAt: hourStart + 3600,
 		},
 		{
 			name:    "budget: one left",
 			env:     wecomEnv,
-			stored:  map[string]Record{kWTok: fresh("wtok0"), kCorpT: {Value: "corp0", ExpiresAt: vNow - 1, Hour: vNow / 3600, Fetches: 43}},
+			stored:  map[string]Record{kWTok: fresh("wtok0"), kCorpT: {Value: "corp0", ExpiresAt: vNow - ExpirySafety - 1, Hour: vNow / 3600, Fetches: 43}},
 			replies: map[string][]reply{kCorpT: {{value: "corp1"}}},
 			get:     kCorpT, value: "corp1",
 			calls: []string{"ww01/1000002:wecom_corp_ticket token=wtok0"},
@@ -411,7 +436,7 @@ func TestVaultPolicy(t *testing.T) {
 		{
 			name:    "budget: a new hour counts from nothing",
 			env:     wecomEnv,
-			stored:  map[string]Record{kWTok: fresh("wtok0"), kCorpT: {Value: "corp0", ExpiresAt: vNow - 1, Hour: vNow/3600 - 1, Fetches: 44}},
+			stored:  map[string]Record{kWTok: fresh("wtok0"), kCorpT: {Value: "corp0", ExpiresAt: vNow - ExpirySafety - 1, Hour: vNow/3600 - 1, Fetches: 44}},
 			replies: map[string][]reply{kCorpT: {{value: "corp1"}}},
 			get:     kCorpT, value: "corp1",
 			calls: []string{"ww01/1000002:wecom_corp_ticket token=wtok0"},
@@ -421,7 +446,7 @@ func TestVaultPolicy(t *testing.T) {
 		{
 			name:   "budget: the last fetch of the hour refused with 40001 is not retried past the share",
 			env:    wecomEnv,
-			stored: map[string]Record{kWTok: fresh("wtok0"), kCorpT: {Value: "corp0", ExpiresAt: vNow - 1, Hour: vNow / 3600, Fetches: 43}},
+			stored: map[string]Record{kWTok: fresh("wtok0"), kCorpT: {Value: "corp0", ExpiresAt: vNow - ExpirySafety - 1, Hour: vNow / 3600, Fetches: 43}},
 			replies: map[string][]reply{kCorpT: {{err: apiErr(40014, "invalid access_token")}, {value: "corp1"}},
 				kWTok: {{value: "wtok1"}}},
 			get: kCorpT, errcode: ErrBudget.Code, retryAt: hourStart + 3600,
@@ -432,7 +457,7 @@ func TestVaultPolicy(t *testing.T) {
 	for _, code := range []int{40001, 40014, 42001} {
 		tests = append(tests, tcase{
 			name:   fmt.Sprintf("%d once: one forced token, one retry", code),
-			stored: map[string]Record{kTok: fresh("tok0"), kTick: expired("jsapi0")},
+			stored: map[string]Record{kTok: fresh("tok0"), kTick: dead("jsapi0")},
 			replies: map[string][]reply{kTick: {{err: apiErr(code, "token refused")}, {value: "jsapi1"}},
 				kTok: {{value: "tok1"}}},
 			get: kTick, value: "jsapi1",
@@ -521,13 +546,13 @@ func keyNamed(t *testing.T, s *Settings, name string) *Key {
 	return nil
 }
 
-// TestVaultBudget runs passes that each must fetch (the margin is a
-// ticket's whole life) and holds the vault to each key's share: the
+// TestVaultBudget runs passes that each must fetch (every value comes
+// dead) and holds the vault to each key's share: the
 // (PerHour+1)th fetch in an hour is refused until the next hour.
 func TestVaultBudget(t *testing.T) {
 	s := LoadSettings(envOf(wecomEnv))
 	kv := &memKV{}
-	wc := &fakeWeChat{}
+	wc := &fakeWeChat{life: -ExpirySafety - 1}
 	corpT := keyNamed(t, &s, kCorpT)
 	per := corpT.PerHour
 	if per == 0 {
@@ -641,5 +666,56 @@ func TestParseRecord(t *testing.T) {
 		if got := ParseRecord(tt.raw); got != tt.want {
 			t.Errorf("ParseRecord(%q) = %+v, want %+v", tt.raw, got, tt.want)
 		}
+	}
+}
+
+// TestVaultMemory runs the coordinator's passes, with Mem beside KV, over
+// hours of refusals: the back-off lives in memory, KV is written only when
+// the error changes, and Wake names the next pass.
+func TestVaultMemory(t *testing.T) {
+	s := LoadSettings(envOf(vaultEnv))
+	kv, mem := &memKV{}, &memKV{}
+	wc := &fakeWeChat{}
+	tok := keyNamed(t, &s, kTok)
+	refuse := func(n int, code int) []reply {
+		var r []reply
+		for range n {
+			r = append(r, reply{err: apiErr(code, "refused")})
+		}
+		return r
+	}
+	// Ten refusals of 40164, five of -1, then WeChat answers: until the
+	// ticket is had, a pass a minute.
+	wc.replies = map[string][]reply{kTok: append(refuse(10, 40164), refuse(5, -1)...)}
+	passes := 0
+	for now := int64(vNow); ParseRecord(kv.m[kTick]).Value == ""; now += 60 {
+		if now > vNow+6*3600 {
+			t.Fatalf("no ticket after 6 hours: %d calls", len(wc.calls))
+		}
+		wc.now = now
+		v := &Vault{Store: kv, Mem: mem, Fetcher: wc, Now: now, RefreshMargin: s.RefreshMargin}
+		v.Refresh(context.Background(), s.Keys())
+		passes++
+		if w := v.Wake(context.Background(), s.Keys()); w <= now {
+			t.Fatalf("at +%d s: Wake %d is not in the future", now-vNow, w)
+		}
+	}
+	if kv.puts != 2+2+2 {
+		t.Errorf("%d KV writes, want 6: token and ticket at each of two errors, then each value once", kv.puts)
+	}
+	if n := len(wc.calls); n != 17 {
+		t.Errorf("%d WeChat calls in %d passes, want 17: 15 refusals, one per back-off step, then token and ticket", n, passes)
+	}
+	if r := ParseRecord(mem.m[tok.String()]); r.Failures != 0 || r.Value == "" {
+		t.Errorf("memory holds %+v after the recovery", r)
+	}
+	// The sticky ticket is due the second after it dies.
+	now := wc.now + 60
+	v := &Vault{Store: kv, Mem: mem, Fetcher: wc, Now: now, RefreshMargin: s.RefreshMargin}
+	tick := ParseRecord(kv.m[kTick])
+	tokr := ParseRecord(kv.m[kTok])
+	want := min(tick.Dies()+1, tokr.ExpiresAt-tok.Margin(s.RefreshMargin))
+	if w := v.Wake(context.Background(), s.Keys()); w != want {
+		t.Errorf("Wake = now%+d, want now%+d", w-now, want-now)
 	}
 }

@@ -1,14 +1,19 @@
 // The Worker's entry. It keeps one instance of the signer module per isolate
 // and hands it every request; the module routes it, answers it, or says what
-// it needs first: records read from Workers KV, a record the Go program
-// (syumai/workers) fetches from WeChat, a rate-limit verdict, or the request
-// forwarded to the Go program. The cron trigger goes to the Go program.
+// it needs first: records read from Workers KV, a record asked of the
+// coordinator of its owner, or a rate-limit verdict. The cron trigger asks
+// the module which coordinators to wake.
+//
+// A coordinator (Coordinator, a Durable Object, one per account or WeCom
+// corp) is the one place that calls WeChat and writes KV: it runs the Go
+// program (syumai/workers) one request at a time, with its own memory for
+// the back-off, and wakes itself when a ticket dies.
 //
 // This file carries bytes only. Routes, settings, KV key names, validation
 // and signing all live in Go (core/, compiled into build/signer.wasm); the
 // ABI is documented in wasm/signer.
-import { env as globalEnv } from "cloudflare:workers";
-import { FETCH, FORWARD, LIMIT, READ, Signer } from "./signer.mjs";
+import { DurableObject, env as globalEnv } from "cloudflare:workers";
+import { FETCH, LIMIT, READ, Signer } from "./signer.mjs";
 import signerModule from "../build/signer.wasm";
 import goWorker from "../build/go/worker.mjs";
 
@@ -24,8 +29,7 @@ const NO_BODY = new Uint8Array(0);
 // it instead.
 let signer = startSigner();
 let signerEnv = null; // the environment the signer was handed
-let internal = ""; // this isolate's token for its own calls to the Go program
-const fetching = new Map(); // KV key -> the one cold-path fetch in flight in this isolate
+const fetching = new Map(); // KV key -> the one ask of its coordinator in flight in this isolate
 const reading = new Map(); // KV key -> the one KV read in flight in this isolate
 
 function startSigner() {
@@ -69,19 +73,18 @@ async function readBody(request, cap) {
   return body;
 }
 
-// goEnv is the environment the Go program runs with: the Worker's, plus a
-// fetch that sends request bodies with a length (syumai/workers streams
-// them, and WeChat's gateway refuses chunked bodies with HTTP 412), plus,
-// for this isolate's own calls, its internal token.
-function goEnv(env, withInternal) {
-  const extra = { WXSIGN_FETCH: { fetch: fixedLengthFetch } };
-  if (withInternal) extra.WXSIGN_INTERNAL = internal;
-  return { ...env, ...extra };
+// fixedLengthFetch is the Go program's fetch: it sends request bodies with
+// a length (syumai/workers streams them, and WeChat's gateway refuses
+// chunked bodies with HTTP 412), and follows no redirect, so that no
+// secret is sent again to wherever an API base redirects.
+async function fixedLengthFetch(request) {
+  const body = request.body === null ? null : await request.arrayBuffer();
+  return fetch(request.url, { method: request.method, headers: request.headers, body, redirect: "manual" });
 }
 
-async function fixedLengthFetch(request, init) {
-  const body = request.body === null ? null : await request.arrayBuffer();
-  return fetch(request.url, { method: request.method, headers: request.headers, body, redirect: init?.redirect });
+// coordinator is the stub of the named coordinator.
+function coordinator(env, name) {
+  return env.WXSIGN_COORD.get(env.WXSIGN_COORD.idFromName(name));
 }
 
 // read reads a record from KV for the module; requests that need the same
@@ -107,20 +110,23 @@ async function readOnce(env, key) {
   }
 }
 
-// coldFetch asks the Go program for a record, at the path and with the
-// header the module named; requests that need the same
-// key meanwhile wait for this one fetch, then each gets its own answer.
-function coldFetch(env, ctx, key, path, header, url) {
+// ask gets a record from the coordinator the module named, at the path it
+// named; requests that need the same key meanwhile wait for this one ask,
+// then each gets its own answer.
+function ask(env, key, name, path) {
   let pending = fetching.get(key);
   if (pending === undefined) {
-    internal ||= crypto.randomUUID();
-    const req = new Request(new URL(path, url), { headers: { [header]: internal } });
-    pending = goWorker
-      .fetch(req, goEnv(env, true), ctx)
+    pending = coordinator(env, name)
+      .fetch(new Request(new URL(path, "https://coordinator.wxsign")))
       .then(async (res) => {
         const text = await res.text();
         if (res.status === 200) signer.record(key, "fetched", text);
         else signer.record(key, "failed", text, res.headers.get("retry-after") ?? "");
+      })
+      .catch((e) => {
+        // The coordinator could not be reached: the module answers its own 503 for a few seconds.
+        console.log(`wxsign: coordinator ${name}: ${e && e.message}`);
+        signer?.record(key, "failed", "", "5");
       })
       .finally(() => fetching.delete(key));
     fetching.set(key, pending);
@@ -128,12 +134,16 @@ function coldFetch(env, ctx, key, path, header, url) {
   return pending;
 }
 
-async function serve(request, env, ctx) {
+function ensureSigner(env) {
   signer ??= new Signer(signerModule);
   if (signerEnv !== env) {
     signer.env(env);
     signerEnv = env;
   }
+}
+
+async function serve(request, env) {
+  ensureSigner(env);
   const body = await readBody(request, signer.bodyCap);
   const fields = [request.method, request.url];
   for (const name of signer.headers) fields.push(request.headers.get(name) ?? "");
@@ -145,8 +155,8 @@ async function serve(request, env, ctx) {
         await Promise.all(signer.text(r).split("\n").map((key) => read(env, key)));
         break;
       case FETCH: {
-        const [key, path, header] = signer.text(r).split("\n");
-        await coldFetch(env, ctx, key, path, header, request.url);
+        const [key, name, path] = signer.text(r).split("\n");
+        await ask(env, key, name, path);
         break;
       }
       case LIMIT: {
@@ -154,17 +164,6 @@ async function serve(request, env, ctx) {
         const { success } = await env[binding].limit({ key });
         fields[fields.length - 1] = success ? "1" : "0";
         break;
-      }
-      case FORWARD: {
-        // A GET or HEAD may arrive with a body, but a Request made with
-        // one throws: the Go program reads none for them anyway.
-        const bodyless = request.method === "GET" || request.method === "HEAD";
-        const forward = new Request(request.url, {
-          method: request.method,
-          headers: request.headers,
-          body: body.length > 0 && !bodyless ? body : null,
-        });
-        return goWorker.fetch(forward, goEnv(env, false), ctx);
       }
       default:
         return signer.response(r);
@@ -174,9 +173,12 @@ async function serve(request, env, ctx) {
 }
 
 // internalError is the answer when something below throws: JSON, without
-// internals, and the isolate goes on serving.
+// internals, and the isolate goes on serving, with a new signer (a Go
+// panic ends the module's runtime).
 function internalError(e) {
   console.log(`wxsign: internal error: ${e && e.name}`);
+  signer = null;
+  signerEnv = null;
   return new Response('{"errcode":1060,"errmsg":"internal error"}', {
     status: 500,
     headers: {
@@ -188,14 +190,86 @@ function internalError(e) {
 }
 
 export default {
-  async fetch(request, env, ctx) {
+  async fetch(request, env) {
     try {
-      return await serve(request, env, ctx);
+      return await serve(request, env);
     } catch (e) {
       return internalError(e);
     }
   },
-  scheduled(event, env, ctx) {
-    return goWorker.scheduled(event, goEnv(env, false), ctx);
+  // The cron wakes every coordinator, which refreshes what is due; the
+  // isolate itself reads and writes nothing.
+  async scheduled(event, env) {
+    ensureSigner(env);
+    const lines = signer.cron();
+    const pokes = [];
+    for (let i = 0; i + 1 < lines.length; i += 2) {
+      const [name, path] = [lines[i], lines[i + 1]];
+      pokes.push(
+        coordinator(env, name)
+          .fetch(new Request(new URL(path, "https://coordinator.wxsign")))
+          .then((res) => res.body?.cancel())
+          .catch((e) => console.log(`wxsign: cron: coordinator ${name}: ${e && e.message}`)),
+      );
+    }
+    await Promise.all(pokes);
   },
 };
+
+const WAKE = "x-wxsign-wake"; // "<Unix seconds> <path>": when to wake, and what to ask then
+const WAKE_PATH = "wake"; // where a coordinator keeps that path, for its alarm
+
+// Coordinator is one account's (or WeCom corp's) credential keeper: the
+// Go program runs in it one request at a time, so that every isolate and
+// location that finds a ticket dead gets the one successor WeChat issues,
+// fetched once and written to KV once. Its memory (a Map, while it lives)
+// holds the back-off, which KV need not see.
+export class Coordinator extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env);
+    this.queue = Promise.resolve();
+    this.wakePath = null;
+    this.wakeAt = 0;
+    const mem = new Map();
+    this.goEnv = {
+      ...env,
+      WXSIGN_FETCH: { fetch: fixedLengthFetch },
+      WXSIGN_MEM: {
+        get: async (key) => mem.get(key) ?? null,
+        put: async (key, value) => void mem.set(key, value),
+      },
+    };
+  }
+
+  fetch(request) {
+    const run = this.queue.then(() => this.pass(request));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  async alarm() {
+    this.wakeAt = 0;
+    this.wakePath ??= (await this.ctx.storage.get(WAKE_PATH)) ?? null;
+    if (this.wakePath !== null) {
+      const res = await this.fetch(new Request(new URL(this.wakePath, "https://coordinator.wxsign")));
+      await res.body?.cancel();
+    }
+  }
+
+  async pass(request) {
+    const res = await goWorker.fetch(request, this.goEnv, this.ctx);
+    const wake = res.headers.get(WAKE);
+    if (wake) {
+      const [at, path] = wake.split(" ");
+      if (path !== this.wakePath) {
+        this.wakePath = path;
+        await this.ctx.storage.put(WAKE_PATH, path);
+      }
+      if (Number(at) !== this.wakeAt) {
+        this.wakeAt = Number(at);
+        await this.ctx.storage.setAlarm(this.wakeAt * 1000);
+      }
+    }
+    return res;
+  }
+}

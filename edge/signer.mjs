@@ -6,7 +6,6 @@ import { WASI } from "@bjorn3/browser_wasi_shim";
 
 /** What wxs_serve asks of its host instead of answering (status < 100). */
 export const READ = 1;
-export const FORWARD = 2;
 export const FETCH = 3;
 export const LIMIT = 4;
 
@@ -114,6 +113,12 @@ export class Signer {
   /** serve is wxs_serve: fields in ABI order, the time in Unix seconds. */
   serve(fields, nowSeconds) {
     return this.x.wxs_serve(this.frame(fields), BigInt(nowSeconds));
+  }
+
+  /** cron is wxs_cron: the coordinators to wake, as name, path, name, path… */
+  cron() {
+    const text = this.text(this.x.wxs_cron());
+    return text === "" ? [] : text.split("\n");
   }
 
   /** record is wxs_record. */

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // bearer is the Authorization header of an API_KEY holder.
@@ -258,57 +259,77 @@ func TestMultiApp(t *testing.T) {
 		wantError(t, "/token of an unknown app", w.do(t, "GET", "/token?appid=wxnope0000000000", nil, bearer(testAPIKey)), 404, 1031)
 	})
 
-	t.Run("the cron refreshes both apps", func(t *testing.T) {
+	t.Run("the cron leaves both apps' live tickets alone", func(t *testing.T) {
 		before := wc.stats(t)
 		if before.Ticket != 2 || before.StableToken != 2 {
 			t.Fatalf("before the cron: %+v, want one token and one ticket per app", before)
 		}
+		// WeChat would hand the same tickets back while they live: each
+		// app's coordinator asks for none before they die.
 		w.cron(t)
-		// Both tickets were due: one getticket each. WeChat hands the same
-		// tickets back while they live, so the stand-in issued none.
-		if st := wc.stats(t); st.Ticket != 4 || st.StableToken != 2 {
-			t.Fatalf("after the cron: %+v, want two more ticket calls", st)
-		}
-		if n := len(wc.tickets(t)); n != 2 {
-			t.Fatalf("%d tickets issued, want still 2", n)
-		}
-		// WeChat forgets everything: the next cron must fetch a new ticket
-		// for each app (a new token first), which the ticket list shows
-		// app by app.
-		wc.control(t, "POST", "/__standin/reset", nil)
-		w.cron(t)
-		got := map[string]string{}
-		for _, tk := range wc.tickets(t) {
-			if tk.Type != "jsapi" {
-				t.Fatalf("the cron fetched a %s ticket: %+v", tk.Type, tk)
-			}
-			if got[tk.AppID] != "" {
-				t.Fatalf("two tickets for %s", tk.AppID)
-			}
-			got[tk.AppID] = tk.Ticket
-		}
-		if len(got) != 2 || got[appA] == "" || got[appB] == "" {
-			t.Fatalf("tickets after the cron: %v, want one for %s and one for %s", got, appA, appB)
+		if st := wc.stats(t); st != before {
+			t.Fatalf("the cron called WeChat for live tickets: %+v, then %+v", before, st)
 		}
 		for _, app := range []string{appA, appB} {
-			var tk struct {
-				Ticket string `json:"ticket"`
-			}
-			r := w.do(t, "GET", "/ticket?appid="+app, nil, bearer(testAPIKey))
-			if json.Unmarshal(r.Body, &tk); tk.Ticket != got[app] {
-				t.Fatalf("/ticket?appid=%s after the cron: %s, want %s", app, r, got[app])
-			}
 			if h := w.health(t).cred("jsapi_ticket", app); !h.Usable || h.Due {
 				t.Fatalf("/healthz %s after the cron: %+v", app, h)
 			}
-			if !strings.Contains(w.logs.String(), "refreshed wxsign:"+app+":jsapi_ticket") {
-				t.Fatalf("no refresh logged for %s", app)
-			}
 		}
 		if st := wc.stats(t); st.CardTicket != 0 {
-			t.Fatalf("the cron fetched card tickets nobody asked for: %+v", st)
+			t.Fatalf("card tickets nobody asked for were fetched: %+v", st)
 		}
 	})
+}
+
+// TestCoordinatorAlarm: with no request and no cron, each app's
+// coordinator wakes the second after its tickets die at WeChat and fetches
+// their successors, a jsapi ticket and a card ticket once used, once each;
+// the pages that come afterwards find them without a fetch of their own.
+func TestCoordinatorAlarm(t *testing.T) {
+	const (
+		appA, secretA = "wxAe2e00000000001", "secret-of-app-A-0123"
+		appB, secretB = "wxBe2e00000000002", "secret-of-app-B-4567"
+		life          = 15
+	)
+	wc := startStandin(t, "-apps", appA+":"+secretA+","+appB+":"+secretB)
+	wc.control(t, "POST", "/__standin/config", map[string]any{"ticket_expires_in": life})
+	w := startWorker(t, wc, map[string]string{
+		"WECHAT_APPID": appA + "," + appB, "WECHAT_APPSECRET_" + appA: secretA, "WECHAT_APPSECRET_" + appB: secretB,
+		"ALLOWED_HOSTS": "h.example.com",
+	})
+	page := "https://h.example.com/alarm"
+	for _, app := range []string{appA, appB} {
+		if r := w.get(t, configPath(page)+"&appid="+app); r.Status != 200 {
+			t.Fatalf("%s: %s", app, r)
+		}
+	}
+	card := w.do(t, "POST", "/card/ext", strings.NewReader(`{"appid":"`+appA+`","card_id":"pjZ8Yt1XGILfi-FUsewpnnolGgZk","code":"1"}`),
+		map[string]string{"Authorization": "Bearer " + testAPIKey, "Content-Type": "application/json"})
+	if card.Status != 200 {
+		t.Fatalf("/card/ext: %s", card)
+	}
+	first := wc.stats(t)
+	if first.Ticket != 2 || first.CardTicket != 1 {
+		t.Fatalf("first fetches: %+v", first)
+	}
+	deadline := time.Now().Add((life + 15) * time.Second)
+	for wc.stats(t).Ticket < 4 || wc.stats(t).CardTicket < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no coordinator woke at its tickets' death: %+v\n%s", wc.stats(t), w.logs)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	time.Sleep(2 * time.Second) // a second pass would show by now
+	st := wc.stats(t)
+	if st.Ticket != 4 || st.CardTicket != 2 {
+		t.Fatalf("after the tickets' death: %+v, want one jsapi_ticket per app and one card ticket", st)
+	}
+	for _, app := range []string{appA, appB} {
+		verifyApp(t, w.get(t, configPath(page)+"&appid="+app), app, wc.state(t, "appid="+app)["ticket"], page)
+	}
+	if again := wc.stats(t); again.Ticket != st.Ticket {
+		t.Fatalf("pages after the alarm fetched again: %+v", again)
+	}
 }
 
 // wecomAnswer is /wecom/config's answer.
@@ -438,17 +459,16 @@ func TestWeCom(t *testing.T) {
 	}
 	t.Run("/healthz", func(t *testing.T) { checkHealth(t, 1) })
 
-	t.Run("the cron refreshes every WeCom key", func(t *testing.T) {
+	t.Run("the cron leaves live WeCom tickets alone", func(t *testing.T) {
 		before := wc.stats(t)
 		w.cron(t)
 		st := wc.stats(t)
-		if st.WeComToken != before.WeComToken+2 || st.CorpTicket != before.CorpTicket+2 || st.AgentTicket != before.AgentTicket+2 {
-			t.Fatalf("cron on due WeCom keys: %+v, then %+v; want one fetch of each key", before, st)
+		// The tokens are due (1000 s within REFRESH_MARGIN) and may be asked
+		// for once each; the sticky tickets are not asked for before they die.
+		if st.CorpTicket != before.CorpTicket || st.AgentTicket != before.AgentTicket || st.WeComToken > before.WeComToken+2 {
+			t.Fatalf("cron on live WeCom tickets: %+v, then %+v", before, st)
 		}
-		// The same tickets came back: the fetch is not written (the
-		// budget's share leaves the cron's runs room for it).
 		checkHealth(t, 1)
-		// The same tickets came back: signing goes on with them.
 		a := get(t, "1000003")
 		if ok, why := wc.verdict(t, signed("agent", "1000003", a.AgentConfig.Timestamp, a.AgentConfig.NonceStr, a.AgentConfig.Signature)); !ok {
 			t.Fatalf("after the cron: %s", why)
@@ -601,10 +621,10 @@ func TestCards(t *testing.T) {
 		}
 	})
 
-	t.Run("the cron keeps it", func(t *testing.T) {
-		w.cron(t) // the 1000 s card ticket is due
-		if st := wc.stats(t); st.CardTicket != 2 {
-			t.Fatalf("%d wx_card ticket calls after the cron, want 2", st.CardTicket)
+	t.Run("the cron leaves it until it dies", func(t *testing.T) {
+		w.cron(t) // TestCoordinatorAlarm sees it replaced when it dies
+		if st := wc.stats(t); st.CardTicket != 1 {
+			t.Fatalf("%d wx_card ticket calls after the cron, want still 1", st.CardTicket)
 		}
 		if c := w.health(t).cred("wx_card_ticket", testAppID); !c.Present || !c.Usable {
 			t.Fatalf("/healthz wx_card_ticket: %+v", c)

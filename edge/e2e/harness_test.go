@@ -274,7 +274,9 @@ func startWorkerAt(t testing.TB, wc *standin, state string, vars map[string]stri
 	t.Helper()
 	dir := t.TempDir()
 	secrets := map[string]string{"WECHAT_APPSECRET": testSecret, "API_KEY": testAPIKey}
-	all := map[string]string{"WECHAT_APPID": testAppID, "WECHAT_API_BASE": wc.URL}
+	// /healthz answers from what the isolate read within the record TTL:
+	// the tests read it right after the coordinator changed KV.
+	all := map[string]string{"WECHAT_APPID": testAppID, "WECHAT_API_BASE": wc.URL, "WXSIGN_TEST_RECORD_TTL": "1"}
 	for k, v := range vars {
 		if isSecret(k) {
 			secrets[k] = v

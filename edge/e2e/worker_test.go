@@ -5,6 +5,7 @@ package e2e
 import (
 	"encoding/json"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -177,50 +178,70 @@ func TestWarm(t *testing.T) {
 // leaves it alone.
 func TestCron(t *testing.T) {
 	wc := startStandin(t)
-	// A short-lived ticket: with REFRESH_MARGIN 1800, a 1000 s ticket is due as
-	// soon as it is fetched.
+	// A short-lived ticket: with REFRESH_MARGIN 1800, a 1000 s ticket would
+	// be due at once, were it not sticky.
 	wc.control(t, "POST", "/__standin/config", map[string]any{"ticket_expires_in": 1000})
 	w := startWorker(t, wc, nil)
 	w.get(t, configPath("https://h.example.com/"))
-	first, due := wc.ticket(t), wc.stats(t)
-	// The cold path's log line may reach wrangler's output after its answer.
+	first, before := wc.ticket(t), wc.stats(t)
+	// The coordinator's log line may reach wrangler's output after its answer.
 	refreshed := func() int { return strings.Count(w.logs.String(), "refreshed wxsign:"+testAppID+":jsapi_ticket") }
 	for deadline := time.Now().Add(5 * time.Second); refreshed() == 0 && time.Now().Before(deadline); {
 		time.Sleep(50 * time.Millisecond)
 	}
-	wrote := refreshed()
-	if wrote != 1 {
-		t.Fatalf("the first fetch logged %d refreshes, want 1:\n%s", wrote, w.logs)
+	if n := refreshed(); n != 1 {
+		t.Fatalf("the first fetch logged %d refreshes, want 1:\n%s", n, w.logs)
 	}
+	// WeChat hands a live ticket back unchanged: the cron asks for none.
+	for range 3 {
+		w.cron(t)
+	}
+	if st := wc.stats(t); st != before {
+		t.Fatalf("the cron called WeChat for a live ticket: %+v before, %+v after", before, st)
+	}
+	if h := w.health(t).ticket(); wc.ticket(t) != first || h.ExpiresIn > 1000 || !h.Usable {
+		t.Fatalf("the ticket must be the first, with its first expiry: %+v", h)
+	}
+	if n := refreshed(); n != 1 {
+		t.Fatalf("the cron stored the ticket again:\n%s", w.logs)
+	}
+}
 
-	w.cron(t)
-	if st := wc.stats(t); st.Ticket != due.Ticket+1 {
-		t.Fatalf("cron on a due ticket: %+v before, %+v after; want one ticket fetch", due, st)
+// TestCronRefused: while WeChat refuses every call (an IP not yet
+// whitelisted, the usual state after a first deploy), the cron tries once
+// per back-off step and KV is written only when the error changes: 12
+// cron runs make at most 4 KV writes.
+func TestCronRefused(t *testing.T) {
+	wc := startStandin(t)
+	wc.control(t, "POST", "/__standin/whitelist", map[string]any{"ips": []string{"203.0.113.9"}})
+	w := startWorker(t, wc, nil)
+	blobs := map[string]bool{}
+	writes := func() int {
+		files, _ := filepath.Glob(filepath.Join(w.state, "v3", "kv", "*", "blobs", "*"))
+		for _, f := range files {
+			blobs[filepath.Base(f)] = true
+		}
+		return len(blobs)
 	}
-	if h := w.health(t).ticket(); wc.ticket(t) != first || h.ExpiresIn > 1000 || !h.Due || !h.Usable {
-		t.Fatalf("the same ticket handed back must keep its first expiry: %+v", h)
+	start := time.Now()
+	for i := range 12 {
+		w.cron(t)
+		writes()
+		if i == 0 {
+			time.Sleep(31 * time.Second) // past the first back-off step
+		}
 	}
-	if n := refreshed(); n != wrote {
-		t.Fatalf("the same ticket was stored again:\n%s", w.logs)
+	if r := w.get(t, configPath("https://h.example.com/")); r.Status != 503 || !strings.Contains(string(r.Body), "40164") {
+		t.Fatalf("/config while WeChat refuses: %s", r)
 	}
-
-	// WeChat forgets its tokens and tickets: the next cron meets 40001,
-	// buys a token once and gets a new, full-length ticket.
-	wc.control(t, "POST", "/__standin/reset", nil)
-	w.cron(t)
-	if h := w.health(t).ticket(); wc.ticket(t) == first || h.Due || h.ExpiresIn < 7000 {
-		t.Fatalf("after the cron the ticket should be new and fresh: %+v", h)
+	n := writes()
+	st := wc.stats(t)
+	t.Logf("12 cron runs over %v: %d KV writes, %d token calls (%d refused)", time.Since(start).Round(time.Second), n, st.StableToken, st.RefusedIP)
+	if n > 4 {
+		t.Fatalf("%d KV writes for 12 refused cron runs, want at most 4", n)
 	}
-	calls := wc.stats(t)
-	w.cron(t)
-	if again := wc.stats(t); again != calls {
-		t.Fatalf("cron on a fresh ticket called WeChat: %+v before, %+v after", calls, again)
-	}
-	for deadline := time.Now().Add(5 * time.Second); refreshed() == wrote && time.Now().Before(deadline); {
-		time.Sleep(50 * time.Millisecond)
-	}
-	if n := refreshed(); n != wrote+1 {
-		t.Fatalf("want one log line for the new ticket:\n%s", w.logs)
+	if st.StableToken < 2 || st.StableToken > 3 {
+		t.Fatalf("%d token calls over two back-off steps, want 2 (one per step; a third by the page)", st.StableToken)
 	}
 }
 

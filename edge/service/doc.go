@@ -1,13 +1,15 @@
-// Package service is the Worker's Go program's logic, independent of
-// syscall/js: the cron refresh, /token, /ticket and /healthz, and the
-// fetch of a credential that the signer module asks for when it has none
-// (the cold path). It works over a core.Store and a core.Fetcher given to
-// it: the program in edge/worker wires them to Workers KV and fetch
-// through syumai/workers; the tests wire them to memory and the WeChat
-// stand-in.
+// Package service is the coordinator's Go program: the one place that
+// calls WeChat and writes Workers KV. A coordinator (a Durable Object, one
+// per account or WeCom corp) runs it, one pass at a time, for two things:
+// an isolate asking for a record it holds dead or not at all
+// (core.CredentialPath), and the cron or the coordinator's alarm asking it
+// to refresh what is due (core.RefreshPath). It works over the stores and
+// the core.Fetcher given to it: edge/worker wires them to Workers KV, the
+// coordinator's memory and fetch through syumai/workers; the tests wire
+// them to memory and the WeChat stand-in.
 //
 // It holds no signing and no cache policy of its own: core.Vault decides
 // what to fetch and what to keep, and the signer module (wasm/signer)
-// answers the pages. It must not know which kinds of credential exist:
-// it iterates over core's table.
+// answers every request the Worker gets. It must not know which kinds of
+// credential exist: it iterates over core's table.
 package service

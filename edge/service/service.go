@@ -2,33 +2,28 @@ package service
 
 import (
 	"context"
-	"crypto/subtle"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/wxsign/wxsign/core"
 )
 
-// ColdPathTimeout bounds a request that has to fetch from WeChat: the caller
-// gets a 503 within it, never a hang.
+// ColdPathTimeout bounds an ask that has to fetch from WeChat: the page
+// behind it gets a 503 within it, never a hang.
 const ColdPathTimeout = 8 * time.Second
 
-// CronTimeout bounds one cron run.
+// CronTimeout bounds one refresh pass.
 const CronTimeout = 20 * time.Second
 
-// CredentialPath and InternalHeader are the cold path's, as core has them.
-const (
-	CredentialPath = core.CredentialPath
-	InternalHeader = core.InternalHeader
-)
-
-// Service answers the Worker's Go-side requests and runs its cron.
+// Service answers a coordinator's requests.
 type Service struct {
 	Settings core.Settings
-	Store    core.Store
+	Store    core.Store // Workers KV
+	Mem      core.Store // the coordinator's memory; nil keeps everything in Store
 	WeChat   core.Fetcher
-	Internal string                        // the isolate's internal token; "" outside the entry's own calls
 	Now      func() time.Time              // defaults to time.Now
 	Logf     func(format string, a ...any) // one line per event; never given a secret
 }
@@ -48,87 +43,85 @@ func (s *Service) logf(format string, a ...any) {
 
 // vault is one pass of the cache policy.
 func (s *Service) vault() *core.Vault {
-	return &core.Vault{Store: s.Store, Fetcher: s.WeChat, Now: s.now(), RefreshMargin: s.Settings.RefreshMargin, Logf: s.Logf}
+	return &core.Vault{Store: s.Store, Mem: s.Mem, Fetcher: s.WeChat, Now: s.now(), RefreshMargin: s.Settings.RefreshMargin, Logf: s.Logf}
 }
 
-// ServeHTTP routes a request through core's route table, the one the
-// signer module routes by. A panic becomes a 500 JSON answer without
-// internals, and the next request is served as usual.
+// ServeHTTP answers the coordinator's two paths. A panic becomes a 500
+// JSON answer without internals.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if p := recover(); p != nil {
-			s.logf("wxsign: panic serving %s %s", r.Method, r.URL.Path)
+			s.logf("wxsign: panic serving %s", r.URL.Path)
 			writeError(w, core.ErrInternal, 0)
 		}
 	}()
-	// The path as sent, not decoded: core.Route compares it byte for byte,
-	// as the signer module does.
-	path := r.URL.EscapedPath()
-	if path == CredentialPath {
+	if !s.Settings.OK() {
+		writeError(w, s.Settings.Unconfigured(), core.RetryAfterSeconds)
+		return
+	}
+	switch r.URL.EscapedPath() {
+	case core.CredentialPath:
 		s.serveCredential(w, r)
-		return
-	}
-	if path == "/__test/panic" && s.Settings.Test.Panic {
-		panic("test panic with internals: " + s.Settings.APIKey)
-	}
-	route, err := core.Route(r.Method, path)
-	if err != nil {
-		resp := core.Response{}
-		resp.Fail(nil, err)
-		if err == core.ErrMethod {
-			resp.Allow = route.Methods // Fail sets /config's
-		}
-		writeResponse(w, &resp)
-		return
-	}
-	if r.ContentLength > core.MaxBodyLen {
-		writeError(w, core.ErrBodyTooLarge, 0)
-		return
-	}
-	if route.Auth && !s.authorized(w, r) {
-		return
-	}
-	switch route.Path {
-	case "/token":
-		s.serveSecret(w, r, "access_token")
-	case "/ticket":
-		s.serveSecret(w, r, "ticket")
-	case "/healthz":
-		s.serveHealth(w, r)
+	case core.RefreshPath:
+		s.serveRefresh(w, r)
 	default:
 		writeError(w, core.ErrNotFound, 0)
 	}
 }
 
-// serveCredential hands the JS entry a usable record for the key it asks
+// serveCredential hands an isolate a usable record for the key it asks
 // for, exactly as stored in KV, fetching it first when needed; or the
-// error, as the module will show it to the caller.
+// error, as the module will show it to the page.
 func (s *Service) serveCredential(w http.ResponseWriter, r *http.Request) {
-	if s.Internal == "" || subtle.ConstantTimeCompare([]byte(r.Header.Get(InternalHeader)), []byte(s.Internal)) != 1 {
-		writeError(w, core.ErrNotFound, 0)
-		return
-	}
 	k := s.key(r.URL.Query().Get("key"))
 	if k == nil {
 		writeError(w, core.ErrNotFound, 0)
 		return
 	}
-	if !s.Settings.OK() {
-		writeError(w, s.notConfigured(), core.RetryAfterSeconds)
-		return
-	}
 	ctx, cancel := context.WithTimeout(r.Context(), ColdPathTimeout)
 	defer cancel()
 	v := s.vault()
-	if _, err := v.Get(ctx, k); err != nil {
+	rec, err := v.Get(ctx, k)
+	s.wake(w, ctx, v, k.Coordinator())
+	if err != nil {
 		writeError(w, err.Error, retryAfter(err.RetryAt, v.Now))
 		return
 	}
-	rec, _ := v.Record(ctx, k)
-	b := rec.AppendJSON(nil)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	w.Write(b)
+	w.Write(rec.AppendJSON(nil))
+}
+
+// serveRefresh is the cron's and the alarm's pass over one coordinator's
+// keys: everything due is fetched, and the answer says when to wake next.
+func (s *Service) serveRefresh(w http.ResponseWriter, r *http.Request) {
+	owner := r.URL.Query().Get("owner")
+	keys := s.keys(owner)
+	if len(keys) == 0 {
+		writeError(w, core.ErrNotFound, 0)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), CronTimeout)
+	defer cancel()
+	v := s.vault()
+	err := v.Refresh(ctx, keys)
+	if v.Wrote == 0 && err == nil {
+		s.logf("wxsign: refresh %s: nothing due", owner)
+	}
+	s.wake(w, ctx, v, owner)
+	if err != nil {
+		writeError(w, err.Error, retryAfter(err.RetryAt, v.Now))
+		return
+	}
+	writeResponse(w, &core.Response{Status: 200, Body: []byte(`{"errcode":0,"errmsg":"ok"}`)})
+}
+
+// wake tells the coordinator when its keys next need a pass, and the
+// path that runs it: "<Unix seconds> <path>".
+func (s *Service) wake(w http.ResponseWriter, ctx context.Context, v *core.Vault, owner string) {
+	if t := v.Wake(ctx, s.keys(owner)); t != 0 {
+		w.Header().Set(core.WakeHeader, strconv.FormatInt(t, 10)+" "+core.RefreshPath+"?owner="+url.QueryEscape(owner))
+	}
 }
 
 // key finds a key of the table by its KV name.
@@ -141,101 +134,29 @@ func (s *Service) key(name string) *core.Key {
 	return nil
 }
 
-// serveSecret serves /token (an access_token) and /ticket (a jsapi_ticket)
-// to callers holding API_KEY: ?appid= picks the official account (the
-// first by default), ?agentid= a WeCom agent's token instead.
-func (s *Service) serveSecret(w http.ResponseWriter, r *http.Request, field string) {
-	if !s.Settings.OK() {
-		writeError(w, s.notConfigured(), core.RetryAfterSeconds)
-		return
+// keys are the keys one coordinator keeps, tokens before their tickets.
+func (s *Service) keys(owner string) []*core.Key {
+	var keys []*core.Key
+	for _, k := range s.Settings.Keys() {
+		if k.Coordinator() == owner {
+			keys = append(keys, k)
+		}
 	}
-	k, e := s.secretKey(r.URL.Query(), field)
-	if e != nil {
-		writeError(w, e, 0)
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), ColdPathTimeout)
-	defer cancel()
-	v := s.vault()
-	rec, err := v.Get(ctx, k)
-	if err != nil {
-		writeError(w, err.Error, retryAfter(err.RetryAt, v.Now))
-		return
-	}
-	o := newJSONObject(nil)
-	o.str(field, rec.Value)
-	o.int("expires_at", rec.ExpiresAt)
-	writeJSON(w, 200, o.bytes())
+	return keys
 }
 
-func (s *Service) secretKey(q map[string][]string, field string) (*core.Key, *core.Error) {
-	get := func(name string) string {
-		if v := q[name]; len(v) > 0 {
-			return v[0]
-		}
-		return ""
-	}
-	kind := core.JSAPITicket.Name
-	owner := get("appid")
-	switch {
-	case get("agentid") != "":
-		if s.Settings.WeCom == nil {
-			return nil, core.ErrUnknownApp
-		}
-		owner = s.Settings.WeCom.CorpID + "/" + get("agentid")
-		kind = core.WeComCorpTicket.Name
-		if field == "access_token" {
-			kind = core.WeComToken.Name
-		}
-	case field == "access_token":
-		kind = core.StableToken.Name
-	}
-	if owner == "" && len(s.Settings.Apps) > 0 {
-		owner = s.Settings.Apps[0].AppID
-	}
-	if k := s.Settings.Key(kind, owner); k != nil {
-		return k, nil
-	}
-	return nil, core.ErrUnknownApp
-}
-
-// Cron refreshes every key that is due, writing to KV only what changed,
-// and logs one line per refresh (or one saying nothing was due). It
-// returns an error only for the log; the Worker must not fail the event.
+// Cron refreshes every key that is due, for the tests and `make bench`'s
+// simulated day; in the Worker each coordinator runs its own pass.
 func (s *Service) Cron(ctx context.Context) error {
 	if !s.Settings.OK() {
 		s.logf("wxsign: cron skipped: %s", strings.Join(s.Settings.Problems, "; "))
 		return nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, CronTimeout)
-	defer cancel()
 	v := s.vault()
-	err := v.Refresh(ctx, s.Settings.Keys())
-	if v.Wrote == 0 && err == nil {
-		s.logf("wxsign: cron: nothing due")
-	}
-	if err != nil {
+	if err := v.Refresh(ctx, s.Settings.Keys()); err != nil {
 		return err.Error
 	}
 	return nil
-}
-
-func (s *Service) authorized(w http.ResponseWriter, r *http.Request) bool {
-	if s.Settings.APIKey == "" {
-		writeError(w, core.ErrNotFound, 0)
-		return false
-	}
-	if !core.Authorized(r.Header.Get("Authorization"), s.Settings.APIKey) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="wxsign"`)
-		writeError(w, core.ErrUnauthorized, 0)
-		return false
-	}
-	return true
-}
-
-func (s *Service) notConfigured() *core.Error {
-	return &core.Error{Code: core.ErrNotConfigured.Code, Status: 503,
-		Msg: core.ErrNotConfigured.Msg + ": " + strings.Join(s.Settings.Problems, "; ")}
 }
 
 func retryAfter(at, now int64) int {
@@ -260,9 +181,4 @@ func writeResponse(w http.ResponseWriter, r *core.Response) {
 	}
 	w.WriteHeader(r.Status)
 	w.Write(r.Body)
-}
-
-func writeJSON(w http.ResponseWriter, status int, body []byte) {
-	r := core.Response{Status: status, Body: body}
-	writeResponse(w, &r)
 }

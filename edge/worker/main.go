@@ -12,7 +12,6 @@ import (
 
 	"github.com/syumai/workers"
 	"github.com/syumai/workers/cloudflare"
-	"github.com/syumai/workers/cloudflare/cron"
 	"github.com/syumai/workers/cloudflare/fetch"
 	"github.com/syumai/workers/cloudflare/kv"
 
@@ -22,20 +21,17 @@ import (
 )
 
 func main() {
-	cron.ScheduleTaskNonBlock(func(ctx context.Context) error {
-		svc, err := newService()
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "wxsign: cron: %v\n", err)
-			return nil
-		}
-		svc.Cron(ctx) // logs its own failures; an error here would panic the event
-		return nil
-	})
 	workers.Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		svc, err := newService()
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "wxsign: %v\n", err)
-			http.Error(w, `{"errcode":1053,"errmsg":"Workers KV is unavailable"}`, 503)
+			e := core.Response{}
+			e.Fail(nil, core.ErrStorage)
+			for _, h := range e.Headers(nil) {
+				w.Header().Set(h.Name, h.Value)
+			}
+			w.WriteHeader(e.Status)
+			w.Write(e.Body)
 			return
 		}
 		svc.ServeHTTP(w, r)
@@ -48,6 +44,10 @@ func newService() (*service.Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the WXSIGN_KV binding is missing: %w", err)
 	}
+	mem, err := cloudflare.NewKVNamespace("WXSIGN_MEM")
+	if err != nil {
+		return nil, fmt.Errorf("the coordinator's memory is missing: %w", err)
+	}
 	client := &wechat.Client{
 		BaseURL:      settings.APIBase,
 		WeComBaseURL: settings.WeComAPIBase,
@@ -58,8 +58,8 @@ func newService() (*service.Service, error) {
 	return &service.Service{
 		Settings: settings,
 		Store:    service.WithFaults(kvStore{ns}, &settings.Test, now),
+		Mem:      kvStore{mem},
 		WeChat:   client,
-		Internal: cloudflare.Getenv("WXSIGN_INTERNAL"),
 		Logf:     func(format string, a ...any) { fmt.Printf(format+"\n", a...) },
 	}, nil
 }

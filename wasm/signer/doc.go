@@ -6,12 +6,12 @@
 //
 //	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o build/signer.wasm ./wasm/signer
 //
-// It routes by core's table, answers the page-facing endpoints itself
-// from the records the host hands it, and tells the host what it needs
-// otherwise: a record read from Workers KV, a record fetched by the Go
-// program (the cold path), a rate-limit check, or the request forwarded
-// to the Go program. The host (edge/entry.mjs, wasm/host) only carries
-// bytes; why the work is split so is in RATIONALE.md.
+// It routes by core's table, answers every endpoint itself from the
+// records the host hands it, and tells the host what it needs otherwise: a
+// record read from Workers KV, a record asked of its owner's coordinator
+// (which fetches from WeChat and writes KV), or a rate-limit check. The
+// host (edge/entry.mjs, wasm/host) only carries bytes; why the work is
+// split so is in RATIONALE.md.
 //
 // # ABI
 //
@@ -46,9 +46,8 @@
 //
 //	status ≥ 100   the answer: header lines "Name: Value\n", "\n", the body
 //	ActRead        KV keys, one per line: read them and call wxs_record, then wxs_serve again
-//	ActFetch       "key\npath\nheader": GET path (with the isolate's token in header) from the
-//	               Go program, call wxs_record for key with its answer, then wxs_serve again
-//	ActForward     nothing: send the request to the Go program
+//	ActFetch       "key\ncoordinator\npath": GET path from the named coordinator, call
+//	               wxs_record for key with its answer, then wxs_serve again
 //	ActLimit       "binding\nkey": ask the rate-limit binding, then wxs_serve again with its verdict
 //
 //	wxs_record(n u32, now i64)
@@ -56,9 +55,14 @@
 // hands over a record: fields 0 KV key, 1 outcome, 2 value, 3 Retry-After
 // seconds. Outcomes: "kv" (value is what KV holds), "absent" (KV holds
 // nothing), "unreadable" (the KV read failed: the record in memory is kept
-// while valid), "fetched" (value is the record the Go program fetched),
-// "failed" (value is the Go program's JSON error, shown to callers until
+// while valid), "fetched" (value is the record the coordinator handed),
+// "failed" (value is the coordinator's JSON error, shown to callers until
 // Retry-After has passed).
+//
+//	wxs_cron() u32
+//
+// names the coordinators the cron wakes: lines name, path, name, path…
+// (GET path from each), none while the settings have a problem.
 //
 //	wxs_sign(n u32) u32   signs with a given nonce and timestamp (tests)
 //

@@ -18,10 +18,9 @@ const (
 
 // Actions: what the module asks of its host instead of answering.
 const (
-	ActRead    = 1
-	ActForward = 2
-	ActFetch   = 3
-	ActLimit   = 4
+	ActRead  = 1
+	ActFetch = 3
+	ActLimit = 4
 )
 
 var (
@@ -120,7 +119,22 @@ func wxsRecord(n uint32, now int64) {
 		return
 	}
 	retry, _ := strconv.ParseInt(string(f[3]), 10, 64)
-	e.hand(string(f[1]), f[2], retry, now)
+	e.Hand(string(f[1]), f[2], retry, now)
+}
+
+//go:wasmexport wxs_cron
+func wxsCron() uint32 {
+	var lines []string
+	for _, k := range settings.Keys() {
+		c := k.Coordinator() + "\n" + core.RefreshPath + "?owner=" + k.Coordinator()
+		if len(lines) == 0 || lines[len(lines)-1] != c {
+			lines = append(lines, c)
+		}
+	}
+	if !settings.OK() {
+		lines = nil
+	}
+	return act(0, lines...)
 }
 
 //go:wasmexport wxs_sign

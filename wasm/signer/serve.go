@@ -4,6 +4,7 @@ package main
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/wxsign/wxsign/core"
 )
@@ -14,7 +15,18 @@ func serve(f *[nFields][]byte, now int64) uint32 {
 	method, url := view(f[fMethod]), view(f[fURL])
 	route, err := core.Route(method, path(url))
 	if err == core.ErrNotFound && settings.Test.Panic && path(url) == "/__test/panic" {
-		return act(ActForward) // the Go program panics there, for the test that a panic is a clean 500
+		panic("test panic with internals: " + settings.APIKey) // the entry must answer a clean 500 and start anew
+	}
+	// Every request is counted, unknown paths too: a loop from one address
+	// must not spend the plan's requests or KV reads.
+	budget := core.LimitConfig
+	if route != nil {
+		budget = route.Limit
+	}
+	if budget != "" && limiting(budget) {
+		if a, limited := limit(f, budget); a != 0 || limited {
+			return a
+		}
 	}
 	if err != nil {
 		var r core.Response // no CORS: the route is none a page may call so
@@ -23,11 +35,6 @@ func serve(f *[nFields][]byte, now int64) uint32 {
 			r.Allow = route.Methods
 		}
 		return answer(&r)
-	}
-	if route.Limit != "" && limiting(route.Limit) {
-		if a, limited := limit(f, route.Limit); a != 0 || limited {
-			return a
-		}
 	}
 	if route.Auth {
 		if settings.APIKey == "" {
@@ -44,9 +51,6 @@ func serve(f *[nFields][]byte, now int64) uint32 {
 			return answer(&r)
 		}
 	}
-	if route.Go {
-		return act(ActForward)
-	}
 	req := core.Request{
 		Method:      method,
 		Query:       query(url),
@@ -57,8 +61,11 @@ func serve(f *[nFields][]byte, now int64) uint32 {
 	if len(req.Body) > core.MaxBodyLen || tooLong(view(f[fContentLength])) {
 		return refuse(&req, core.ErrBodyTooLarge)
 	}
-	if route.Path == "/nonce" {
+	switch route.Path {
+	case "/nonce":
 		return serveNonce(&req)
+	case "/healthz":
+		return serveHealth(url, now)
 	}
 	if !settings.OK() && req.Method != "OPTIONS" {
 		return refuse(&req, settings.Unconfigured())
@@ -72,6 +79,10 @@ func serve(f *[nFields][]byte, now int64) uint32 {
 		return serveCard(route.Path, &req, now)
 	case "/debug/info", "/debug/check":
 		return serveDebug(route.Path, &req, now)
+	case "/token":
+		return serveSecret(&req, "access_token", now)
+	case "/ticket":
+		return serveSecret(&req, "ticket", now)
 	}
 	return fail(core.ErrNotFound)
 }
@@ -102,13 +113,13 @@ func serveConfig(req *core.Request, now int64) uint32 {
 	if a == nil {
 		return refuse(req, core.ErrNotConfigured)
 	}
-	if act := a.ticket.need(now); act != 0 {
+	if act := need(a.ticket, now, 0); act != 0 {
 		return act
 	}
-	a.Signer = a.ticket.signer
-	r := a.ServeConfig(body[:0:outputCap], req, &a.ticket.rec, now)
+	a.Signer = a.ticket.Signer
+	r := a.ServeConfig(body[:0:outputCap], req, &a.ticket.Rec, now)
 	if r.NeedTicket {
-		if act := a.ticket.ready(&r, now); act != 0 {
+		if act := ready(a.ticket, &r, now, 0); act != 0 {
 			return act
 		}
 	}
@@ -150,15 +161,15 @@ func serveWeCom(req *core.Request, now int64) uint32 {
 		return refuse(req, core.ErrUnknownApp)
 	}
 	var r core.Response
-	for _, e := range []*entry{a.corp, a.agent} {
-		if act := e.need(now); act != 0 {
+	for _, e := range []*core.Held{a.corp, a.agent} {
+		if act := need(e, now, 0); act != 0 {
 			return act
 		}
 	}
-	r = a.ServeWeCom(body[:0:outputCap], req, a.id, &a.corp.rec, &a.agent.rec, now)
+	r = a.ServeWeCom(body[:0:outputCap], req, a.id, &a.corp.Rec, &a.agent.Rec, now)
 	if r.NeedTicket {
-		for _, e := range []*entry{a.corp, a.agent} {
-			if act := e.ready(&r, now); act != 0 {
+		for _, e := range []*core.Held{a.corp, a.agent} {
+			if act := ready(e, &r, now, 0); act != 0 {
 				return act
 			}
 		}
@@ -176,17 +187,17 @@ func serveCard(path string, req *core.Request, now int64) uint32 {
 	if a == nil {
 		return refuse(req, core.ErrUnknownApp)
 	}
-	if act := a.card.need(now); act != 0 {
+	if act := need(a.card, now, 0); act != 0 {
 		return act
 	}
 	var r core.Response
 	if path == "/card/ext" {
-		r = core.ServeCardExt(body[:0:outputCap], req.Body, &a.card.rec, now)
+		r = core.ServeCardExt(body[:0:outputCap], req.Body, &a.card.Rec, now)
 	} else {
-		r = core.ServeCardChoose(body[:0:outputCap], a.AppID, req.Body, &a.card.rec, now)
+		r = core.ServeCardChoose(body[:0:outputCap], a.AppID, req.Body, &a.card.Rec, now)
 	}
 	if r.NeedTicket {
-		if act := a.card.ready(&r, now); act != 0 {
+		if act := ready(a.card, &r, now, 0); act != 0 {
 			return act
 		}
 	}
@@ -202,17 +213,17 @@ func serveDebug(path string, req *core.Request, now int64) uint32 {
 	if a == nil {
 		return refuse(req, core.ErrUnknownApp)
 	}
-	if act := a.ticket.need(now); act != 0 {
+	if act := need(a.ticket, now, 0); act != 0 {
 		return act
 	}
 	var r core.Response
 	if path == "/debug/info" {
-		r = a.ServeDebugInfo(body[:0:outputCap], req, &a.ticket.rec, now)
+		r = a.ServeDebugInfo(body[:0:outputCap], req, &a.ticket.Rec, now)
 	} else {
-		r = a.ServeDebugCheck(body[:0:outputCap], req, &a.ticket.rec, now)
+		r = a.ServeDebugCheck(body[:0:outputCap], req, &a.ticket.Rec, now)
 	}
 	if r.NeedTicket {
-		if act := a.ticket.ready(&r, now); act != 0 {
+		if act := ready(a.ticket, &r, now, 0); act != 0 {
 			return act
 		}
 	}
@@ -227,4 +238,55 @@ func tooLong(cl string) bool {
 	}
 	n, err := strconv.ParseInt(cl, 10, 64)
 	return err == nil && n > core.MaxBodyLen
+}
+
+// serveSecret answers /token and /ticket for back-ends holding API_KEY.
+// Tokens can be revoked before they expire, so the record is read from KV
+// again after core.RecordTTL, not held until it expires.
+func serveSecret(req *core.Request, field string, now int64) uint32 {
+	k, err := settings.SecretKey(req.Query, field)
+	if err != nil {
+		return fail(err)
+	}
+	e := entries[k.String()]
+	var r core.Response
+	r.Body = body[:0:outputCap]
+	if a := ready(e, &r, now, settings.RecordTTL()); a != 0 {
+		return a
+	}
+	r = core.Response{Status: 200, Body: core.AppendSecret(body[:0:outputCap], field, &e.Rec)}
+	return answer(&r)
+}
+
+// serveHealth answers /healthz from the records this isolate holds,
+// reading from KV those it has not read within HealthTTL: a monitor
+// polling it costs a read per key every ten minutes at most.
+func serveHealth(url string, now int64) uint32 {
+	var unread []string
+	for _, k := range settings.Keys() {
+		if e := entries[k.String()]; e.Stale(now, settings.HealthTTL()) {
+			if settings.Test.KVFault(false, now) {
+				e.Hand(core.Unreadable, nil, 0, now)
+				continue
+			}
+			unread = append(unread, k.String())
+		}
+	}
+	if len(unread) > 0 {
+		return act(ActRead, unread...)
+	}
+	status, b := settings.AppendHealth(body[:0:outputCap], host(url), now, func(k *core.Key) *core.Held { return entries[k.String()] })
+	r := core.Response{Status: status, Body: b}
+	return answer(&r)
+}
+
+// host is the host of an absolute request URL, as it came.
+func host(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		u = u[i+3:]
+	}
+	if i := strings.IndexAny(u, "/?#"); i >= 0 {
+		u = u[:i]
+	}
+	return u
 }

@@ -17,7 +17,7 @@ var (
 	settings core.Settings
 	apps     []*app
 	agents   []*agent
-	entries  = map[string]*entry{}
+	entries  = map[string]*core.Held{}
 	limiters []string // the rate-limit bindings the environment has
 	origins  core.OriginList
 	cors     core.App // no app's, only ALLOWED_ORIGINS: the CORS of answers made before an app is known
@@ -26,7 +26,7 @@ var (
 // app is an official account as the signing endpoints need it.
 type app struct {
 	core.App
-	ticket, card *entry
+	ticket, card *core.Held
 }
 
 // agent is a WeCom agent: the corp's App (its AppID is the CorpID) and
@@ -34,18 +34,7 @@ type app struct {
 type agent struct {
 	core.App
 	id          string
-	corp, agent *entry
-}
-
-// entry is one record as this instance holds it.
-type entry struct {
-	key     *core.Key
-	raw     string
-	rec     core.Record
-	readAt  int64 // when KV was last read for it; 0 = never
-	signer  *core.TicketSigner
-	failure []byte // the Go program's error while it holds, a JSON body
-	until   int64
+	corp, agent *core.Held
 }
 
 // configure parses the settings from the environment and rebuilds the
@@ -61,13 +50,13 @@ func configure(env map[string]string) {
 	origins = core.ParseOriginList(settings.AllowedOrigins)
 	cors = core.App{Origins: origins}
 	old := entries
-	entries = map[string]*entry{}
+	entries = map[string]*core.Held{}
 	for _, k := range settings.Keys() {
 		e := old[k.String()]
 		if e == nil {
-			e = &entry{}
+			e = &core.Held{}
 		}
-		e.key = k
+		e.Key = k
 		entries[k.String()] = e
 	}
 	apps, agents = nil, nil
@@ -91,79 +80,50 @@ func configure(env map[string]string) {
 	}
 }
 
-// stale reports whether the entry should be read from KV before use: it
-// never was, or not within the record TTL. Under an injected KV read
-// fault the read fails here, as it would in the host.
-func (e *entry) stale(now int64) bool {
-	if e.readAt != 0 && now-e.readAt < settings.RecordTTL() {
-		return false
-	}
-	if settings.Test.KVFault(false, now) {
-		e.hand("unreadable", nil, 0, now)
-		return false
-	}
-	return true
-}
-
-// hand takes a record from the host (see wxs_record).
-func (e *entry) hand(outcome string, value []byte, retry, now int64) {
-	switch outcome {
-	case "kv", "fetched":
-		e.readAt = now
-		if string(value) != e.raw {
-			rec := core.ParseRecord(string(value))
-			// KV is eventually consistent: a record read from it that is
-			// older than the one held (fetched here a moment ago) does not
-			// replace it.
-			if outcome == "fetched" || !e.rec.Usable(now) || rec.FetchedAt >= e.rec.FetchedAt {
-				e.raw, e.rec = string(value), rec
-				e.signer = core.NewTicketSigner(rec.Value)
-			}
-		}
-		if outcome == "fetched" {
-			e.failure = nil
-		}
-	case "absent", "unreadable":
-		// Nothing new: what is held stays while it is valid.
-		e.readAt = now
-	case "failed":
-		e.failure, e.until = append([]byte(nil), value...), now+max(retry, 1)
-	}
-}
-
-// need returns the action an entry calls for before it can sign, 0 when
-// it is ready.
-func (e *entry) need(now int64) uint32 {
-	if e.stale(now) {
-		return act(ActRead, e.key.String())
-	}
-	return 0
-}
-
-// failed answers with the Go program's error while it holds, keeping the
-// request's own CORS decision; ok is false when there is none (fetch).
-func (e *entry) failed(r *core.Response, now int64) (uint32, bool) {
-	if e.failure == nil || now >= e.until {
-		return 0, false
-	}
-	r.Status, r.Preflight = 503, false
-	r.RetryAfter = int(e.until - now)
-	r.Body = append(body[:0:outputCap], e.failure...)
-	return answer(r), true
-}
-
-// ready is the action that gets e usable (read, then fetch), 0 if it is.
-func (e *entry) ready(r *core.Response, now int64) uint32 {
-	if a := e.need(now); a != 0 {
-		return a
-	}
-	if e.rec.Usable(now) {
+// need returns the action an entry calls for before it can be looked
+// at, 0 when it has been read. Under an injected KV read fault the read
+// fails here, as it would in the host.
+func need(e *core.Held, now, maxAge int64) uint32 {
+	if !e.Stale(now, maxAge) {
 		return 0
 	}
-	if a, ok := e.failed(r, now); ok {
+	if settings.Test.KVFault(false, now) {
+		e.Hand(core.Unreadable, nil, 0, now)
+		return 0
+	}
+	return act(ActRead, e.Key.String())
+}
+
+// ready is the action that gets e usable (read it, or ask the
+// coordinator), the answer of the coordinator's refusal while it holds,
+// or 0 when e is usable.
+func ready(e *core.Held, r *core.Response, now, maxAge int64) uint32 {
+	if a := need(e, now, maxAge); a != 0 {
 		return a
 	}
-	return act(ActFetch, e.key.String(), core.CredentialPath+"?key="+e.key.String(), core.InternalHeader)
+	switch e.Next(now, maxAge) {
+	case core.NeedNothing, core.NeedRead: // a read that failed: what is held stays
+		if e.Rec.Usable(now) {
+			return 0
+		}
+	case core.NeedWait:
+		failure, retry := e.Failure(now)
+		if len(failure) == 0 {
+			r.Fail(r.Body[:0], core.ErrUpstream)
+		} else {
+			r.Status, r.Preflight = 503, false
+			r.Body = append(r.Body[:0], failure...)
+		}
+		r.RetryAfter = int(retry)
+		return answer(r)
+	}
+	return askCoordinator(e)
+}
+
+// askCoordinator names the coordinator of e's owner and the path that
+// gets e's record from it.
+func askCoordinator(e *core.Held) uint32 {
+	return act(ActFetch, e.Key.String(), e.Key.Coordinator(), core.CredentialPath+"?key="+e.Key.String())
 }
 
 // param is the value of a query parameter, "" when absent.

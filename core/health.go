@@ -1,12 +1,8 @@
-package service
+package core
 
 import (
-	"context"
-	"net/http"
 	"slices"
 	"strings"
-
-	"github.com/wxsign/wxsign/core"
 )
 
 // health is the /healthz answer: configuration and the state of every
@@ -56,72 +52,74 @@ type credHealth struct {
 	NextAttempt int64  `json:"next_attempt,omitempty"`
 }
 
-func (s *Service) serveHealth(w http.ResponseWriter, r *http.Request) {
-	cfg := &s.Settings
+// AppendHealth appends the /healthz answer for a request to host at now,
+// and returns its status: 200, or 503 while the settings have a problem
+// or Workers KV cannot be read. held gives each key's record as the
+// caller holds it; it is never given a secret to show.
+func (s *Settings) AppendHealth(dst []byte, host string, now int64, held func(*Key) *Held) (int, []byte) {
 	h := health{
 		Apps: []string{},
-		Config: healthConfig{APIBase: core.SafeURL(cfg.APIBase), TokenMode: cfg.TokenMode, RefreshMargin: cfg.RefreshMargin,
-			Relay: cfg.RelayKey != "", APIKeySet: cfg.APIKey != "", Host: r.Host},
+		Config: healthConfig{APIBase: SafeURL(s.APIBase), TokenMode: s.TokenMode, RefreshMargin: s.RefreshMargin,
+			Relay: s.RelayKey != "", APIKeySet: s.APIKey != "", Host: host},
 		Credentials: []credHealth{},
-		Problems:    slices.Clip(cfg.Problems), // appended to below: never into the settings' array
-		Warnings:    slices.Clip(cfg.Warnings),
-		Now:         s.now(),
+		Problems:    slices.Clip(s.Problems), // appended to below: never into the settings' array
+		Warnings:    slices.Clip(s.Warnings),
+		Now:         now,
 	}
-	for _, a := range cfg.Apps {
+	for _, a := range s.Apps {
 		h.Apps = append(h.Apps, a.AppID)
 	}
-	if wc := cfg.WeCom; wc != nil {
+	if wc := s.WeCom; wc != nil {
 		h.WeCom = &wecomHealth{CorpID: wc.CorpID}
 		for _, a := range wc.Agents {
 			h.WeCom.Agents = append(h.WeCom.Agents, a.AgentID)
 		}
-		h.Config.WeComAPIBase = core.SafeURL(cfg.WeComAPIBase)
+		h.Config.WeComAPIBase = SafeURL(s.WeComAPIBase)
 	}
-	if strings.HasSuffix(strings.ToLower(hostOnly(r.Host)), ".workers.dev") {
+	if strings.HasSuffix(strings.ToLower(hostOnly(host)), ".workers.dev") {
 		h.Warnings = append(h.Warnings, "this request came to a workers.dev host, which phones in mainland China often cannot reach: bind a custom domain (routes in wrangler.toml)")
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), ColdPathTimeout)
-	defer cancel()
-	v := s.vault()
-	for _, k := range cfg.Keys() {
-		rec, err := v.Record(ctx, k)
-		if err != nil {
-			h.Problems = append(h.Problems, core.ErrStorage.Msg)
-			break
-		}
+	kvDown := false
+	for _, k := range s.Keys() {
+		hd := held(k)
+		kvDown = kvDown || hd.ReadFailed()
+		rec := hd.Rec
 		if k.Kind.Lazy && rec.Value == "" && rec.LastErrorAt == 0 {
 			continue // not used yet: nobody pays for it
 		}
-		c := credHealth{Kind: k.Kind.Name, Owner: k.Owner, Present: rec.Value != "", Usable: rec.Usable(v.Now),
-			Due: rec.Due(v.Now, k.Margin(cfg.RefreshMargin)), Fetches: rec.FetchesThisHour(v.Now), Budget: k.PerHour,
+		c := credHealth{Kind: k.Kind.Name, Owner: k.Owner, Present: rec.Value != "", Usable: rec.Usable(now),
+			Due: rec.Due(now, k.Margin(s.RefreshMargin)), Fetches: rec.FetchesThisHour(now), Budget: k.PerHour,
 			LastError: rec.LastError, LastErrCode: rec.LastErrCode, LastErrorAt: rec.LastErrorAt,
 			Failures: rec.Failures, NextAttempt: rec.NextAttempt}
 		if c.Present {
-			c.AgeS, c.ExpiresIn = v.Now-rec.FetchedAt, rec.ExpiresAt-v.Now
+			c.AgeS, c.ExpiresIn = now-rec.FetchedAt, rec.ExpiresAt-now
 		}
 		h.Credentials = append(h.Credentials, c)
+	}
+	if kvDown {
+		h.Problems = append(h.Problems, ErrStorage.Msg)
 	}
 	h.OK = len(h.Problems) == 0
 	status := 200
 	if !h.OK {
 		status = 503
 	}
-	writeJSON(w, status, h.appendJSON(nil))
+	return status, h.appendJSON(dst)
 }
 
 // appendJSON appends h as its json tags say (omitempty members left out
 // when empty), for the tests' encoding/json to read back.
 func (h *health) appendJSON(b []byte) []byte {
-	o := newJSONObject(b)
+	o := newObjWriter(b)
 	o.bool("ok", h.OK)
 	o.strs("apps", h.Apps)
 	if h.WeCom != nil {
-		o.object("wecom", func(w *jsonObject) {
+		o.object("wecom", func(w *objWriter) {
 			w.str("corpid", h.WeCom.CorpID)
 			w.strs("agents", h.WeCom.Agents)
 		})
 	}
-	o.object("config", func(c *jsonObject) {
+	o.object("config", func(c *objWriter) {
 		cfg := &h.Config
 		c.str("wechat_api_base", cfg.APIBase)
 		if cfg.WeComAPIBase != "" {
@@ -153,7 +151,7 @@ func (h *health) appendJSON(b []byte) []byte {
 }
 
 func (c *credHealth) appendJSON(b []byte) []byte {
-	o := newJSONObject(b)
+	o := newObjWriter(b)
 	o.str("kind", c.Kind)
 	o.str("owner", c.Owner)
 	o.bool("present", c.Present)

@@ -1,0 +1,50 @@
+package core
+
+import "strconv"
+
+// SecretKey is the key a back-end endpoint hands out: for /token (field
+// "access_token") the account's token, for /ticket its jsapi_ticket.
+// ?appid= picks the official account (the first by default), ?agentid= a
+// WeCom agent instead. The query is read as strictly as the page
+// endpoints' (QueryParam): a malformed or repeated parameter is a 400, so
+// that no other account's secret is handed out for it.
+func (s *Settings) SecretKey(query, field string) (*Key, *Error) {
+	appID, n := QueryParam(query, "appid")
+	agent, m := QueryParam(query, "agentid")
+	if n > 1 || m > 1 {
+		return nil, ErrBadRequest
+	}
+	kind, owner := JSAPITicket.Name, appID
+	switch {
+	case m == 1:
+		if s.WeCom == nil || n == 1 {
+			return nil, ErrUnknownApp
+		}
+		owner = s.WeCom.CorpID + "/" + agent
+		kind = WeComCorpTicket.Name
+		if field == "access_token" {
+			kind = WeComToken.Name
+		}
+	case field == "access_token":
+		kind = StableToken.Name // the token kinds share their name
+	}
+	if n == 0 && m == 0 && len(s.Apps) > 0 {
+		owner = s.Apps[0].AppID
+	}
+	if k := s.Key(kind, owner); k != nil {
+		return k, nil
+	}
+	return nil, ErrUnknownApp
+}
+
+// AppendSecret appends the answer of /token or /ticket: the value under
+// field, and when it expires.
+func AppendSecret(dst []byte, field string, r *Record) []byte {
+	dst = append(dst, '{')
+	dst = AppendJSONString(dst, field)
+	dst = append(dst, ':')
+	dst = AppendJSONString(dst, r.Value)
+	dst = append(dst, `,"expires_at":`...)
+	dst = strconv.AppendInt(dst, r.ExpiresAt, 10)
+	return append(dst, '}')
+}
