@@ -47,7 +47,8 @@ type invocation struct {
 	calls int    // WeChat calls it makes, both Workers alike
 	batch int    // requests per sample; the figure is the mean
 	coord string // the path asked of wxsign's coordinator alone (no Worker invocation); wxsign only
-	of    string // the invocation whose share coord is
+	stub  bool   // wxsign with a stand-in coordinator that answers at once: the Worker's own share
+	of    string // the invocation whose share this is (coord or stub)
 }
 
 // The coordinator's paths (core.CredentialPath and core.RefreshPath where
@@ -65,9 +66,12 @@ var invocations = []invocation{
 	{name: "fresh: /ticket", fresh: true, seed: seedFull, path: "/ticket", auth: true, batch: 1},
 	{name: "fresh: /healthz", fresh: true, seed: seedFull, path: "/healthz", batch: 1},
 	{name: "fresh: coordinator alone, credential, KV empty", fresh: true, seed: seedEmpty, calls: 2, batch: 1, coord: coordCredential, of: "fresh: first /config, KV empty"},
+	{name: "fresh: Worker alone, first /config, KV empty", fresh: true, seed: seedEmpty, path: page, batch: 1, stub: true, of: "fresh: first /config, KV empty"},
 	{name: "fresh: coordinator alone, refresh, renewing both", fresh: true, seed: seedDead, calls: 2, batch: 1, coord: coordRefresh, of: "fresh: cron as first invocation, renewing both"},
+	{name: "fresh: Worker alone, cron", fresh: true, seed: seedDead, batch: 1, stub: true, of: "fresh: cron as first invocation, renewing both"},
 	{name: "warm: cron, nothing due", seed: seedFull, batch: 1},
 	{name: "warm: coordinator alone, refresh, nothing due", seed: seedFull, batch: 1, coord: coordRefresh, of: "warm: cron, nothing due"},
+	{name: "warm: Worker alone, cron", seed: seedFull, batch: 1, stub: true, of: "warm: cron, nothing due"},
 	{name: "warm: /token", seed: seedFull, path: "/token", auth: true, batch: 1},
 	{name: "warm: /ticket", seed: seedFull, path: "/ticket", auth: true, batch: 1},
 	{name: "warm: /healthz", seed: seedFull, path: "/healthz", batch: 1},
@@ -112,8 +116,8 @@ type instance struct {
 // host starts Workers under one runtime.
 type host interface {
 	name() string
-	start(w *worker, seed, tag string) *instance
-	coordinator() bool // whether wxsign's coordinator can be invoked alone
+	start(w *worker, seed, tag string, stub bool) *instance
+	coordinator() bool // whether wxsign's coordinator can be invoked alone, and stubbed
 }
 
 // wranglerHost runs `wrangler dev --test-scheduled`, each process on a
@@ -164,7 +168,7 @@ func newWranglerHost(tmp string, vars map[string]string, workers []*worker, now 
 	return h
 }
 
-func (h *wranglerHost) start(w *worker, seed, tag string) *instance {
+func (h *wranglerHost) start(w *worker, seed, tag string, _ bool) *instance {
 	state := filepath.Join(h.tmp, tag)
 	if seed != seedEmpty {
 		if err := os.CopyFS(state, os.DirFS(h.states[w.dir+"\x00"+seed])); err != nil {
@@ -194,8 +198,8 @@ func (h *workerdHost) coordinator() bool {
 	return false
 }
 
-func (h *workerdHost) start(w *worker, seed, tag string) *instance {
-	p := h.sites[w].start(tag, seedRecords(seed, h.now, h.vars))
+func (h *workerdHost) start(w *worker, seed, tag string, stub bool) *instance {
+	p := h.sites[w].start(tag, seedRecords(seed, h.now, h.vars), stub)
 	return &instance{url: p.url, cron: p.cron, coord: p.coord, pids: []int{p.cmd.Process.Pid}, kv: p.kv, stop: p.stop}
 }
 
@@ -329,11 +333,11 @@ func cpuPerInvocation(r *report) {
 		var jobs []*job
 		for round := range *cpuRounds {
 			for i, k := range invocations {
-				if !k.fresh || (k.coord != "" && !h.coordinator()) {
+				if !k.fresh || (k.of != "" && !h.coordinator()) {
 					continue
 				}
 				order := []*worker{wx, ref}
-				if k.coord != "" {
+				if k.of != "" {
 					order = []*worker{wx}
 				} else if (round+i)%2 == 1 {
 					order = []*worker{ref, wx}
@@ -349,7 +353,7 @@ func cpuPerInvocation(r *report) {
 			for _, j := range jobs {
 				slots <- struct{}{}
 				go func() {
-					j.in = h.start(j.w, j.k.seed, j.tag)
+					j.in = h.start(j.w, j.k.seed, j.tag, j.k.stub)
 					j.in.readyAt = time.Now()
 					close(j.ready)
 				}()
@@ -368,36 +372,45 @@ func cpuPerInvocation(r *report) {
 		ins := map[*worker]*instance{}
 		for _, w := range workers {
 			tag++
-			ins[w] = h.start(w, seedFull, fmt.Sprintf("%s-%d", w.name, tag))
+			ins[w] = h.start(w, seedFull, fmt.Sprintf("%s-%d", w.name, tag), false)
+		}
+		stubbed := wx // wxsign with its coordinator stubbed: a worker of its own here
+		if h.coordinator() {
+			tag++
+			stubbed = &worker{name: "wxsign", dir: wx.dir, probe: wx.probe}
+			ins[stubbed] = h.start(wx, seedFull, fmt.Sprintf("stub-%d", tag), true)
 		}
 		var warm []invocation
 		for _, k := range invocations {
-			if !k.fresh && (k.coord == "" || h.coordinator()) {
+			if !k.fresh && (k.of == "" || h.coordinator()) {
 				warm = append(warm, k)
 			}
 		}
-		for _, w := range workers {
-			for _, k := range warm {
-				if k.coord == "" || w == wx {
-					measure(ins[w], wc, invocation{name: "warm-up " + k.name, path: k.path, auth: k.auth, coord: k.coord, batch: min(k.batch, 20)}, vars["API_KEY"])
-				}
+		sides := func(k invocation, round int) []*worker {
+			switch {
+			case k.stub:
+				return []*worker{stubbed}
+			case k.coord != "":
+				return []*worker{wx}
+			case round%2 == 1:
+				return []*worker{ref, wx}
+			}
+			return []*worker{wx, ref}
+		}
+		for _, k := range warm {
+			for _, w := range sides(k, 0) {
+				measure(ins[w], wc, invocation{name: "warm-up " + k.name, path: k.path, auth: k.auth, coord: k.coord, batch: min(k.batch, 20)}, vars["API_KEY"])
 			}
 		}
 		for round := range *cpuRounds {
 			for i, k := range warm {
-				order := []*worker{wx, ref}
-				if k.coord != "" {
-					order = []*worker{wx}
-				} else if (round+i)%2 == 1 {
-					order = []*worker{ref, wx}
-				}
-				for _, w := range order {
+				for _, w := range sides(k, round+i) {
 					res.add(h.name(), k.name, w.name, measure(ins[w], wc, k, vars["API_KEY"]))
 				}
 			}
 		}
-		for _, w := range workers {
-			ins[w].stop()
+		for _, in := range ins {
+			in.stop()
 		}
 		fmt.Printf("  (%s: %.0f s)\n", h.name(), time.Since(start).Seconds())
 	}
@@ -421,9 +434,21 @@ func reportCPU(r *report, res cpuResults, hosts []host) {
 			wx := medianCPU(ws)
 			if k.coord != "" {
 				of := medianCPU(res[h.name()][k.of]["wxsign"])
-				r.add(name+": wxsign", wx, "ms", fmt.Sprintf("median of %d; %s; the coordinator's share of %q (%.2f ms): %.0f%%", len(ws), counts(ws, k.calls), k.of, of, 100*wx/of))
+				r.add(name+": wxsign", wx, "ms", fmt.Sprintf("median of %d; %s; its share of %q (%.2f ms): %.0f%%",
+					len(ws), counts(ws, k.calls), k.of, of, 100*wx/of))
 				table = append(table, fmt.Sprintf("  %-14s %-48s %9.2f %9s %7s %6s  %.0f%% of %q", h.name(), k.name, wx, "—", "", "", 100*wx/of, k.of))
 				continue
+			}
+			refCalls := k.calls
+			if k.stub {
+				// The Worker's own invocation, beside the reference doing the
+				// whole job in its one.
+				rs = res[h.name()][k.of]["reference"]
+				for _, o := range invocations {
+					if o.name == k.of {
+						refCalls = o.calls
+					}
+				}
 			}
 			ref := medianCPU(rs)
 			goal := goalWarm
@@ -431,7 +456,7 @@ func reportCPU(r *report, res cpuResults, hosts []host) {
 				goal = goalFresh
 			}
 			ratio := wx / ref
-			note := fmt.Sprintf("median of %d; wxsign %s; reference %s", len(ws), counts(ws, k.calls), counts(rs, k.calls))
+			note := fmt.Sprintf("median of %d; wxsign %s; reference %s", len(ws), counts(ws, k.calls), counts(rs, refCalls))
 			r.add(name+": wxsign", wx, "ms", note)
 			r.add(name+": reference", ref, "ms", note)
 			met, mark := "met", ""

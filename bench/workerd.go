@@ -45,6 +45,21 @@ const coordDriver = `export default {
 };
 `
 
+// coordStub stands in for wxsign's coordinator, to measure the Worker's
+// own share of an invocation that asks it: a usable record for every
+// credential asked for, nothing to do for a refresh.
+const coordStub = `import { DurableObject } from "cloudflare:workers";
+export class Coordinator extends DurableObject {
+  fetch(request) {
+    const key = new URL(request.url).searchParams.get("key");
+    const now = Math.floor(Date.now() / 1000);
+    const body = key === null ? { errcode: 0, errmsg: "ok" } : { value: "stub-" + key, expires_at: now + 7200, fetched_at: now };
+    return Response.json(body);
+  }
+}
+export default { fetch: () => new Response(null, { status: 404 }) };
+`
+
 // kvServer is Workers KV for a Worker under workerd alone, outside its
 // process: workerd's KV binding sends GET and PUT /<key> to it. It counts
 // what the Worker read and wrote.
@@ -165,8 +180,14 @@ func newWorkerdSite(root, dir string, vars map[string]string, flags []string) *w
 		bindings = append(bindings, fmt.Sprintf(`(name = %q, kvNamespace = "kv")`, b))
 	}
 	var namespaces []string
-	for _, d := range wc.DO {
-		bindings = append(bindings, fmt.Sprintf("(name = %q, durableObjectNamespace = (className = %q))", d.Name, d.Class))
+	for i, d := range wc.DO {
+		// The first class's binding goes to the Worker's own class, or with
+		// @COORDSVC@ = "stub" to a stand-in answering at once.
+		svc := "main"
+		if i == 0 {
+			svc = "@COORDSVC@"
+		}
+		bindings = append(bindings, fmt.Sprintf("(name = %q, durableObjectNamespace = (className = %q, serviceName = %q))", d.Name, d.Class, svc))
 		namespaces = append(namespaces, fmt.Sprintf("(className = %q, uniqueKey = %q, enableSql = %v)", d.Class, "bench-"+d.Class, wc.SQLClasses[d.Class]))
 	}
 	objects, coord := "", ""
@@ -182,8 +203,17 @@ const coord :Workerd.Worker = (
   compatibilityDate = %q,
   bindings = [ (name = "COORD", durableObjectNamespace = (className = %q, serviceName = "main")) ],
 );
-`, wc.CompatDate, wc.DO[0].Class)
-		services = append(services, `(name = "coord", worker = .coord)`)
+const stub :Workerd.Worker = (
+  modules = [ (name = "stub.js", esModule = embed "stub.js") ],
+  compatibilityDate = %q,
+  durableObjectNamespaces = [ (className = %q, uniqueKey = "bench-stub", enableSql = true) ],
+  durableObjectStorage = (inMemory = void),
+);
+`, wc.CompatDate, wc.DO[0].Class, wc.CompatDate, wc.DO[0].Class)
+		if err := os.WriteFile(filepath.Join(root, "stub.js"), []byte(strings.ReplaceAll(coordStub, "Coordinator", wc.DO[0].Class)), 0o644); err != nil {
+			fatal(err)
+		}
+		services = append(services, `(name = "coord", worker = .coord)`, `(name = "stub", worker = .stub)`)
 		sockets = append(sockets, `(name = "coord", address = "@COORD@", http = (), service = "coord")`)
 	}
 	services = append(services, `(name = "kv", external = (address = "@KV@", http = ()))`,
@@ -245,11 +275,15 @@ type workerdProc struct {
 
 // start runs workerd on the site, with KV holding recs, and waits until
 // both its sockets accept connections; nothing is sent to the Worker.
-func (s *workerdSite) start(tag string, recs map[string]string) *workerdProc {
+func (s *workerdSite) start(tag string, recs map[string]string, stub bool) *workerdProc {
 	kv := newKVServer(recs)
 	addr, cron, coord := "127.0.0.1:"+strconv.Itoa(freePort()), "127.0.0.1:"+strconv.Itoa(freePort()), "127.0.0.1:"+strconv.Itoa(freePort())
 	conf := filepath.Join(s.root, tag+".capnp")
-	text := strings.NewReplacer("@ADDRESS@", addr, "@CRON@", cron, "@COORD@", coord, "@KV@", kv.addr()).Replace(s.conf)
+	svc := "main"
+	if stub {
+		svc = "stub"
+	}
+	text := strings.NewReplacer("@ADDRESS@", addr, "@CRON@", cron, "@COORD@", coord, "@COORDSVC@", svc, "@KV@", kv.addr()).Replace(s.conf)
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		fatal(err)
 	}
@@ -329,7 +363,7 @@ func coldWorkerd(r *report) {
 	}
 	before := wc.Stats()
 	alternate([]*side{wx, ref, keep}, func(s *side, i int) {
-		p := sites[s].start(fmt.Sprintf("%s-%d", s.name, i), recs)
+		p := sites[s].start(fmt.Sprintf("%s-%d", s.name, i), recs, false)
 		defer p.stop()
 		s.timeFresh(p.url)
 	})
