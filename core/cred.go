@@ -97,7 +97,7 @@ var (
 	CardTicket = &Kind{Name: "wx_card_ticket", API: APIOfficial, Field: "ticket", Token: "access_token", Lazy: true, Sticky: true,
 		Call: Call{Name: "getticket", Method: "GET", Path: "/cgi-bin/ticket/getticket", Params: []Param{
 			{Name: "access_token", From: FromToken}, {Name: "type", Value: "wx_card"}}}}
-	WeComToken = &Kind{Name: "wecom_token", API: APIWeCom, Field: "access_token",
+	WeComToken = &Kind{Name: "wecom_token", API: APIWeCom, Field: "access_token", Sticky: true,
 		Call: Call{Name: "gettoken", Method: "GET", Path: "/cgi-bin/gettoken", Params: []Param{
 			{Name: "corpid", From: FromAppID}, {Name: "corpsecret", From: FromSecret}}}}
 	WeComCorpTicket = &Kind{Name: "wecom_corp_ticket", API: APIWeCom, Field: "ticket", Token: "wecom_token", Sticky: true,
@@ -243,6 +243,12 @@ type Record struct {
 	NextAttempt int64  `json:"next_attempt,omitempty"`
 	Hour        int64  `json:"hour,omitempty"`    // the budget hour (Unix seconds / 3600) Fetches counts
 	Fetches     int    `json:"fetches,omitempty"` // fetches in that hour
+
+	// AskedAt is when a call that could have brought a new value (the
+	// held one was missing or expired) got no answer from WeChat: WeChat
+	// may have issued the value then, and a value handed back later comes
+	// with a fresh expires_in. 0 once a fetch succeeds.
+	AskedAt int64 `json:"asked_at,omitempty"`
 }
 
 // Usable reports whether the record may be used at now: it has a value and
@@ -262,7 +268,7 @@ func (r Record) Dies() int64 { return r.ExpiresAt + ExpirySafety }
 // budget counters change on every attempt and stay with the coordinator.
 func (r *Record) persisted(o *Record) bool {
 	return r.Value != o.Value || r.ExpiresAt != o.ExpiresAt || r.FetchedAt != o.FetchedAt || r.Prev != o.Prev ||
-		r.LastErrCode != o.LastErrCode || r.LastError != o.LastError
+		r.LastErrCode != o.LastErrCode || r.LastError != o.LastError || r.AskedAt != o.AskedAt
 }
 
 // FetchesThisHour is how many fetches the record's budget hour counted, if
@@ -281,6 +287,7 @@ func (r *Record) fields(failures, code, fetches *int64) []jsonField {
 		{Key: "prev", Str: &r.Prev}, {Key: "last_error", Str: &r.LastError}, {Key: "last_errcode", Int: code},
 		{Key: "last_error_at", Int: &r.LastErrorAt}, {Key: "failures", Int: failures},
 		{Key: "next_attempt", Int: &r.NextAttempt}, {Key: "hour", Int: &r.Hour}, {Key: "fetches", Int: fetches},
+		{Key: "asked_at", Int: &r.AskedAt},
 	}
 }
 

@@ -416,8 +416,8 @@ func TestKeyMargin(t *testing.T) {
 	}{
 		{"wxsign:wxA1:access_token", 1800, StableRenewal - ExpirySafety},
 		{"wxsign:wxA1:access_token", 120, 120},
-		{"wxsign:wxA1:jsapi_ticket", 1800, 0}, // sticky: not before it dies
-		{"wxsign:ww01/1000002:wecom_token", 1800, 1800},
+		{"wxsign:wxA1:jsapi_ticket", 1800, 0},        // sticky: not before it dies
+		{"wxsign:ww01/1000002:wecom_token", 1800, 0}, // sticky
 	} {
 		var k *Key
 		for _, c := range s.Keys() {

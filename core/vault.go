@@ -91,9 +91,14 @@ func (v *Vault) load(ctx context.Context, k *Key) (*Record, error) {
 	}
 	if !ok {
 		raw, ok, err = v.Store.Get(ctx, k.String())
-	}
-	if err != nil {
-		return nil, err
+		if err != nil {
+			return nil, err
+		}
+		if v.Mem != nil {
+			// Remembered as read, nothing ("") for a missing key: the
+			// next pass reads memory, not KV, for a record it never changed.
+			v.Mem.Put(ctx, k.String(), raw)
+		}
 	}
 	r := &Record{}
 	if ok {
@@ -119,6 +124,9 @@ func (v *Vault) Get(ctx context.Context, k *Key) (Record, *RefreshError) {
 		return *r, nil
 	}
 	if v.Now < r.NextAttempt {
+		if v.stillOld(k, r) { // waiting for its death, which is no failure
+			return Record{}, &RefreshError{Error: ErrStillOld, RetryAt: r.NextAttempt}
+		}
 		return Record{}, &RefreshError{Error: lastError(r), RetryAt: r.NextAttempt}
 	}
 	if v.stillOld(k, r) {
@@ -193,6 +201,13 @@ func (v *Vault) Wake(ctx context.Context, keys []*Key) int64 {
 			continue
 		case k.Kind.Sticky:
 			t = r.Dies() + 1
+		case t < v.Now && r.Usable(v.Now):
+			// Due and still held: WeChat handed the value back unchanged
+			// (a WeCom token comes back until it dies). Asked again the
+			// next second, it would come back again. The cron asks every
+			// 10 minutes; the alarm waits until the value is no longer
+			// usable.
+			t = r.ExpiresAt
 		}
 		t = max(t, v.Now+1)
 		if wake == 0 || t < wake {
@@ -234,7 +249,8 @@ func (v *Vault) refresh(ctx context.Context, k *Key, force bool) *RefreshError {
 	}
 	if err != nil {
 		e := Describe(err)
-		v.fail(ctx, k, e)
+		var refused *APIError
+		v.failUntil(ctx, k, e, 0, !errors.As(err, &refused))
 		return &RefreshError{Error: e, RetryAt: r.NextAttempt}
 	}
 	if rec.Value == r.Value && !r.Usable(v.Now) {
@@ -288,10 +304,15 @@ func (v *Vault) store(ctx context.Context, k *Key, rec Record) {
 	if changed {
 		next.Prev = old.Value
 		next.Value, next.ExpiresAt, next.FetchedAt = rec.Value, rec.ExpiresAt, rec.FetchedAt
+		if old.AskedAt != 0 {
+			// A call since the last value went unanswered: WeChat may have
+			// issued this one then, and its life counts from that call.
+			next.ExpiresAt = min(rec.ExpiresAt, old.AskedAt+rec.ExpiresAt-rec.FetchedAt)
+		}
 	} else {
 		next.ExpiresAt = min(old.ExpiresAt, rec.ExpiresAt)
 	}
-	next.Failures, next.NextAttempt = 0, 0 // the last error stays, for /healthz
+	next.Failures, next.NextAttempt, next.AskedAt = 0, 0, 0 // the last error stays, for /healthz
 	if next == *old {
 		v.remember(ctx, k, old) // the budget's count
 		return
@@ -302,12 +323,18 @@ func (v *Vault) store(ctx context.Context, k *Key, rec Record) {
 }
 
 // fail remembers a failed fetch in k's record and backs off.
-func (v *Vault) fail(ctx context.Context, k *Key, e *Error) { v.failUntil(ctx, k, e, 0) }
+func (v *Vault) fail(ctx context.Context, k *Key, e *Error) { v.failUntil(ctx, k, e, 0, false) }
 
 // failUntil is fail with the next attempt at next; 0 backs off.
-func (v *Vault) failUntil(ctx context.Context, k *Key, e *Error, next int64) {
+// unanswered is a call WeChat may have handled without its answer
+// arriving (a timeout, an HTTP error): when no usable value was held, the
+// time is kept (AskedAt) for the value the next fetch brings.
+func (v *Vault) failUntil(ctx context.Context, k *Key, e *Error, next int64, unanswered bool) {
 	r := v.recs[k]
 	n := *r
+	if unanswered && n.AskedAt == 0 && !r.Usable(v.Now) {
+		n.AskedAt = v.Now
+	}
 	n.Failures++
 	n.LastError, n.LastErrCode, n.LastErrorAt = e.Msg, e.Code, v.Now
 	n.NextAttempt = v.Now + Backoff(n.Failures)

@@ -109,8 +109,9 @@ const (
 )
 
 var (
-	vaultEnv = map[string]string{"WECHAT_APPID": "wxA1", "WECHAT_APPSECRET": "secretA1"}
-	wecomEnv = map[string]string{"WECOM_CORPID": "ww01", "WECOM_AGENTS": "1000002", "WECOM_SECRET_1000002": "secret2"}
+	vaultEnv   = map[string]string{"WECHAT_APPID": "wxA1", "WECHAT_APPSECRET": "secretA1"}
+	wecomEnv   = map[string]string{"WECOM_CORPID": "ww01", "WECOM_AGENTS": "1000002", "WECOM_SECRET_1000002": "secret2"}
+	classicEnv = map[string]string{"WECHAT_APPID": "wxA1", "WECHAT_APPSECRET": "secretA1", "WECHAT_TOKEN_MODE": "classic"}
 )
 
 // Records relative to vNow: fresh is far from expiry, due within the
@@ -343,30 +344,30 @@ func TestVaultPolicy(t *testing.T) {
 		},
 		{
 			name:    "the same value with a later expiry keeps its first expiry: nothing to write",
-			env:     wecomEnv,
-			stored:  map[string]Record{kWTok: due("wt0"), kCorpT: fresh("c0"), kAgenT: fresh("a0")},
-			replies: map[string][]reply{kWTok: {{value: "wt0"}}},
-			calls:   []string{"ww01/1000002:wecom_token"},
-			want:    map[string]Record{kWTok: due("wt0")},
+			env:     classicEnv,
+			stored:  map[string]Record{kTok: due("t0"), kTick: fresh("j0")},
+			replies: map[string][]reply{kTok: {{value: "t0"}}},
+			calls:   []string{"wxA1:access_token"},
+			want:    map[string]Record{kTok: due("t0")},
 		},
 		{
 			name:    "the same value with an earlier expiry: the earlier one counts",
-			env:     wecomEnv,
-			stored:  map[string]Record{kWTok: due("wt0"), kCorpT: fresh("c0"), kAgenT: fresh("a0")},
-			replies: map[string][]reply{kWTok: {{value: "wt0", life: 500}}},
-			calls:   []string{"ww01/1000002:wecom_token"},
+			env:     classicEnv,
+			stored:  map[string]Record{kTok: due("t0"), kTick: fresh("j0")},
+			replies: map[string][]reply{kTok: {{value: "t0", life: 500}}},
+			calls:   []string{"wxA1:access_token"},
 			puts:    1,
-			want:    map[string]Record{kWTok: {Value: "wt0", FetchedAt: vNow - 6070, ExpiresAt: vNow + 500}},
+			want:    map[string]Record{kTok: {Value: "t0", FetchedAt: vNow - 6070, ExpiresAt: vNow + 500}},
 		},
 		{
 			name:    "the same value after a failure: the failure is cleared",
-			env:     wecomEnv,
-			stored:  map[string]Record{kWTok: backoffOver(failed(due("wt0"), 1, -1, "system error")), kCorpT: fresh("c0"), kAgenT: fresh("a0")},
-			replies: map[string][]reply{kWTok: {{value: "wt0"}}},
-			calls:   []string{"ww01/1000002:wecom_token"},
+			env:     classicEnv,
+			stored:  map[string]Record{kTok: backoffOver(failed(due("t0"), 1, -1, "system error")), kTick: fresh("j0")},
+			replies: map[string][]reply{kTok: {{value: "t0"}}},
+			calls:   []string{"wxA1:access_token"},
 			puts:    1,
-			want: map[string]Record{kWTok: func() Record {
-				r := failed(due("wt0"), 1, -1, "system error")
+			want: map[string]Record{kTok: func() Record {
+				r := failed(due("t0"), 1, -1, "system error")
 				r.Failures, r.NextAttempt, r.LastErrorAt = 0, 0, vNow-30
 				return r
 			}()},
@@ -719,3 +720,28 @@ func TestVaultMemory(t *testing.T) {
 		t.Errorf("Wake = now%+d, want now%+d", w-now, want-now)
 	}
 }
+
+// TestVaultStillOldAgain: every ask between a sticky value's expiry here
+// and its death at WeChat gets 1055 with the same Retry-After, the second
+// too (the coordinator remembers the wait in memory), and none calls
+// WeChat.
+func TestVaultStillOldAgain(t *testing.T) {
+	s := LoadSettings(envOf(vaultEnv))
+	kv, mem := &memKV{}, &memKV{}
+	tick := expired("jsapi0")
+	kv.m = map[string]string{kTok: string(ptr(fresh("tok0")).AppendJSON(nil)), kTick: string(tick.AppendJSON(nil))}
+	wc := &fakeWeChat{now: vNow}
+	k := keyNamed(t, &s, kTick)
+	for i := range 3 {
+		v := &Vault{Store: kv, Mem: mem, Fetcher: wc, Now: vNow + int64(i), RefreshMargin: s.RefreshMargin}
+		_, err := v.Get(context.Background(), k)
+		if err == nil || err.Code != ErrStillOld.Code || err.RetryAt != tick.Dies()+1 {
+			t.Fatalf("ask %d in the gap: %+v", i+1, err)
+		}
+	}
+	if len(wc.calls) != 0 || kv.puts != 0 {
+		t.Errorf("asks in the gap made calls %q, %d KV writes", wc.calls, kv.puts)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

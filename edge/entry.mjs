@@ -162,7 +162,7 @@ async function serve(request, env) {
       case LIMIT: {
         const [binding, key] = signer.text(r).split("\n");
         const { success } = await env[binding].limit({ key });
-        fields[fields.length - 1] = success ? "1" : "0";
+        fields[fields.length - 1] += success ? "1" : "0"; // one verdict per binding asked, in order
         break;
       }
       default:
@@ -222,21 +222,22 @@ const WAKE_PATH = "wake"; // where a coordinator keeps that path, for its alarm
 // Coordinator is one account's (or WeCom corp's) credential keeper: the
 // Go program runs in it one request at a time, so that every isolate and
 // location that finds a ticket dead gets the one successor WeChat issues,
-// fetched once and written to KV once. Its memory (a Map, while it lives)
-// holds the back-off, which KV need not see.
+// fetched once and written to KV once. Its memory holds the back-off, which
+// KV need not see: the object's own storage, since an idle Durable Object
+// is hibernated within seconds, and a Map with it (RATIONALE.md).
 export class Coordinator extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
     this.queue = Promise.resolve();
     this.wakePath = null;
     this.wakeAt = 0;
-    const mem = new Map();
+    const storage = ctx.storage;
     this.goEnv = {
       ...env,
       WXSIGN_FETCH: { fetch: fixedLengthFetch },
       WXSIGN_MEM: {
-        get: async (key) => mem.get(key) ?? null,
-        put: async (key, value) => void mem.set(key, value),
+        get: async (key) => (await storage.get(key)) ?? null,
+        put: async (key, value) => void (await storage.put(key, value)),
       },
     };
   }

@@ -400,8 +400,12 @@ func TestRateLimit(t *testing.T) {
 		if limited < 10 || ok > 600 {
 			t.Fatalf("%d signed and %d limited, want at most 600 signed", ok, limited)
 		}
-		if r := w.get(t, "/nonce"); r.Status != 200 {
-			t.Fatalf("/nonce is not limited: %s", r)
+		// Every route is counted, unknown paths too: a loop from one address
+		// spends no more of the plan's requests by moving to another path.
+		for _, path := range []string{"/nonce", "/healthz", "/nope"} {
+			if r := w.get(t, path); r.Status != 429 {
+				t.Fatalf("%s past the limit: %s", path, r)
+			}
 		}
 	})
 

@@ -31,11 +31,12 @@ type Request struct {
 }
 
 // Backend is what the module asks its host for: records in Workers KV,
-// the Go program's cold path, a rate-limit binding.
+// a record from the coordinator of its owner, a rate-limit binding.
 type Backend interface {
 	// Read returns what KV holds at key; ok is false when it holds nothing.
 	Read(ctx context.Context, key string) (value string, ok bool, err error)
-	// Fetch asks the Go program for a usable record: status 200 and the
+	// Fetch asks the coordinator of key's owner for a usable record (the
+	// Worker asks it at core.CredentialPath?key=key): status 200 and the
 	// record, or an error status, JSON body and Retry-After.
 	Fetch(ctx context.Context, key string) (status int, body, retryAfter string)
 	// Limit reports whether the binding allows one more request for key.
@@ -72,7 +73,6 @@ type Result struct {
 	Header     []core.Header
 	Body       []byte
 	NeedTicket bool // Config: no usable ticket was given; the caller should fetch one
-	Forward    bool // Serve: the request belongs to the Go program
 }
 
 // Options tune New.
@@ -242,8 +242,7 @@ func (in *instance) hand(ctx context.Context, key, outcome, value, retry string,
 
 // Serve answers a request at now (Unix seconds) with env as the Worker's
 // environment, doing what the module asks of its host through b, as the
-// Worker's entry does. A request the Go program answers comes back with
-// Forward set.
+// Worker's entry does: the module answers every request itself.
 func (s *Signer) Serve(ctx context.Context, env map[string]string, req Request, now int64, b Backend) (Result, error) {
 	in, err := s.get(ctx)
 	if err != nil {
@@ -293,7 +292,7 @@ func (s *Signer) serve(ctx context.Context, in *instance, env map[string]string,
 				}
 			}
 		case actFetch:
-			text, _, _ = strings.Cut(text, "\n") // the key; the path and header are the Worker's
+			text, _, _ = strings.Cut(text, "\n") // the key; the coordinator and path are the Worker's
 			status, body, retry := b.Fetch(ctx, text)
 			outcome := "fetched"
 			if status != 200 {
@@ -304,12 +303,11 @@ func (s *Signer) serve(ctx context.Context, in *instance, env map[string]string,
 			}
 		case actLimit:
 			binding, key, _ := strings.Cut(text, "\n")
-			limit = "0"
+			verdict := "0"
 			if b.Limit(ctx, binding, key) {
-				limit = "1"
+				verdict = "1"
 			}
-		case actForward:
-			return Result{Forward: true}, nil
+			limit += verdict // one verdict per binding asked, in order
 		default:
 			return parse(packed, out)
 		}
@@ -319,10 +317,9 @@ func (s *Signer) serve(ctx context.Context, in *instance, env map[string]string,
 
 // The module's actions (wasm/signer's ActRead...).
 const (
-	actRead    = 1
-	actForward = 2
-	actFetch   = 3
-	actLimit   = 4
+	actRead  = 1
+	actFetch = 3
+	actLimit = 4
 )
 
 // Config answers a /config request at now (Unix seconds) with the ticket

@@ -40,15 +40,17 @@
 //
 // answers a request: fields 0 method, 1 the request URL, then the headers
 // wxs_env listed (empty when absent), then the body (at most
-// wxs_body_cap() bytes are needed), then the rate-limit verdict ("" when
-// none was asked for yet, "1" allowed, "0" limited); now is Unix seconds.
+// wxs_body_cap() bytes are needed), then the rate-limit verdicts, one
+// byte per binding asked, in the order asked ("1" allowed, "0" limited;
+// "" before the first); now is Unix seconds.
 // It returns status<<16 | length, where length bytes of output hold:
 //
 //	status ≥ 100   the answer: header lines "Name: Value\n", "\n", the body
 //	ActRead        KV keys, one per line: read them and call wxs_record, then wxs_serve again
 //	ActFetch       "key\ncoordinator\npath": GET path from the named coordinator, call
 //	               wxs_record for key with its answer, then wxs_serve again
-//	ActLimit       "binding\nkey": ask the rate-limit binding, then wxs_serve again with its verdict
+//	ActLimit       "binding\nkey": ask the rate-limit binding, then wxs_serve again with its
+//	               verdict appended to the verdicts field
 //
 //	wxs_record(n u32, now i64)
 //

@@ -23,10 +23,12 @@ func serve(f *[nFields][]byte, now int64) uint32 {
 	if route != nil {
 		budget = route.Limit
 	}
+	verdicts := 0 // the verdicts asked for so far
 	if budget != "" && limiting(budget) {
-		if a, limited := limit(f, budget); a != 0 || limited {
+		if a, limited := limit(f, budget, verdicts); a != 0 || limited {
 			return a
 		}
+		verdicts++
 	}
 	if err != nil {
 		var r core.Response // no CORS: the route is none a page may call so
@@ -42,7 +44,7 @@ func serve(f *[nFields][]byte, now int64) uint32 {
 		}
 		if !core.Authorized(view(f[fAuthorization]), settings.APIKey) {
 			if limiting(core.LimitAuth) {
-				if a, _ := limit(f, core.LimitAuth); a != 0 {
+				if a, _ := limit(f, core.LimitAuth, verdicts); a != 0 {
 					return a
 				}
 			}
@@ -87,17 +89,21 @@ func serve(f *[nFields][]byte, now int64) uint32 {
 	return fail(core.ErrNotFound)
 }
 
-// limit asks the host for the rate-limit verdict once, then answers 429
-// when the binding said no. It returns 0, false when the request may go on.
-func limit(f *[nFields][]byte, binding string) (uint32, bool) {
-	switch string(f[fLimit]) {
-	case "":
+// limit asks the host for a binding's verdict once, then answers 429 when
+// the binding said no. The host appends each verdict to the field, so the
+// verdict of the n-th binding a request is counted by is its n-th byte:
+// CONFIG_RATE_LIMIT's, then AUTH_RATE_LIMIT's for a failed
+// authentication. It returns 0, false when the request may go on.
+func limit(f *[nFields][]byte, binding string, n int) (uint32, bool) {
+	v := f[fLimit]
+	if len(v) <= n {
 		ip := view(f[fIP])
 		if ip == "" {
 			ip = "unknown"
 		}
 		return act(ActLimit, binding, ip), true
-	case "0":
+	}
+	if v[n] == '0' {
 		r := refusal(view(f[fOrigin]), core.ErrRateLimited)
 		r.RetryAfter = core.RateLimitPeriod
 		return answer(&r), true
