@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -69,12 +70,12 @@ var invocations = []invocation{
 	{name: "fresh: Worker alone, first /config, KV empty", fresh: true, seed: seedEmpty, path: page, batch: 1, stub: true, of: "fresh: first /config, KV empty"},
 	{name: "fresh: coordinator alone, refresh, renewing both", fresh: true, seed: seedDead, calls: 2, batch: 1, coord: coordRefresh, of: "fresh: cron as first invocation, renewing both"},
 	{name: "fresh: Worker alone, cron", fresh: true, seed: seedDead, batch: 1, stub: true, of: "fresh: cron as first invocation, renewing both"},
-	{name: "warm: cron, nothing due", seed: seedFull, batch: 1},
-	{name: "warm: coordinator alone, refresh, nothing due", seed: seedFull, batch: 1, coord: coordRefresh, of: "warm: cron, nothing due"},
-	{name: "warm: Worker alone, cron", seed: seedFull, batch: 1, stub: true, of: "warm: cron, nothing due"},
-	{name: "warm: /token", seed: seedFull, path: "/token", auth: true, batch: 1},
-	{name: "warm: /ticket", seed: seedFull, path: "/ticket", auth: true, batch: 1},
-	{name: "warm: /healthz", seed: seedFull, path: "/healthz", batch: 1},
+	{name: "warm: cron, nothing due (mean of 10)", seed: seedFull, batch: 10},
+	{name: "warm: coordinator alone, refresh, nothing due (mean of 10)", seed: seedFull, batch: 10, coord: coordRefresh, of: "warm: cron, nothing due (mean of 10)"},
+	{name: "warm: Worker alone, cron (mean of 10)", seed: seedFull, batch: 10, stub: true, of: "warm: cron, nothing due (mean of 10)"},
+	{name: "warm: /token (mean of 10)", seed: seedFull, path: "/token", auth: true, batch: 10},
+	{name: "warm: /ticket (mean of 10)", seed: seedFull, path: "/ticket", auth: true, batch: 10},
+	{name: "warm: /healthz (mean of 10)", seed: seedFull, path: "/healthz", batch: 10},
 	{name: "warm: /config (mean of 200)", seed: seedFull, path: page, batch: 200},
 }
 
@@ -206,7 +207,8 @@ func (h *workerdHost) start(w *worker, seed, tag string, stub bool) *instance {
 // sample is one measured invocation.
 type sample struct {
 	cpu                  time.Duration // workerd's, less its idle rate; per request
-	calls, reads, writes int           // WeChat calls, KV reads and writes (-1: not counted)
+	calls, reads, writes int           // WeChat calls, KV reads and writes, over the batch (-1: not counted)
+	n                    int           // requests in the batch
 }
 
 const (
@@ -258,7 +260,7 @@ func measure(in *instance, wc *wechattest.Server, k invocation, apiKey string) s
 	}
 	time.Sleep(settle)
 	c1, el := schedTime(in.pids), time.Since(start)
-	s := sample{cpu: time.Duration((float64(c1-c0) - rate*float64(el)) / float64(k.batch)), calls: wc.Stats().Calls() - before.Calls(), reads: -1, writes: -1}
+	s := sample{cpu: time.Duration((float64(c1-c0) - rate*float64(el)) / float64(k.batch)), calls: wc.Stats().Calls() - before.Calls(), reads: -1, writes: -1, n: k.batch}
 	if in.kv != nil {
 		r1, w1 := in.kv.counts()
 		s.reads, s.writes = r1-r0, w1-w0
@@ -422,7 +424,7 @@ func cpuPerInvocation(r *report) {
 // of the invocation it serves.
 func reportCPU(r *report, res cpuResults, hosts []host) {
 	table := []string{fmt.Sprintf("\n  workerd CPU per invocation, ms (median of %d rounds; fresh: a new process each)", *cpuRounds),
-		fmt.Sprintf("  %-14s %-48s %9s %9s %7s %6s", "runtime", "invocation", "wxsign", "reference", "ratio", "goal")}
+		fmt.Sprintf("  %-14s %-62s %9s %9s %7s %6s", "runtime", "invocation", "wxsign", "reference", "ratio", "goal")}
 	defer func() { fmt.Println(strings.Join(table, "\n")) }()
 	for _, h := range hosts {
 		for _, k := range invocations {
@@ -436,7 +438,7 @@ func reportCPU(r *report, res cpuResults, hosts []host) {
 				of := medianCPU(res[h.name()][k.of]["wxsign"])
 				r.add(name+": wxsign", wx, "ms", fmt.Sprintf("median of %d; %s; its share of %q (%.2f ms): %.0f%%",
 					len(ws), counts(ws, k.calls), k.of, of, 100*wx/of))
-				table = append(table, fmt.Sprintf("  %-14s %-48s %9.2f %9s %7s %6s  %.0f%% of %q", h.name(), k.name, wx, "—", "", "", 100*wx/of, k.of))
+				table = append(table, fmt.Sprintf("  %-14s %-62s %9.2f %9s %7s %6s  %.0f%% of %q", h.name(), k.name, wx, "—", "", "", 100*wx/of, k.of))
 				continue
 			}
 			refCalls := k.calls
@@ -464,7 +466,7 @@ func reportCPU(r *report, res cpuResults, hosts []host) {
 				met, mark = "NOT met", "  ✗"
 			}
 			r.add(name+": wxsign / reference", ratio, "×", fmt.Sprintf("goal ≤ %.1f×: %s", goal, met))
-			table = append(table, fmt.Sprintf("  %-14s %-48s %9.2f %9.2f %6.2f× ≤%.1f×%s", h.name(), k.name, wx, ref, ratio, goal, mark))
+			table = append(table, fmt.Sprintf("  %-14s %-62s %9.2f %9.2f %6.2f× ≤%.1f×%s", h.name(), k.name, wx, ref, ratio, goal, mark))
 		}
 	}
 }
@@ -477,18 +479,19 @@ func medianCPU(s []sample) float64 {
 	return medianOf(v)
 }
 
-// counts says what the samples called and touched: WeChat calls, and KV
-// reads and writes where the bench keeps KV; a count that differs from what
-// the invocation must make is flagged.
+// counts says what the samples called and touched per invocation: WeChat
+// calls, and KV reads and writes where the bench keeps KV; a count that
+// differs from what the invocation must make is flagged.
 func counts(s []sample, want int) string {
 	var parts []string
 	seen := map[string]bool{}
+	per := func(v, n int) string { return strconv.FormatFloat(float64(v)/float64(n), 'g', 3, 64) }
 	for _, x := range s {
-		p := fmt.Sprintf("%d WeChat calls", x.calls)
+		p := per(x.calls, x.n) + " WeChat calls"
 		if x.reads >= 0 {
-			p += fmt.Sprintf(", %d KV reads, %d writes", x.reads, x.writes)
+			p += ", " + per(x.reads, x.n) + " KV reads, " + per(x.writes, x.n) + " writes"
 		}
-		if x.calls != want {
+		if x.calls != want*x.n {
 			p += fmt.Sprintf(" (expected %d calls)", want)
 		}
 		if !seen[p] {
