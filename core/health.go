@@ -83,7 +83,7 @@ func (s *Settings) AppendHealth(dst []byte, host string, now int64, held func(*K
 	for _, k := range s.Keys() {
 		hd := held(k)
 		kvDown = kvDown || hd.ReadFailed()
-		rec := hd.Rec
+		rec := hd.Known()
 		if k.Kind.Lazy && rec.Value == "" && rec.LastErrorAt == 0 {
 			continue // not used yet: nobody pays for it
 		}

@@ -16,6 +16,7 @@ type Held struct {
 	readFailed bool  // the last KV read failed
 	failure    []byte
 	until      int64
+	refused    Record // the coordinator's last refusal, as a record's error fields
 }
 
 // ReadFailed reports whether the last KV read of the record failed.
@@ -91,5 +92,23 @@ func (h *Held) Hand(outcome string, value []byte, retry, now int64) {
 	case CoordRefuse:
 		// An empty refusal (the coordinator could not be reached) holds too.
 		h.failure, h.until = append(make([]byte, 0, len(value)), value...), now+max(retry, 1)
+		var code int64
+		msg := ErrUpstream.Msg
+		decodeFields(string(value), jsonField{Key: "errcode", Int: &code}, jsonField{Key: "errmsg", Str: &msg})
+		h.refused = Record{LastErrCode: int(code), LastError: msg, LastErrorAt: now}
+		if code == 0 {
+			h.refused.LastErrCode = ErrUpstream.Code
+		}
 	}
+}
+
+// Known is the record as this isolate knows it, for /healthz: what it
+// read or was handed, with the coordinator's refusal since as its last
+// error (KV learns of it too, but this isolate reads KV seldom).
+func (h *Held) Known() Record {
+	r := h.Rec
+	if h.refused.LastErrorAt > r.LastErrorAt {
+		r.LastErrCode, r.LastError, r.LastErrorAt = h.refused.LastErrCode, h.refused.LastError, h.refused.LastErrorAt
+	}
+	return r
 }

@@ -51,6 +51,17 @@ func TestHeld(t *testing.T) {
 			}
 		})
 	}
+	var r Held
+	r.Hand(FromKV, []byte(dead), 0, now)
+	r.Hand(CoordRefuse, []byte(`{"errcode":40164,"errmsg":"WeChat: invalid ip"}`), 30, now+5)
+	if k := r.Known(); k.LastErrCode != 40164 || k.LastError != "WeChat: invalid ip" || k.LastErrorAt != now+5 || k.Value != "t0" {
+		t.Errorf("Known after a refusal: %+v", k)
+	}
+	r.Hand(CoordRefuse, nil, 5, now+6)
+	if k := r.Known(); k.LastErrCode != ErrUpstream.Code {
+		t.Errorf("Known after an unreachable coordinator: %+v", k)
+	}
+
 	var h Held
 	h.Hand(Unreadable, nil, 0, now)
 	if !h.ReadFailed() {
