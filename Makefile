@@ -77,7 +77,8 @@ test-wasip1: $(WAZERO)
 	GOOS=wasip1 GOARCH=wasm $(GO) test -count=1 -exec "$(abspath $(WAZERO)) run -mount=/:/ -env-inherit" ./core/... ./wasm/signer
 
 # The real Worker under `wrangler dev` (workerd, local KV) against the
-# stand-in, and the page side in headless Chromium (TestBrowser).
+# stand-in, and the page side in headless Chromium (TestBrowser). The
+# whole run takes over go test's default 10 minutes on a shared machine.
 test-e2e: build $(NPM_OK) browser-tools
 	WXSIGN_WASM=$(abspath $(SIGNER)) $(GO) test -tags e2e -count=1 -timeout 30m -v ./edge/e2e 2>&1 | tee $(BUILD)/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go' ; exit $${PIPESTATUS[0]}
 

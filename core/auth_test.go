@@ -35,3 +35,21 @@ func TestAuthorized(t *testing.T) {
 		}
 	}
 }
+
+func TestSecretEqual(t *testing.T) {
+	for _, c := range []struct {
+		a, b string
+		want bool
+	}{
+		{"key", "key", true},
+		{"", "", true},
+		{"key", "ke", false},
+		{"key", "key ", false},
+		{"key", "KEY", false},
+		{"", "key", false},
+	} {
+		if got := SecretEqual(c.a, c.b); got != c.want {
+			t.Errorf("SecretEqual(%q, %q) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+}

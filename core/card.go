@@ -41,9 +41,15 @@ func cardFields(body []byte, names ...string) (map[string]string, *Error) {
 		if v.Dup || v.BadText || v.Kind != jsonString {
 			return errCardBody
 		}
+		if len(v.Str) > MaxCardFieldLen {
+			return FieldTooLong(key, MaxCardFieldLen, false)
+		}
 		vals[key] = v.Str
 		return nil
 	})
+	if err != nil && err.Code == ErrFieldTooLong.Code {
+		return nil, err
+	}
 	if err != nil {
 		return nil, errCardBody
 	}

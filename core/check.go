@@ -89,7 +89,11 @@ func (a *App) Check(in CheckInput, ticket, previous string, now int64) CheckResu
 	page = browserForm(page)
 	r.URL = page
 	if !a.Hosts.allowsHost(host) {
+		// The cause is named, and no signature is verified: wxsign signs
+		// no page on this host, so a yes or no would only tell a stranger
+		// whether some other signer shares this account's ticket.
 		r.add(FindHostNotAllowed, host, 0)
+		return r
 	}
 	if bad := badInput(in); len(bad) > 0 {
 		for _, b := range bad {
@@ -98,7 +102,9 @@ func (a *App) Check(in CheckInput, ticket, previous string, now int64) CheckResu
 		return r
 	}
 	signs := func(t, url string) bool {
-		return t != "" && strings.EqualFold(Sign(t, in.NonceStr, in.Timestamp, url), in.Signature)
+		// Constant time: how long a comparison takes must not tell how
+		// much of a guessed signature is right.
+		return t != "" && a.allowsSigned(url) && SecretEqual(Sign(t, in.NonceStr, in.Timestamp, url), lowerASCII(in.Signature))
 	}
 
 	// Right for the page's URL: whatever the person thinks was signed, the
@@ -121,6 +127,9 @@ func (a *App) Check(in CheckInput, ticket, previous string, now int64) CheckResu
 		// Not told which URL the code signed: try the usual mistakes.
 		signed = page
 		for _, c := range guesses(in.PageURL, page) {
+			if jsonLen(c) > MaxDebugURLLen {
+				continue // as a signed_url that long is refused: the answer could not hold it
+			}
 			if signs(ticket, c) || signs(previous, c) {
 				signed = c
 				break
@@ -145,6 +154,13 @@ func (a *App) Check(in CheckInput, ticket, previous string, now int64) CheckResu
 	return r
 }
 
+// allowsSigned reports whether u, a URL a page's code may have signed
+// (maybe percent-encoded once), is on a host of the allowlist: Check
+// verifies signatures over those only, as wxsign signs no other.
+func (a *App) allowsSigned(u string) bool {
+	return a.Hosts.allowsHost(splitLoose(unescapeOnce(u)).host)
+}
+
 // trimmed drops the spaces and line ends a paste brings along.
 func (in CheckInput) trimmed() CheckInput {
 	in.PageURL = strings.TrimSpace(in.PageURL)
@@ -153,6 +169,22 @@ func (in CheckInput) trimmed() CheckInput {
 	in.NonceStr = strings.TrimSpace(in.NonceStr)
 	in.Signature = strings.TrimSpace(in.Signature)
 	return in
+}
+
+// tooLong refuses the fields an answer echoes when they are longer than
+// it could hold (see MaxAnswerLen): the URLs appear up to three times
+// each, in the answer's fields and in findings.
+func (in CheckInput) tooLong() *Error {
+	in = in.trimmed()
+	switch {
+	case jsonLen(in.PageURL) > MaxDebugURLLen:
+		return FieldTooLong("url", MaxDebugURLLen, true)
+	case jsonLen(in.SignedURL) > MaxDebugURLLen:
+		return FieldTooLong("signed_url", MaxDebugURLLen, true)
+	case len(in.AppID) > maxAppIDLen:
+		return FieldTooLong("appId", maxAppIDLen, false)
+	}
+	return nil
 }
 
 // badInput lists what is missing or malformed in the pasted values.
@@ -598,6 +630,9 @@ func (a *App) ServeDebugInfo(dst []byte, req *Request, ticket *Record, now int64
 	var scratch [512]byte
 	page, err := pageParam(req, scratch[:0])
 	var d DebugInfo
+	if err == nil && jsonLen(page) > MaxDebugURLLen {
+		err = FieldTooLong("url", MaxDebugURLLen, true)
+	}
 	if err == nil {
 		var nonce [NonceLen]byte
 		d, err = a.DebugInfo(page, ticket, string(AppendNonce(nonce[:0])), now)
@@ -658,6 +693,10 @@ func (a *App) ServeDebugCheck(dst []byte, req *Request, ticket *Record, now int6
 	})
 	if err != nil {
 		r.Fail(dst, errCheckBody)
+		return r
+	}
+	if e := in.tooLong(); e != nil {
+		r.Fail(dst, e)
 		return r
 	}
 	if ticket == nil || !ticket.Usable(now) {

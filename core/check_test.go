@@ -127,10 +127,17 @@ func TestCheck(t *testing.T) {
 		{name: "scheme and path",
 			in:   CheckInput{PageURL: "https://h.example.com/app/b", SignedURL: "http://h.example.com/app/a"},
 			want: want{url: "https://h.example.com/app/b", codes: []string{FindSchemeDiffers, FindURLDiffers, FindSignedWrongURL}}},
+		// Named, and no signature verified: a page wxsign would not sign
+		// gets no yes or no (docs/api.md, /debug/check).
 		{name: "host not allowed",
 			hosts: "h.example.com",
 			in:    CheckInput{PageURL: "https://evil.example.net/"},
-			want:  want{ok: true, url: "https://evil.example.net/", signed: "https://evil.example.net/", codes: []string{FindHostNotAllowed, FindSignatureOK}}},
+			want:  want{url: "https://evil.example.net/", codes: []string{FindHostNotAllowed}}},
+		{name: "signed URL on a host not allowed is not verified",
+			hosts:     "h.example.com",
+			in:        CheckInput{PageURL: "https://h.example.com/", SignedURL: "https://evil.example.net/"},
+			signedFor: "https://evil.example.net/",
+			want:      want{url: "https://h.example.com/", signed: "https://evil.example.net/", codes: []string{FindHostDiffers, FindSignatureMismatch}}},
 		{name: "previous ticket",
 			in: CheckInput{PageURL: page}, ticket: oldTicket,
 			want: want{signed: page, codes: []string{FindPreviousTicket}}},

@@ -43,6 +43,7 @@
 //	1024     414   request URL too long for the signer
 //	1025     431   request headers too large for the signer
 //	1026     429   rate limit reached (CONFIG_RATE_LIMIT, AUTH_RATE_LIMIT)
+//	1027     400   a field is too long for the answer (errmsg names it: url, signed_url, code, ...)
 //	1030     404   no such endpoint
 //	1031     404   the appid or agentid asked for is not configured
 //	1040     401   missing or wrong API key

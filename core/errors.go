@@ -42,6 +42,7 @@ var (
 	ErrURITooLong      = &Error{1024, 414, "request URL is too long"}
 	ErrHeaderTooLarge  = &Error{1025, 431, "request headers are too large"}
 	ErrRateLimited     = &Error{1026, 429, "too many requests from this address: try again later"}
+	ErrFieldTooLong    = &Error{1027, 400, "a field is too long for the answer to hold"} // FieldTooLong names the field
 	ErrNotFound        = &Error{1030, 404, "not found"}
 	ErrUnknownApp      = &Error{1031, 404, "unknown appid or agentid: it is not in WECHAT_APPID or WECOM_AGENTS"}
 	ErrUnauthorized    = &Error{1040, 401, "unauthorized"}

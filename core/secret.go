@@ -6,18 +6,17 @@ import "strconv"
 // "access_token") the account's token, for /ticket its jsapi_ticket.
 // ?appid= picks the official account (the first by default), ?agentid= a
 // WeCom agent instead. The query is read as strictly as the page
-// endpoints' (QueryParam): a malformed or repeated parameter is a 400, so
-// that no other account's secret is handed out for it.
+// endpoints' (SecretQuery): a malformed or repeated parameter is a 400,
+// so that no other account's secret is handed out for it.
 func (s *Settings) SecretKey(query, field string) (*Key, *Error) {
-	appID, n := QueryParam(query, "appid")
-	agent, m := QueryParam(query, "agentid")
-	if n > 1 || m > 1 {
-		return nil, ErrBadRequest
+	appID, agent, err := SecretQuery(query)
+	if err != nil {
+		return nil, err
 	}
 	kind, owner := JSAPITicket.Name, appID
 	switch {
-	case m == 1:
-		if s.WeCom == nil || n == 1 {
+	case agent != "":
+		if s.WeCom == nil || appID != "" {
 			return nil, ErrUnknownApp
 		}
 		owner = s.WeCom.CorpID + "/" + agent
@@ -28,7 +27,7 @@ func (s *Settings) SecretKey(query, field string) (*Key, *Error) {
 	case field == "access_token":
 		kind = StableToken.Name // the token kinds share their name
 	}
-	if n == 0 && m == 0 && len(s.Apps) > 0 {
+	if appID == "" && agent == "" && len(s.Apps) > 0 {
 		owner = s.Apps[0].AppID
 	}
 	if k := s.Key(kind, owner); k != nil {

@@ -25,7 +25,8 @@ type Settings struct {
 	WeCom          *WeComSettings
 	APIBase        string // WECHAT_API_BASE, without a trailing slash; may carry a path prefix (a relay)
 	WeComAPIBase   string // WECOM_API_BASE
-	RelayKey       string // WECHAT_RELAY_KEY (secret): sent as X-Wxsign-Relay-Key on every WeChat call
+	RelayKey       string // WECHAT_RELAY_KEY (secret): sent as X-Wxsign-Relay-Key to APIBase only
+	WeComRelayKey  string // WECOM_RELAY_KEY (secret), sent to WeComAPIBase only; unset: RelayKey when both bases are on one host (one relay)
 	TokenMode      string // WECHAT_TOKEN_MODE: ModeStable (default) or ModeClassic
 	AllowedOrigins string // ALLOWED_ORIGINS: origins that get CORS headers; unset = none
 	APIKey         string // API_KEY (secret): enables /token, /ticket and the card endpoints
@@ -44,7 +45,7 @@ type Settings struct {
 type AppSettings struct {
 	AppID        string
 	Secret       string // WECHAT_APPSECRET, or WECHAT_APPSECRET_<APPID> when there are several apps
-	AllowedHosts string // ALLOWED_HOSTS_<APPID>, else ALLOWED_HOSTS: pages that may be signed; unset = any
+	AllowedHosts string // ALLOWED_HOSTS_<APPID>, else ALLOWED_HOSTS: pages that may be signed; unset = any (set but naming no host is a problem)
 }
 
 // WeComSettings is one WeCom corp and the agents (apps) whose pages wxsign signs.
@@ -100,6 +101,7 @@ func LoadSettings(getenv func(string) string) Settings {
 		APIBase:        strings.TrimRight(env("WECHAT_API_BASE"), "/"),
 		WeComAPIBase:   strings.TrimRight(env("WECOM_API_BASE"), "/"),
 		RelayKey:       env("WECHAT_RELAY_KEY"),
+		WeComRelayKey:  env("WECOM_RELAY_KEY"),
 		TokenMode:      strings.ToLower(env("WECHAT_TOKEN_MODE")),
 		AllowedOrigins: getenv("ALLOWED_ORIGINS"),
 		APIKey:         env("API_KEY"),
@@ -108,6 +110,7 @@ func LoadSettings(getenv func(string) string) Settings {
 	}
 	s.loadTest(env)
 	hosts := getenv("ALLOWED_HOSTS")
+	s.checkHosts("ALLOWED_HOSTS", hosts)
 	ids := splitList(env("WECHAT_APPID"))
 	for _, id := range ids {
 		app := AppSettings{AppID: id, Secret: env("WECHAT_APPSECRET_" + id), AllowedHosts: hosts}
@@ -116,6 +119,9 @@ func LoadSettings(getenv func(string) string) Settings {
 		}
 		if h := getenv("ALLOWED_HOSTS_" + id); strings.TrimSpace(h) != "" {
 			app.AllowedHosts = h
+		}
+		if validID(id) {
+			s.checkHosts("ALLOWED_HOSTS_"+id, getenv("ALLOWED_HOSTS_"+id))
 		}
 		switch {
 		case !validID(id):
@@ -135,14 +141,15 @@ func LoadSettings(getenv func(string) string) Settings {
 	}
 	if s.APIBase == "" {
 		s.APIBase = DefaultAPIBase
-	} else if !httpURL(s.APIBase) {
-		s.problem("WECHAT_API_BASE must be an http(s) URL")
+	} else {
+		s.checkBase("WECHAT_API_BASE", s.APIBase)
 	}
 	if s.WeComAPIBase == "" {
 		s.WeComAPIBase = DefaultWeComAPIBase
-	} else if !httpURL(s.WeComAPIBase) {
-		s.problem("WECOM_API_BASE must be an http(s) URL")
+	} else {
+		s.checkBase("WECOM_API_BASE", s.WeComAPIBase)
 	}
+	s.loadRelayKeys()
 	switch s.TokenMode {
 	case "":
 		s.TokenMode = ModeStable
@@ -177,6 +184,7 @@ func (s *Settings) loadWeCom(env, getenv func(string) string, hosts string) {
 	w := &WeComSettings{CorpID: corp, AllowedHosts: hosts}
 	if h := getenv("ALLOWED_HOSTS_" + corp); corp != "" && strings.TrimSpace(h) != "" {
 		w.AllowedHosts = h
+		s.checkHosts("ALLOWED_HOSTS_"+corp, h)
 	}
 	if !validID(corp) {
 		s.problem("WECOM_CORPID is not set or not a CorpID (letters and digits)")
@@ -199,6 +207,57 @@ func (s *Settings) loadWeCom(env, getenv func(string) string, hosts string) {
 	s.WeCom = w
 }
 
+// checkHosts makes an allowlist setting that is set but names no usable
+// host (",", ":443", "https://") a problem: parsed, it would be empty, and
+// an empty list allows every host. A blank value is unset.
+func (s *Settings) checkHosts(name, value string) {
+	if strings.TrimSpace(value) != "" && ParseAllowlist(value).Len() == 0 {
+		s.problem(name + " is set but names no host: list hosts such as www.example.com or *.example.com, or leave it unset")
+	}
+}
+
+// checkBase lists what is wrong or risky with an API base URL setting. A
+// query or userinfo would be sent along with every call, secrets included,
+// and the relay refuses them; plain http outside the machine itself sends
+// secrets in cleartext.
+func (s *Settings) checkBase(name, base string) {
+	scheme, rest, _ := strings.Cut(base, "://")
+	authority := rest
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		authority = rest[:i]
+	}
+	switch {
+	case !httpURL(base):
+		s.problem(name + " must be an http(s) URL")
+	case strings.IndexByte(authority, '@') >= 0:
+		s.problem(name + " must not carry userinfo (user@host): the relay's key goes in WECHAT_RELAY_KEY")
+	case strings.ContainsAny(base, "?#"):
+		s.problem(name + " must not have a query or a \"#\" part: each call's path and query are appended to it")
+	case SafeURL(base) == "(invalid)":
+		s.problem(name + " has an invalid host")
+	case scheme == "http" && !loopback(authority):
+		s.Warnings = append(s.Warnings, name+" is plain http://: secrets go to it in cleartext; use https://")
+	}
+}
+
+// loadRelayKeys decides which base gets which relay key: each key only its
+// own base. WECOM_RELAY_KEY defaults to WECHAT_RELAY_KEY when both bases
+// are on one host, the one relay of docs/relay.md serving both under two
+// prefixes. A key for a base on WeChat's own hosts is a warning: the
+// client never sends it there (core/wechat).
+func (s *Settings) loadRelayKeys() {
+	explicit := s.WeComRelayKey != ""
+	if !explicit && baseHost(s.WeComAPIBase) == baseHost(s.APIBase) {
+		s.WeComRelayKey = s.RelayKey
+	}
+	if s.RelayKey != "" && WeChatHost(s.APIBase) {
+		s.Warnings = append(s.Warnings, "WECHAT_RELAY_KEY is set but WECHAT_API_BASE is WeChat's own: the key is not sent (set WECHAT_API_BASE to the relay)")
+	}
+	if explicit && WeChatHost(s.WeComAPIBase) {
+		s.Warnings = append(s.Warnings, "WECOM_RELAY_KEY is set but WECOM_API_BASE is WeCom's own: the key is not sent (set WECOM_API_BASE to the relay)")
+	}
+}
+
 func (s *Settings) loadTest(env func(string) string) {
 	t := &s.Test
 	fault := env("WXSIGN_TEST_KV_FAULT")
@@ -215,9 +274,19 @@ func (s *Settings) OK() bool { return len(s.Problems) == 0 }
 
 // Unconfigured is the refusal while the settings are not OK: 1050, with
 // what is wrong, so that the caller of any endpoint can see what to fix.
+// The message is cut at maxProblemsLen bytes, so that an environment of
+// many long malformed values cannot make an answer larger than
+// MaxAnswerLen; /healthz lists every problem.
 func (s *Settings) Unconfigured() *Error {
-	return &Error{Code: ErrNotConfigured.Code, Status: 503, Msg: ErrNotConfigured.Msg + ": " + strings.Join(s.Problems, "; ")}
+	msg := strings.Join(s.Problems, "; ")
+	if len(msg) > maxProblemsLen {
+		msg = strings.ToValidUTF8(msg[:maxProblemsLen], "") + "… (all of them at /healthz)"
+	}
+	return &Error{Code: ErrNotConfigured.Code, Status: 503, Msg: ErrNotConfigured.Msg + ": " + msg}
 }
+
+// maxProblemsLen bounds the problems an error message lists.
+const maxProblemsLen = 2048
 
 // App returns the official account with the given AppID, nil if there is none.
 func (s *Settings) App(id string) *AppSettings {
@@ -300,6 +369,33 @@ func validAgent(id string) bool {
 		}
 	}
 	return true
+}
+
+// baseHost is the host[:port] of an API base URL, lower case.
+func baseHost(base string) string {
+	_, rest, _ := strings.Cut(base, "://")
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	return lowerASCII(rest)
+}
+
+// WeChatHost reports whether an API base URL is on WeChat's own servers
+// (qq.com and its subdomains), which must never be sent a relay's key.
+func WeChatHost(base string) bool {
+	host, _ := splitHostPort(baseHost(base))
+	if i := strings.LastIndexByte(host, '@'); i >= 0 {
+		host = host[i+1:]
+	}
+	host = strings.TrimSuffix(host, ".")
+	return host == "qq.com" || strings.HasSuffix(host, ".qq.com")
+}
+
+// loopback reports whether an authority (host[:port]) is this machine:
+// localhost, 127.0.0.0/8 or [::1].
+func loopback(authority string) bool {
+	host, _ := splitHostPort(lowerASCII(authority))
+	return host == "localhost" || host == "[::1]" || isIPv4(host) && strings.HasPrefix(host, "127.")
 }
 
 func httpURL(s string) bool {

@@ -215,7 +215,7 @@ func TestLoadSettingsOptions(t *testing.T) {
 			check: func(s Settings) string { return cmp(s.TokenMode, ModeClassic) }},
 		{name: "unknown mode", env: map[string]string{"WECHAT_TOKEN_MODE": "fast"},
 			problems: []string{`WECHAT_TOKEN_MODE must be "stable" or "classic"`}},
-		{name: "secrets and keys trimmed", env: map[string]string{"API_KEY": " k1 \n", "WECHAT_RELAY_KEY": "r1\n", "ALLOWED_HOSTS": "h.example.com"},
+		{name: "secrets and keys trimmed", env: map[string]string{"API_KEY": " k1 \n", "WECHAT_RELAY_KEY": "r1\n", "ALLOWED_HOSTS": "h.example.com", "WECHAT_API_BASE": "https://relay.example.com/wx"},
 			check: func(s Settings) string {
 				if s.APIKey != "k1" || s.RelayKey != "r1" || len(s.Warnings) != 0 {
 					return fmt.Sprintf("%q %q %q", s.APIKey, s.RelayKey, s.Warnings)
@@ -548,5 +548,126 @@ func TestKeysConcurrent(t *testing.T) {
 		if k := <-tables; &k[0] != &first[0] {
 			t.Fatal("two callers got different key tables")
 		}
+	}
+}
+
+// TestSettingsAllowlistSetButEmpty: an allowlist setting that parses to no
+// host is a problem (the signing endpoints answer 503 naming it), never
+// "any host"; a blank one is unset.
+func TestSettingsAllowlistSetButEmpty(t *testing.T) {
+	for _, v := range []string{",", " , ", ":443", "https://", "/", "*.", "https://:443/"} {
+		for _, name := range []string{"ALLOWED_HOSTS", "ALLOWED_HOSTS_wxA1", "ALLOWED_HOSTS_wwcorp"} {
+			env := map[string]string{"WECHAT_APPID": "wxA1", "WECHAT_APPSECRET": "sA",
+				"WECOM_CORPID": "wwcorp", "WECOM_AGENTS": "1000002", "WECOM_SECRET_1000002": "sW", name: v}
+			s := LoadSettings(envOf(env))
+			if why := hasProblems(s.Problems, []string{name + " is set but names no host"}); why != "" {
+				t.Errorf("%s=%q: %s", name, v, why)
+			}
+			if e := s.Unconfigured(); e.Status != 503 || !strings.Contains(e.Msg, name) {
+				t.Errorf("%s=%q: refusal %d %q", name, v, e.Status, e.Msg)
+			}
+		}
+	}
+	for _, v := range []string{"", "  ", "h.example.com, ,", "https://h.example.com:443/"} {
+		s := LoadSettings(envOf(map[string]string{"WECHAT_APPID": "wxA1", "WECHAT_APPSECRET": "sA", "ALLOWED_HOSTS": v}))
+		if !s.OK() {
+			t.Errorf("ALLOWED_HOSTS=%q: %q", v, s.Problems)
+		}
+	}
+}
+
+// TestSettingsAPIBases: a base with a query, a fragment or userinfo is a
+// problem; plain http beyond loopback a warning.
+func TestSettingsAPIBases(t *testing.T) {
+	for _, c := range []struct {
+		base             string
+		problem, warning string
+	}{
+		{base: "https://relay.example.com/wx"},
+		{base: "http://127.0.0.1:8080/wx"},
+		{base: "http://localhost:8080"},
+		{base: "http://[::1]:8080/wx"},
+		{base: "http://relay.example.com/wx", warning: "is plain http://"},
+		{base: "http://127.0.0.1.example.com", warning: "is plain http://"},
+		{base: "https://relay.example.com/wx?key=1", problem: "must not have a query"},
+		{base: "https://relay.example.com/wx#x", problem: "must not have a query"},
+		{base: "https://user:pw@relay.example.com/wx", problem: "must not carry userinfo"},
+		{base: "https://relay.example.com@evil.example/wx", problem: "must not carry userinfo"},
+		{base: "https://", problem: "must be an http(s) URL"},
+		{base: "https://re lay.example.com", problem: "has an invalid host"},
+		{base: "ftp://relay.example.com", problem: "must be an http(s) URL"},
+	} {
+		for _, name := range []string{"WECHAT_API_BASE", "WECOM_API_BASE"} {
+			s := LoadSettings(envOf(map[string]string{"WECHAT_APPID": "wxA1", "WECHAT_APPSECRET": "sA", "ALLOWED_HOSTS": "h.example.com",
+				"API_KEY": "k", name: c.base}))
+			var problems, warnings []string
+			if c.problem != "" {
+				problems = []string{name + " " + c.problem}
+			}
+			if c.warning != "" {
+				warnings = []string{name + " " + c.warning}
+			}
+			if why := hasProblems(s.Problems, problems); why != "" {
+				t.Errorf("%s=%q: %s", name, c.base, why)
+			}
+			if why := hasProblems(s.Warnings, warnings); why != "" {
+				t.Errorf("%s=%q: warnings: %s", name, c.base, why)
+			}
+		}
+	}
+}
+
+// TestSettingsRelayKeys: each relay key goes to its own base; one relay
+// under two prefixes shares WECHAT_RELAY_KEY; a key for WeChat's own host is
+// a warning (the client never sends it there).
+func TestSettingsRelayKeys(t *testing.T) {
+	for _, c := range []struct {
+		name          string
+		env           map[string]string
+		key, wecomKey string
+		warning       string
+	}{
+		{name: "relay for official accounts only", env: map[string]string{"WECHAT_API_BASE": "https://relay.example.com/wx", "WECHAT_RELAY_KEY": "k"},
+			key: "k"},
+		{name: "one relay, two prefixes", env: map[string]string{"WECHAT_API_BASE": "https://relay.example.com/wx",
+			"WECOM_API_BASE": "https://RELAY.example.com/wecom", "WECHAT_RELAY_KEY": "k"}, key: "k", wecomKey: "k"},
+		{name: "two relays, two keys", env: map[string]string{"WECHAT_API_BASE": "https://a.example.com", "WECOM_API_BASE": "https://b.example.com",
+			"WECHAT_RELAY_KEY": "k", "WECOM_RELAY_KEY": "w"}, key: "k", wecomKey: "w"},
+		{name: "relay for WeCom only", env: map[string]string{"WECOM_API_BASE": "https://b.example.com", "WECOM_RELAY_KEY": "w"}, wecomKey: "w"},
+		{name: "a key without a relay", env: map[string]string{"WECHAT_RELAY_KEY": "k"}, key: "k", warning: "WECHAT_RELAY_KEY is set but WECHAT_API_BASE is WeChat's own"},
+		{name: "a WeCom key without a relay", env: map[string]string{"WECOM_RELAY_KEY": "w"}, wecomKey: "w", warning: "WECOM_RELAY_KEY is set but WECOM_API_BASE is WeCom's own"},
+	} {
+		env := map[string]string{"WECHAT_APPID": "wxA1", "WECHAT_APPSECRET": "sA", "ALLOWED_HOSTS": "h.example.com", "API_KEY": "k"}
+		for k, v := range c.env {
+			env[k] = v
+		}
+		s := LoadSettings(envOf(env))
+		if s.RelayKey != c.key || s.WeComRelayKey != c.wecomKey {
+			t.Errorf("%s: keys %q %q, want %q %q", c.name, s.RelayKey, s.WeComRelayKey, c.key, c.wecomKey)
+		}
+		var warnings []string
+		if c.warning != "" {
+			warnings = []string{c.warning}
+		}
+		if why := hasProblems(s.Warnings, warnings); why != "" {
+			t.Errorf("%s: %s", c.name, why)
+		}
+	}
+	for base, want := range map[string]bool{DefaultAPIBase: true, DefaultWeComAPIBase: true, "https://API.weixin.qq.com.:443/x": true,
+		"https://qq.com": true, "https://relay.example.com": false, "https://qq.com.example.com": false, "https://xqq.com": false} {
+		if got := WeChatHost(base); got != want {
+			t.Errorf("WeChatHost(%q) = %v", base, got)
+		}
+	}
+}
+
+// TestUnconfiguredFits: however many long problems the environment has,
+// the refusal naming them fits in an answer.
+func TestUnconfiguredFits(t *testing.T) {
+	env := map[string]string{"WECHAT_APPID": strings.Repeat(strings.Repeat("\"", 4000)+",", 128)}
+	s := LoadSettings(envOf(env))
+	e := s.Unconfigured()
+	if b := e.AppendJSON(nil); len(b) > MaxAnswerLen || !strings.Contains(e.Msg, "WECHAT_APPID") || !strings.HasSuffix(e.Msg, "/healthz)") {
+		t.Errorf("%d bytes: %.200s", len(b), b)
 	}
 }

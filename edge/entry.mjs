@@ -17,7 +17,6 @@ import { FETCH, LIMIT, READ, Signer } from "./signer.mjs";
 import signerModule from "../build/signer.wasm";
 import goWorker from "../build/go/worker.mjs";
 
-const DRAIN = 1 << 20; // a body without a length is read (and dropped) up to this, not cut mid-stream
 const TURNS = 8; // a request needs at most read, limit, fetch: more is a bug
 const NO_BODY = new Uint8Array(0);
 
@@ -45,7 +44,8 @@ function startSigner() {
 
 // readBody reads at most cap bytes. A body whose Content-Length is over cap
 // is not read at all (the module refuses it by its length); one without a
-// length is drained up to DRAIN so that the connection stays usable.
+// length is read to its end, the bytes past cap dropped: cancelling it
+// midway restarted the worker under the next request (workerd, 503).
 async function readBody(request, cap) {
   if (request.body === null) return NO_BODY;
   const length = request.headers.get("content-length");
@@ -58,10 +58,6 @@ async function readBody(request, cap) {
     if (done) break;
     if (size < cap) chunks.push(value);
     size += value.length;
-    if (size > DRAIN) {
-      reader.cancel().catch(() => {});
-      break;
-    }
   }
   const body = new Uint8Array(Math.min(size, cap));
   let at = 0;

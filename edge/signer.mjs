@@ -60,11 +60,11 @@ export class Signer {
   // length + bytes into the input region and returns the length written. A
   // field that does not fit is written as its length alone, and ends the
   // input: the module refuses it rather than read a prefix.
-  frame(fields) {
+  frame(fields, start = this.input, cap = this.inputCap) {
     const mem = new Uint8Array(this.x.memory.buffer);
     const view = new DataView(this.x.memory.buffer);
-    let at = this.input;
-    const end = this.input + this.inputCap;
+    let at = start;
+    const end = start + cap;
     for (const f of fields) {
       if (end - at < 4) break;
       const room = end - at - 4;
@@ -78,12 +78,12 @@ export class Signer {
       }
       if (n < 0) {
         view.setUint32(at, 0xffffffff, true);
-        return at + 4 - this.input;
+        return at + 4 - start;
       }
       view.setUint32(at, n, true);
       at += 4 + n;
     }
-    return at - this.input;
+    return at - start;
   }
 
   text(r) {
@@ -104,7 +104,12 @@ export class Signer {
     }
     const key = fields.join("\0");
     if (key === this.envKey) return this.headers;
-    const n = this.x.wxs_env(this.frame(fields));
+    // The environment goes to a buffer of its size (wxs_env_buffer), never
+    // cut to the input region; one the module refuses is handed over as
+    // its size alone, and the module then signs nothing.
+    const size = fields.reduce((n, f) => n + 4 + (typeof f === "string" ? enc.encode(f).length : f.length), 0);
+    const at = this.x.wxs_env_buffer(size);
+    const n = this.x.wxs_env(at === 0 ? size : this.frame(fields, at, size));
     this.headers = this.text(n).split("\n").filter(Boolean);
     this.envKey = key;
     return this.headers;

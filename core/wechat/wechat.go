@@ -22,8 +22,8 @@ type Doer interface {
 // DefaultTimeout bounds each call to WeChat.
 const DefaultTimeout = 5 * time.Second
 
-// RelayKeyHeader carries WECHAT_RELAY_KEY to a relay (cmd/wxsign-relay),
-// which strips it before forwarding to WeChat.
+// RelayKeyHeader carries a relay key (WECHAT_RELAY_KEY, WECOM_RELAY_KEY) to
+// a relay (cmd/wxsign-relay), which strips it before forwarding to WeChat.
 const RelayKeyHeader = "X-Wxsign-Relay-Key"
 
 // maxBody caps what is read of an answer: WeChat's are a few hundred bytes.
@@ -31,12 +31,13 @@ const maxBody = 64 << 10
 
 // Client calls WeChat.
 type Client struct {
-	BaseURL      string           // official accounts' API (WECHAT_API_BASE); may carry a relay's path prefix
-	WeComBaseURL string           // WeCom's API (WECOM_API_BASE)
-	RelayKey     string           // sent as RelayKeyHeader on every call when set
-	Doer         Doer             // how requests are sent
-	Timeout      time.Duration    // per call; DefaultTimeout when zero
-	Now          func() time.Time // the clock for FetchedAt and ExpiresAt; time.Now when nil
+	BaseURL       string           // official accounts' API (WECHAT_API_BASE); may carry a relay's path prefix
+	WeComBaseURL  string           // WeCom's API (WECOM_API_BASE)
+	RelayKey      string           // sent as RelayKeyHeader on calls to BaseURL when set
+	WeComRelayKey string           // sent as RelayKeyHeader on calls to WeComBaseURL when set
+	Doer          Doer             // how requests are sent
+	Timeout       time.Duration    // per call; DefaultTimeout when zero
+	Now           func() time.Time // the clock for FetchedAt and ExpiresAt; time.Now when nil
 }
 
 // APIError is WeChat refusing a call.
@@ -61,11 +62,20 @@ func (e *TransportError) Unwrap() error { return e.Err }
 
 // Fetch makes k's call, with token for a kind that needs one, and returns
 // the record WeChat's answer holds. It implements core.Fetcher.
+//
+// A relay key goes only to its own base, and never to WeChat's own hosts
+// (core.WeChatHost), whatever the settings say. A redirect is not
+// followed: the Doer must return it (in Workers, fetch with redirect
+// "manual"), and it is an error naming the base, since following it would
+// send the secret, the token and the relay key to another URL.
 func (c *Client) Fetch(ctx context.Context, k *core.Key, token string, force bool) (core.Record, error) {
 	call := k.Kind.Call
-	base := c.BaseURL
+	base, key := c.BaseURL, c.RelayKey
 	if k.Kind.API == core.APIWeCom {
-		base = c.WeComBaseURL
+		base, key = c.WeComBaseURL, c.WeComRelayKey
+	}
+	if core.WeChatHost(base) {
+		key = ""
 	}
 	value := func(p core.Param) string {
 		switch p.From {
@@ -94,10 +104,10 @@ func (c *Client) Fetch(ctx context.Context, k *core.Key, token string, force boo
 	} else {
 		body = call.AppendBody(nil, value)
 	}
-	return c.do(ctx, k.Kind, call.Method, target, body)
+	return c.do(ctx, k.Kind, base, key, call.Method, target, body)
 }
 
-func (c *Client) do(ctx context.Context, kind *core.Kind, method, target string, body []byte) (core.Record, error) {
+func (c *Client) do(ctx context.Context, kind *core.Kind, base, key, method, target string, body []byte) (core.Record, error) {
 	name := kind.Call.Name
 	timeout := c.Timeout
 	if timeout <= 0 {
@@ -118,8 +128,8 @@ func (c *Client) do(ctx context.Context, kind *core.Kind, method, target string,
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	if c.RelayKey != "" {
-		req.Header.Set(RelayKeyHeader, c.RelayKey)
+	if key != "" {
+		req.Header.Set(RelayKeyHeader, key)
 	}
 	if c.Doer == nil {
 		return core.Record{}, &TransportError{Call: name, Err: errors.New("no Doer")}
@@ -129,6 +139,10 @@ func (c *Client) do(ctx context.Context, kind *core.Kind, method, target string,
 		return core.Record{}, &TransportError{Call: name, Err: cause(ctx, err)}
 	}
 	defer res.Body.Close()
+	if redirected(req, res) {
+		return core.Record{}, &TransportError{Call: name, Status: res.StatusCode,
+			Err: errors.New("the API base " + core.SafeURL(base) + " answers with a redirect, which is never followed (it would take the secrets along): set the base to where it leads, over https")}
+	}
 	raw, err := io.ReadAll(io.LimitReader(res.Body, maxBody))
 	if err != nil {
 		return core.Record{}, &TransportError{Call: name, Status: res.StatusCode, Err: cause(ctx, err)}
@@ -153,6 +167,13 @@ func (c *Client) do(ctx context.Context, kind *core.Kind, method, target string,
 	}
 	t := now().Unix()
 	return core.Record{Value: value, FetchedAt: t, ExpiresAt: t + max(a.ExpiresIn-core.ExpirySafety, 1)}, nil
+}
+
+// redirected reports whether an answer is a redirect, or came after one
+// that the Doer followed by itself (as an *http.Client does): then the
+// answer's request is not the one sent.
+func redirected(req *http.Request, res *http.Response) bool {
+	return res.StatusCode >= 300 && res.StatusCode < 400 || res.Request != nil && res.Request != req && res.Request.URL.String() != req.URL.String()
 }
 
 // statusCause says what an HTTP error status from WeChat's side means, for

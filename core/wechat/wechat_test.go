@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"slices"
@@ -408,24 +409,104 @@ func TestFetchErrors(t *testing.T) {
 	}
 }
 
+// TestRelayKey: each relay key goes with the calls to its own base only,
+// and never to WeChat's own hosts.
 func TestRelayKey(t *testing.T) {
-	for _, key := range []string{"", relayKey} {
-		t.Run("key="+key, func(t *testing.T) {
-			f := newFixture(t, map[string]string{"WECHAT_RELAY_KEY": key})
+	for _, c := range []struct {
+		name                  string
+		base, wecomBase       string
+		key, wecomKey         string
+		wantKey, wantWeComKey string
+	}{
+		{name: "no keys", base: "http://api.test", wecomBase: "http://qyapi.test"},
+		{name: "relay for both", base: "http://api.test", wecomBase: "http://qyapi.test", key: relayKey, wecomKey: relayKey,
+			wantKey: relayKey, wantWeComKey: relayKey},
+		{name: "relay for official accounts, WeCom direct", base: "http://api.test", wecomBase: core.DefaultWeComAPIBase,
+			key: relayKey, wecomKey: relayKey, wantKey: relayKey},
+		{name: "two relays, two keys", base: "http://api.test", wecomBase: "http://qyapi.test", key: relayKey, wecomKey: "wecom-key",
+			wantKey: relayKey, wantWeComKey: "wecom-key"},
+		{name: "WeChat's own hosts never get a key", base: core.DefaultAPIBase, wecomBase: core.DefaultWeComAPIBase, key: relayKey, wecomKey: relayKey},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t, nil)
+			f.client.BaseURL, f.client.WeComBaseURL, f.client.RelayKey, f.client.WeComRelayKey = c.base, c.wecomBase, c.key, c.wecomKey
 			for _, k := range f.settings.Keys() {
 				if _, _, err := f.fetch(t, k, false); err != nil {
 					t.Fatalf("%s: %v", k, err)
 				}
 			}
 			for _, r := range f.rec.reqs {
-				if r.RelayKey != key {
-					t.Errorf("%s %s sent %s %q, want %q", r.Method, r.Path, wechat.RelayKeyHeader, r.RelayKey, key)
+				want := c.wantKey
+				if strings.HasPrefix(r.Path, "/cgi-bin/gettoken") || strings.Contains(r.Path, "jsapi_ticket") || r.Path == "/cgi-bin/ticket/get" {
+					want = c.wantWeComKey
+				}
+				if r.RelayKey != want {
+					t.Errorf("%s %s%s sent %s %q, want %q", r.Method, r.Host, r.Path, wechat.RelayKeyHeader, r.RelayKey, want)
 				}
 			}
 			if len(f.rec.reqs) < len(f.settings.Keys()) {
 				t.Fatalf("%d requests", len(f.rec.reqs))
 			}
 		})
+	}
+}
+
+// redirector answers every call with a redirect to another host, and
+// records whether the next hop was asked for.
+type redirector struct {
+	status   int
+	followed bool
+}
+
+func (d *redirector) Do(r *http.Request) (*http.Response, error) {
+	if r.URL.Host == "evil.test" {
+		d.followed = true
+	}
+	h := http.Header{"Location": {"https://evil.test/steal?x=1"}}
+	return &http.Response{StatusCode: d.status, Header: h, Body: io.NopCloser(strings.NewReader("")), Request: r}, nil
+}
+
+// TestRedirectNotFollowed: a 3xx from the base is an error naming the
+// base, the Location is not asked for, and the error holds no secret.
+func TestRedirectNotFollowed(t *testing.T) {
+	for _, status := range []int{301, 302, 303, 307, 308} {
+		f := newFixture(t, nil)
+		d := &redirector{status: status}
+		f.client.BaseURL, f.client.WeComBaseURL, f.client.RelayKey, f.client.Doer = "http://relay.test/wx?", "http://qyapi.test", relayKey, d
+		for _, k := range f.settings.Keys() {
+			_, err := f.client.Fetch(context.Background(), k, "TOKEN_SECRET", false)
+			var te *wechat.TransportError
+			if !errors.As(err, &te) || te.Status != status || !strings.Contains(err.Error(), "redirect") {
+				t.Fatalf("%d %s: %v", status, k, err)
+			}
+			if !strings.Contains(err.Error(), "http://relay.test/wx") && !strings.Contains(err.Error(), "http://qyapi.test") {
+				t.Errorf("%d %s: the base is not named: %v", status, k, err)
+			}
+			for _, secret := range []string{"TOKEN_SECRET", relayKey, secret, secret2, "evil.test", "steal"} {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("%d %s: the error shows %q: %v", status, k, secret, err)
+				}
+			}
+		}
+		if d.followed {
+			t.Errorf("%d: the redirect was followed", status)
+		}
+	}
+	// A Doer that follows redirects by itself (an *http.Client) still gets
+	// the error: the answer's request is not the one sent.
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/moved/cgi-bin/stable_token" {
+			http.Redirect(w, r, "/moved"+r.URL.Path, http.StatusTemporaryRedirect)
+			return
+		}
+		io.WriteString(w, `{"access_token":"T","expires_in":7200}`)
+	}))
+	defer srv.Close()
+	f := newFixture(t, nil)
+	f.client.BaseURL, f.client.Doer = srv.URL, srv.Client()
+	_, err := f.client.Fetch(context.Background(), f.settings.Key(core.StableToken.Name, appID), "", false)
+	if err == nil || !strings.Contains(err.Error(), "redirect") {
+		t.Errorf("a redirect the Doer followed: %v", err)
 	}
 }
 

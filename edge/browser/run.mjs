@@ -371,12 +371,12 @@ const cases = [
   { name: 'decoded', page: `${P}/s?q=%E4%B8%AD`, signed: `${P}/s?q=中`, codes: ['url_decoded', 'signed_wrong_url'] },
   { name: '&amp;', page: `${P}/s?a=1&b=2`, signed: `${P}/s?a=1&amp;b=2`, codes: ['amp_escaped', 'signed_wrong_url'] },
   { name: 'scheme', page: `${P}/s?a=1`, signed: `https://127.0.0.1:${new URL(P).port}/s?a=1`, codes: ['scheme_differs', 'signed_wrong_url'] },
-  { name: 'host', page: `${P}/s?a=1`, signed: `http://localhost:${new URL(P).port}/s?a=1`, codes: ['host_differs', 'signed_wrong_url'] },
+  { name: 'host', page: `${P}/s?a=1`, signed: `http://localhost:${new URL(P).port}/s?a=1`, codes: ['host_differs', 'signature_mismatch'] }, // localhost is not allowed: not verified
   { name: 'port', page: `${P}/s?a=1`, signed: 'http://127.0.0.1:8080/s?a=1', codes: ['port_differs', 'signed_wrong_url'] },
   { name: 'trailing slash', page: `${P}/?a=1`, signed: `${P}?a=1`, codes: ['trailing_slash', 'signed_wrong_url'] },
   { name: 'share parameters', page: `${P}/article?id=7&from=singlemessage&isappinstalled=0`, signed: `${P}/article?id=7`, codes: ['share_params', 'signed_wrong_url'] },
   { name: 'another route (the diff highlighted)', page: `${P}/spa/b`, signed: `${P}/spa/a`, codes: ['url_differs', 'signed_wrong_url'], marks: ['a', 'b'] },
-  { name: 'host not allowed', page: 'http://evil.example.com/p', signed: '', signedFor: 'http://evil.example.com/p', codes: ['host_not_allowed', 'signature_ok'] },
+  { name: 'host not allowed', page: 'http://evil.example.com/p', signed: '', signedFor: 'http://evil.example.com/p', codes: ['host_not_allowed'] }, // named, never verified (docs/api.md)
   { name: 'appId of another app (pasted as JavaScript)', page: `${P}/s`, signed: '', signedFor: `${P}/s`, appId: 'wx0000000000000000', paste: true, codes: ['appid_mismatch', 'signature_ok'] },
   { name: 'timestamp in milliseconds', page: `${P}/s`, signed: '', signedFor: `${P}/s`, ts: Date.now(), codes: ['timestamp_skewed', 'signature_ok'] },
   { name: 'nothing wrong with the signature: the safe domain', page: `${P}/ok`, signed: '', signedFor: `${P}/ok`, codes: ['signature_ok'], words: ['JS接口安全域名', '"127.0.0.1"', 'MP_verify'] },

@@ -53,6 +53,12 @@ func TestBrowser(t *testing.T) {
 				h.Get("X-Content-Type-Options") != "nosniff" || h.Get("ETag") == "" {
 				t.Errorf("%s: %d %v; want 200, Cache-Control %q, %s, nosniff and an ETag", c.path, r.Status, h, c.cacheControl, c.contentType)
 			}
+			// The pages load nothing from elsewhere and no site frames them;
+			// run.mjs fails on any violation Chromium reports.
+			if csp := h.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") ||
+				!strings.Contains(csp, "frame-ancestors 'none'") || h.Get("X-Frame-Options") != "DENY" {
+				t.Errorf("%s: Content-Security-Policy %q, X-Frame-Options %q", c.path, csp, h.Get("X-Frame-Options"))
+			}
 		}
 		// A path with no file still reaches the Worker.
 		for _, path := range []string{"/nope", "/debug/info"} {

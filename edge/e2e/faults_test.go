@@ -222,7 +222,9 @@ func TestConfigErrors(t *testing.T) {
 // while it is valid, the Go path answers 503 JSON, nothing valid is lost.
 func TestKVFailure(t *testing.T) {
 	wc := startStandin(t)
-	failAt := time.Now().Add(25 * time.Second).Unix() // wrangler dev starts within it on a loaded machine
+	// Time for wrangler dev to start and the cold fetch to be stored
+	// before KV fails: 12 s was too little on a loaded shared machine.
+	failAt := time.Now().Add(25 * time.Second).Unix()
 	w := startWorker(t, wc, map[string]string{
 		"WXSIGN_TEST_KV_FAULT": "read,write", "WXSIGN_TEST_KV_FAULT_AT": strconv.FormatInt(failAt, 10),
 		"WXSIGN_TEST_RECORD_TTL": "1",

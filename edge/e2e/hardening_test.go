@@ -115,6 +115,37 @@ func TestHardening(t *testing.T) {
 		}
 	})
 
+	// A body of any size or framing touches no other request: chunked
+	// bodies past what the entry keeps (1 MiB and more) are refused 413,
+	// and the next POST, on the same connection or another, is answered.
+	t.Run("chunked bodies of any size, then the next POST", func(t *testing.T) {
+		client := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 1}}
+		defer client.CloseIdleConnections()
+		post := func(body io.Reader, header map[string]string) reply {
+			req, _ := http.NewRequest("POST", w.URL+"/config", body)
+			req.Header.Set("Content-Type", "application/json")
+			for k, v := range header {
+				req.Header.Set(k, v)
+			}
+			res, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			b, _ := io.ReadAll(res.Body)
+			return reply{res.StatusCode, res.Header, b}
+		}
+		chunks := func(n int) io.Reader { // n bytes in 64 KiB chunks, no length
+			return io.MultiReader(strings.NewReader(`{"url":"`), io.LimitReader(repeatReader('a'), int64(n)), strings.NewReader(`"}`))
+		}
+		for _, n := range []int{1<<20 - 100, 1<<20 + 1, 3 << 20} {
+			wantError(t, fmt.Sprintf("chunked %d bytes", n), post(chunks(n), nil), 413, 1022)
+			verify(t, post(strings.NewReader(`{"url":"`+page+`"}`), nil), ticket, page)
+			// and on a new connection
+			verify(t, w.do(t, "POST", "/config", strings.NewReader(`{"url":"`+page+`"}`), map[string]string{"Content-Type": "application/json"}), ticket, page)
+		}
+	})
+
 	t.Run("a request over 64 KiB", func(t *testing.T) {
 		// The input region is 64 KiB: requests near it and past it. workerd
 		// itself refuses request lines a little longer (text/plain 431).
@@ -420,4 +451,16 @@ func TestRateLimit(t *testing.T) {
 			}
 		}
 	})
+}
+
+// repeatReader reads as an endless run of one byte, in reads of at most
+// 64 KiB: a chunked body of any size without holding it.
+type repeatReader byte
+
+func (r repeatReader) Read(p []byte) (int, error) {
+	p = p[:min(len(p), 64<<10)]
+	for i := range p {
+		p[i] = byte(r)
+	}
+	return len(p), nil
 }

@@ -112,7 +112,7 @@ func newFixture(t *testing.T, env map[string]string) *fixture {
 	}
 	settings := core.LoadSettings(func(k string) string { return vars[k] })
 	f.relay = &relayDoer{next: f.wc.Doer()}
-	client := &wechat.Client{BaseURL: settings.APIBase, WeComBaseURL: settings.WeComAPIBase, RelayKey: settings.RelayKey,
+	client := &wechat.Client{BaseURL: settings.APIBase, WeComBaseURL: settings.WeComAPIBase, RelayKey: settings.RelayKey, WeComRelayKey: settings.WeComRelayKey,
 		Doer: f.relay, Timeout: 300 * time.Millisecond, Now: f.clock}
 	f.kv = &countingStore{Store: f.mem}
 	f.svc = &Service{Settings: settings, WeChat: client, Now: f.clock, Mem: f.coord,
@@ -257,11 +257,11 @@ func TestColdPath(t *testing.T) {
 	}
 }
 
-// TestRelayKey: with WECHAT_RELAY_KEY, every WeChat call carries the key
-// to the relay, which takes it off; WeChat never sees it, nor does the
-// isolate the record goes to.
+// TestRelayKey: with WECHAT_RELAY_KEY and WECOM_RELAY_KEY, every WeChat
+// call carries its base's key to the relay, which takes it off; WeChat
+// never sees it, nor does the isolate the record goes to.
 func TestRelayKey(t *testing.T) {
-	f := newFixture(t, map[string]string{"WECHAT_RELAY_KEY": relayKey})
+	f := newFixture(t, map[string]string{"WECHAT_RELAY_KEY": relayKey, "WECOM_RELAY_KEY": relayKey})
 	for _, key := range []string{"wxsign:" + appA + ":jsapi_ticket", "wxsign:" + corp + "/1000002:wecom_agent_ticket"} {
 		if _, w := f.ask(t, key); w.Code != 200 || strings.Contains(w.Body.String(), relayKey) {
 			t.Fatalf("%s: %d %s", key, w.Code, w.Body)

@@ -49,10 +49,11 @@ func newService() (*service.Service, error) {
 		return nil, fmt.Errorf("the coordinator's memory is missing: %w", err)
 	}
 	client := &wechat.Client{
-		BaseURL:      settings.APIBase,
-		WeComBaseURL: settings.WeComAPIBase,
-		RelayKey:     settings.RelayKey,
-		Doer:         fetchDoer{client()},
+		BaseURL:       settings.APIBase,
+		WeComBaseURL:  settings.WeComAPIBase,
+		RelayKey:      settings.RelayKey,
+		WeComRelayKey: settings.WeComRelayKey,
+		Doer:          fetchDoer{client()},
 	}
 	now := func() int64 { return time.Now().Unix() }
 	return &service.Service{
@@ -89,7 +90,7 @@ func (d fetchDoer) Do(r *http.Request) (*http.Response, error) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		res, err := d.c.Do(&fetch.Request{Request: r}, nil)
+		res, err := d.c.Do(&fetch.Request{Request: r}, &fetch.RequestInit{Redirect: fetch.RedirectModeManual}) // core/wechat refuses a 3xx
 		done <- result{res, err}
 	}()
 	select {

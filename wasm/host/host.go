@@ -110,7 +110,7 @@ func New(ctx context.Context, wasm []byte, opts *Options) (*Signer, error) {
 		rt.Close(ctx)
 		return nil, fmt.Errorf("compiling the signer module: %w", err)
 	}
-	for _, name := range []string{"wxs_env", "wxs_serve", "wxs_record", "wxs_sign", "wxs_input", "wxs_output", "_initialize"} {
+	for _, name := range []string{"wxs_env", "wxs_env_buffer", "wxs_serve", "wxs_record", "wxs_sign", "wxs_input", "wxs_output", "_initialize"} {
 		if _, ok := mod.ExportedFunctions()[name]; !ok {
 			rt.Close(ctx)
 			return nil, fmt.Errorf("the module does not export %s: not a signer module", name)
@@ -190,7 +190,7 @@ func (in *instance) setEnv(ctx context.Context, env map[string]string) error {
 		f = appendField(f, env[name])
 	}
 	in.frame = f
-	out, err := in.invoke(ctx, in.envFn, 0)
+	out, err := in.handEnv(ctx)
 	if err != nil {
 		return err
 	}
@@ -204,6 +204,34 @@ func (in *instance) setEnv(ctx context.Context, env map[string]string) error {
 		in.env = map[string]string{}
 	}
 	return nil
+}
+
+// handEnv hands over the framed environment as the Worker's entry does:
+// into a buffer of its size the module makes (wxs_env_buffer), never cut
+// to the input region; when the module will not make one, as its size
+// alone (the module then signs nothing).
+func (in *instance) handEnv(ctx context.Context) ([]byte, error) {
+	r, err := in.m.ExportedFunction("wxs_env_buffer").Call(ctx, uint64(len(in.frame)))
+	if err != nil {
+		return nil, fmt.Errorf("signer module: %w", err)
+	}
+	if at := uint32(r[0]); at != 0 && !in.m.Memory().Write(at, in.frame) {
+		return nil, errors.New("environment buffer out of memory range")
+	}
+	in.stack[0] = uint64(len(in.frame))
+	if err := in.envFn.CallWithStack(ctx, in.stack[:]); err != nil {
+		return nil, fmt.Errorf("signer module: %w", err)
+	}
+	return in.output()
+}
+
+// output is what the last call wrote to the output region.
+func (in *instance) output() ([]byte, error) {
+	out, ok := in.m.Memory().Read(in.out, uint32(in.stack[0])&0xffff)
+	if !ok {
+		return nil, errors.New("output region out of memory range")
+	}
+	return out, nil
 }
 
 // invoke runs fn on the framed input and returns the output it wrote

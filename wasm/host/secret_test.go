@@ -349,8 +349,8 @@ func TestSecretStrictQuery(t *testing.T) {
 		{"/ticket?appid=" + appB + ";x=1", unknown},
 		{"/token?appid=" + appB + ";x=1", unknown},
 		{"/token?appid=" + appB + "x", unknown},
-		{"/ticket?appid=", unknown},
-		{"/token?agentid=", unknown},
+		{"/ticket?appid=", bad},
+		{"/token?agentid=", bad},
 	} {
 		reads, fetches := w.counts()
 		r := w.do(t, tt.target, authorized)

@@ -27,11 +27,17 @@
 // its full length and none of its bytes, and ends the input: the module
 // then refuses the request (414, 431 or 413), never reads a prefix.
 //
-//	wxs_env(n u32) u32
+//	wxs_env_buffer(n u32) u32, wxs_env(n u32) u32
 //
-// hands over the Worker's environment: fields name, value, name, value…;
+// hand over the Worker's environment: fields name, value, name, value…;
 // a binding that is not a string is passed as "@name" with an empty
-// value. The module parses the settings from it (core.LoadSettings) and
+// value. It is larger than the input region may hold (Cloudflare allows
+// 128 variables of 5 KB), so the host first asks wxs_env_buffer for a
+// buffer of its n bytes, writes the fields there and calls wxs_env(n).
+// wxs_env_buffer returns 0 above core.MaxEnvLen; the host then calls
+// wxs_env(n) without writing it, and the module, like for any environment
+// that did not arrive whole, keeps a problem that refuses every signing
+// request (503, errcode 1050, naming it) rather than lose settings. The module parses the settings from it (core.LoadSettings) and
 // keeps them; the host calls it again only when the environment changes.
 // It writes to the output the request header names wxs_serve wants, one
 // per line, and returns their number.

@@ -66,24 +66,33 @@ const (
 	nFields
 )
 
+// envBuf holds the environment while it is handed over: the host asks
+// for it (wxs_env_buffer) the size the environment needs, since the input
+// region is smaller than what Cloudflare allows (128 variables of 5 KB).
+var envBuf []byte
+
+//go:wasmexport wxs_env_buffer
+func wxsEnvBuffer(n uint32) uint32 {
+	envBuf = nil
+	if n == 0 || n > core.MaxEnvLen {
+		return 0 // the host then hands over n without the bytes: refused by wxs_env
+	}
+	envBuf = make([]byte, n)
+	return uint32(uintptr(unsafe.Pointer(&envBuf[0])))
+}
+
 //go:wasmexport wxs_env
 func wxsEnv(n uint32) uint32 {
-	n = min(n, inputCap)
-	var f [][]byte
-	for end := 0; end < int(n); {
-		var one [1][]byte
-		next, ok := split(input[end:n], one[:])
-		if !ok {
-			break
-		}
-		f = append(f, one[0])
-		end += next
+	in := input[:min(n, inputCap)]
+	if envBuf != nil {
+		in = envBuf[:min(int(n), len(envBuf))]
 	}
-	env := map[string]string{}
-	for i := 0; i+1 < len(f); i += 2 {
-		env[string(f[i])] = string(f[i+1])
-	}
+	env, whole := core.ParseEnvFields(in, int(n))
 	configure(env)
+	if !whole {
+		settings.Problems = append([]string{core.EnvCut(int(n))}, settings.Problems...) // first: it explains the rest
+	}
+	envBuf = nil
 	out := output[:0]
 	for _, h := range headerNames {
 		out = append(out, h...)

@@ -101,7 +101,7 @@ func limit(f *[nFields][]byte, binding string, n int) (uint32, bool) {
 		if ip == "" {
 			ip = "unknown"
 		}
-		return act(ActLimit, binding, ip), true
+		return act(ActLimit, binding, core.RateKey(ip)), true
 	}
 	if v[n] == '0' {
 		r := refusal(view(f[fOrigin]), core.ErrRateLimited)
