@@ -59,7 +59,7 @@ var (
 	duration = flag.Duration("d", 5*time.Second, "duration of each load run")
 	rounds   = flag.Int("rounds", 4, "interleaved load rounds of wxsign and the JS reference")
 	out      = flag.String("o", "build/bench.json", "where to write the figures as JSON")
-	only     = flag.String("only", "", "comma-separated sections to run (core, wasm, isolate, worker, cold, workerd, bundle, economy, fleet); all when empty")
+	only     = flag.String("only", "", "comma-separated sections to run (core, wasm, isolate, worker, cold, workerd, cpu, bundle, economy, fleet); all when empty")
 )
 
 // sections are make bench's parts, in the order they run.
@@ -80,6 +80,7 @@ var sections = []struct {
 	{"worker", "Worker under wrangler dev (loopback, wrk)", workers},
 	{"cold", "fresh isolate under wrangler dev (restarted for every sample)", cold},
 	{"workerd", "fresh isolate under workerd alone (started for every sample)", coldWorkerd},
+	{"cpu", "workerd CPU per invocation, fresh and warm, beside the JS reference (wrangler dev, workerd alone)", cpuPerInvocation},
 	{"bundle", "bundle (wrangler deploy --dry-run) and its modules", bundle},
 	{"economy", "upstream economy", simulatedDay},
 	{"fleet", "fleet simulation: issue 25's day, before and after the coordinators", fleetDay},

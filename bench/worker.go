@@ -111,15 +111,16 @@ func freePort() int {
 }
 
 // startWrangler runs `wrangler dev` in dir on state, with vars and the
-// secret in an env file, and waits until probe answers 200. A static file
-// as the probe leaves the Worker itself untouched.
-func startWrangler(dir, state string, vars map[string]string, probe string) *wrangler {
+// secret in an env file, and extra arguments, and waits until probe answers
+// 200. A static file as the probe leaves the Worker itself untouched.
+func startWrangler(dir, state string, vars map[string]string, probe string, extra ...string) *wrangler {
 	envFile := filepath.Join(state+"-env", "secrets.env")
 	os.MkdirAll(filepath.Dir(envFile), 0o700)
 	os.WriteFile(envFile, []byte("WECHAT_APPSECRET="+secret+"\nAPI_KEY="+vars["API_KEY"]+"\n"), 0o600)
 	port := freePort()
 	args := []string{"dev", "--ip", "127.0.0.1", "--port", strconv.Itoa(port), "--inspector-port", strconv.Itoa(freePort()),
 		"--persist-to", state, "--env-file", envFile, "--show-interactive-dev-session=false"}
+	args = append(args, extra...)
 	for k, v := range vars {
 		if k != "API_KEY" {
 			args = append(args, "--var", k+":"+v)
