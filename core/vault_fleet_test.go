@@ -71,7 +71,7 @@ func TestVaultUnanswered(t *testing.T) {
 
 // TestVaultWakeUnchanged: a classic token is due 30 minutes before its
 // expiry; handed back unchanged, the alarm must not ask again the next
-// second (the fleet counted 33,069 calls a day so): it wakes when the
+// second (the fleet simulation found it spinning so): it wakes when the
 // token is no longer usable, and the cron asks meanwhile.
 func TestVaultWakeUnchanged(t *testing.T) {
 	s := LoadSettings(envOf(classicEnv))
