@@ -40,6 +40,13 @@ const (
 	AlertHeader    = "X-Wxsign-Alert"
 )
 
+// AskPath is where an isolate asks k's coordinator for k's record.
+func (k *Key) AskPath() string { return CredentialPath + "?key=" + k.String() }
+
+// RefreshAsk is where the cron and the alarm ask owner's coordinator for
+// its refresh pass.
+func RefreshAsk(owner string) string { return RefreshPath + "?owner=" + owner }
+
 // ConfigMethods are the methods /config answers.
 const ConfigMethods = "GET, HEAD, POST, OPTIONS"
 

@@ -78,6 +78,9 @@ async function fixedLengthFetch(request) {
   return fetch(request.url, { method: request.method, headers: request.headers, body, redirect: "manual" });
 }
 
+// The coordinators answer paths the module names; a Request needs a whole URL.
+const COORDINATOR = "https://coordinator.wxsign";
+
 // coordinator is the stub of the named coordinator.
 function coordinator(env, name) {
   return env.WXSIGN_COORD.get(env.WXSIGN_COORD.idFromName(name));
@@ -113,7 +116,7 @@ function ask(env, key, name, path) {
   let pending = fetching.get(key);
   if (pending === undefined) {
     pending = coordinator(env, name)
-      .fetch(new Request(new URL(path, "https://coordinator.wxsign")))
+      .fetch(new Request(new URL(path, COORDINATOR)))
       .then(async (res) => {
         const text = await res.text();
         if (res.status === 200) signer.record(key, "fetched", text);
@@ -203,7 +206,7 @@ export default {
       const [name, path] = [lines[i], lines[i + 1]];
       pokes.push(
         coordinator(env, name)
-          .fetch(new Request(new URL(path, "https://coordinator.wxsign")))
+          .fetch(new Request(new URL(path, COORDINATOR)))
           .then((res) => res.body?.cancel())
           .catch((e) => console.log(`wxsign: cron: coordinator ${name}: ${e && e.message}`)),
       );
@@ -287,7 +290,7 @@ export class Coordinator extends DurableObject {
     this.wakeAt = 0;
     this.wakePath ??= (await this.ctx.storage.get(WAKE_PATH)) ?? null;
     if (this.wakePath !== null) {
-      const res = await this.fetch(new Request(new URL(this.wakePath, "https://coordinator.wxsign")));
+      const res = await this.fetch(new Request(new URL(this.wakePath, COORDINATOR)));
       await res.body?.cancel();
     }
   }

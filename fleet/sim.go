@@ -417,7 +417,7 @@ func (s *sim) ask(iso *isolate, h *core.Held) {
 	}
 	s.rep.Asks++
 	c := s.coordinator(h.Key.Coordinator(), iso.loc)
-	w := c.pass(s, core.CredentialPath+"?key="+h.Key.String())
+	w := c.pass(s, h.Key.AskPath())
 	if w.Code == http.StatusOK {
 		h.Hand(core.FromCoord, w.Body.Bytes(), 0, now)
 		return
@@ -505,7 +505,7 @@ func (s *sim) cron() {
 	}
 	for _, name := range names {
 		s.rep.CronPokes++
-		s.coordinator(name, loc).pass(s, core.RefreshPath+"?owner="+name)
+		s.coordinator(name, loc).pass(s, core.RefreshAsk(name))
 	}
 }
 

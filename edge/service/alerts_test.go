@@ -113,7 +113,7 @@ func (c *alertCoordinator) ask(kind string) (*httptest.ResponseRecorder, []strin
 }
 
 func (c *alertCoordinator) refresh() (*httptest.ResponseRecorder, []string) {
-	return c.pass(core.RefreshPath + "?owner=" + alertApp)
+	return c.pass(core.RefreshAsk(alertApp))
 }
 
 // TestServiceAlerts: the coordinator's program hands over exactly one

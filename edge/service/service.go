@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -154,7 +153,7 @@ func (s *Service) serveRefresh(w http.ResponseWriter, r *http.Request) {
 // path that runs it: "<Unix seconds> <path>".
 func (s *Service) wake(w http.ResponseWriter, ctx context.Context, v *core.Vault, owner string) {
 	if t := v.Wake(ctx, s.keys(owner)); t != 0 {
-		w.Header().Set(core.WakeHeader, strconv.FormatInt(t, 10)+" "+core.RefreshPath+"?owner="+url.QueryEscape(owner))
+		w.Header().Set(core.WakeHeader, strconv.FormatInt(t, 10)+" "+core.RefreshAsk(owner))
 	}
 }
 

@@ -151,7 +151,7 @@ func (f *fixture) ask(t *testing.T, key string) (core.Record, *httptest.Response
 
 // refresh is the cron or the alarm waking owner's coordinator.
 func (f *fixture) refresh(owner string) *httptest.ResponseRecorder {
-	return f.do("GET", core.RefreshPath+"?owner="+url.QueryEscape(owner))
+	return f.do("GET", core.RefreshAsk(owner))
 }
 
 // wake is the coordinator's next alarm as an answer sets it: it must be
@@ -561,8 +561,8 @@ func TestConcurrentRequests(t *testing.T) {
 		core.CredentialPath + "?key=wxsign:" + appB + ":jsapi_ticket",
 		core.CredentialPath + "?key=" + url.QueryEscape("wxsign:"+corp+"/1000002:wecom_token"),
 		core.CredentialPath + "?key=" + url.QueryEscape("wxsign:"+corp+"/1000003:wecom_agent_ticket"),
-		core.RefreshPath + "?owner=" + appA,
-		core.RefreshPath + "?owner=" + corp,
+		core.RefreshAsk(appA),
+		core.RefreshAsk(corp),
 	}
 	for i := 0; i < 24; i++ {
 		wg.Add(1)

@@ -138,7 +138,7 @@ func wxsRecord(n uint32, now int64) {
 func wxsCron() uint32 {
 	var lines []string
 	for _, k := range settings.Keys() {
-		c := k.Coordinator() + "\n" + core.RefreshPath + "?owner=" + k.Coordinator()
+		c := k.Coordinator() + "\n" + core.RefreshAsk(k.Coordinator())
 		if len(lines) == 0 || lines[len(lines)-1] != c {
 			lines = append(lines, c)
 		}

@@ -106,10 +106,8 @@ func ready(e *core.Held, r *core.Response, now, maxAge int64) uint32 {
 		return a
 	}
 	switch e.Next(now, maxAge) {
-	case core.NeedNothing, core.NeedRead: // a read that failed: what is held stays
-		if e.Rec.Usable(now) {
-			return 0
-		}
+	case core.NeedNothing:
+		return 0
 	case core.NeedWait:
 		failure, retry := e.Failure(now)
 		if len(failure) == 0 {
@@ -127,7 +125,7 @@ func ready(e *core.Held, r *core.Response, now, maxAge int64) uint32 {
 // askCoordinator names the coordinator of e's owner and the path that
 // gets e's record from it.
 func askCoordinator(e *core.Held) uint32 {
-	return act(ActFetch, e.Key.String(), e.Key.Coordinator(), core.CredentialPath+"?key="+e.Key.String())
+	return act(ActFetch, e.Key.String(), e.Key.Coordinator(), e.Key.AskPath())
 }
 
 // param is the value of a query parameter, "" when absent.
