@@ -5,9 +5,9 @@
 // the module which coordinators to wake.
 //
 // A coordinator (Coordinator, a Durable Object, one per account or WeCom
-// corp) is the one place that calls WeChat and writes KV: it runs the Go
-// program (syumai/workers) one request at a time, with its own memory for
-// the back-off, and wakes itself when a ticket dies.
+// corp) is the one place that calls WeChat and writes KV: it runs its
+// passes in the Go program (syumai/workers), which starts once per isolate,
+// keeps its memory for the back-off, and wakes itself when a ticket dies.
 //
 // This file carries bytes only. Routes, settings, KV key names, validation
 // and signing all live in Go (core/, compiled into build/signer.wasm); the
@@ -15,7 +15,8 @@
 import { DurableObject, env as globalEnv } from "cloudflare:workers";
 import { FETCH, LIMIT, READ, Signer } from "./signer.mjs";
 import signerModule from "../build/signer.wasm";
-import goWorker from "../build/go/worker.mjs";
+import "../build/go/wasm_exec.js"; // Go's own glue, as syumai/workers ships it: globalThis.Go
+import { createRuntimeContext, loadModule } from "../build/go/runtime.mjs";
 
 const TURNS = 8; // a request needs at most read, limit, fetch: more is a bug
 const NO_BODY = new Uint8Array(0);
@@ -256,8 +257,98 @@ async function postAlert(url, body) {
   return outcome;
 }
 
-// Coordinator is one account's (or WeCom corp's) credential keeper: the
-// Go program runs in it one request at a time, so that every isolate and
+// syumai/workers' Go code calls this; its own entry, which this one
+// replaces for the coordinators, defines it.
+globalThis.tryCatch ??= (fn) => {
+  try {
+    return { result: fn() };
+  } catch (error) {
+    return { error };
+  }
+};
+
+let program = null; // the running Go program: a promise of its binding, once per isolate
+let passSeq = 0;
+const passes = new Map(); // pass id -> the pass's coordinator storage, and its answer
+// One pass at a time in the isolate: the Go program runs whatever
+// goroutines are ready whenever it is called, so a second pass in flight
+// would do its I/O on behalf of the first one's request.
+let passQueue = Promise.resolve();
+
+// The Go program's memory binding: "<pass id> <key>", in that pass's
+// coordinator's storage.
+const passMemory = {
+  async get(key) {
+    const [id, name] = cut(key);
+    return (await passes.get(id).storage.get(name)) ?? null;
+  },
+  async put(key, value) {
+    const [id, name] = cut(key);
+    await passes.get(id).storage.put(name, value);
+  },
+};
+const passAnswers = {
+  answer(id, status, headers, body) {
+    passes.get(id).answer = { status, headers, body };
+  },
+};
+
+function cut(s) {
+  const i = s.indexOf(" ");
+  return [s.slice(0, i), s.slice(i + 1)];
+}
+
+function goProgram(env) {
+  program ??= startProgram(env).catch((e) => {
+    program = null;
+    throw e;
+  });
+  return program;
+}
+
+// startProgram starts the Go program, as syumai/workers' own entry does
+// for each event, but once: every pass after that calls into it.
+async function startProgram(env) {
+  const go = new Go();
+  let ready;
+  const started = new Promise((resolve) => (ready = resolve));
+  const instance = new WebAssembly.Instance(await loadModule(), { ...go.importObject, workers: { ready: () => ready() } });
+  const binding = {};
+  const goEnv = { ...env, WXSIGN_FETCH: { fetch: fixedLengthFetch }, WXSIGN_MEM: passMemory, WXSIGN_PASS: passAnswers };
+  const exited = go.run(instance, createRuntimeContext({ env: goEnv, binding })).finally(() => {
+    program = null;
+    console.log("wxsign: the coordinators' Go program ended; the next pass starts it again");
+  });
+  await Promise.race([started, exited]);
+  if (!binding.runScheduler) throw new Error("the Go program ended before it was ready");
+  console.log("wxsign: the coordinators' Go program started");
+  return { binding, exited };
+}
+
+// runPass runs one pass of a coordinator in the Go program: the path
+// says what (core.CredentialPath, core.RefreshPath), storage is that
+// coordinator's memory.
+function runPass(env, storage, path) {
+  const run = passQueue.then(async () => {
+    const go = await goProgram(env);
+    const id = String(++passSeq);
+    const pass = { storage, answer: null };
+    passes.set(id, pass);
+    try {
+      await Promise.race([go.binding.runScheduler({ cron: `${id} ${path}`, scheduledTime: Date.now() }), go.exited]);
+    } finally {
+      passes.delete(id);
+    }
+    if (pass.answer === null) throw new Error("the Go program ended during a pass");
+    const { status, headers, body } = pass.answer;
+    return new Response(body, { status, headers });
+  });
+  passQueue = run.catch(() => {});
+  return run;
+}
+
+// Coordinator is one account's (or WeCom corp's) credential keeper: its
+// passes run in the Go program one at a time, so that every isolate and
 // location that finds a ticket dead gets the one successor WeChat issues,
 // fetched once and written to KV once. Its memory holds the back-off, which
 // KV need not see: the object's own storage, since an idle Durable Object
@@ -265,25 +356,12 @@ async function postAlert(url, body) {
 export class Coordinator extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
-    this.queue = Promise.resolve();
     this.wakePath = null;
     this.wakeAt = 0;
-    const storage = ctx.storage;
-    this.goEnv = {
-      ...env,
-      WXSIGN_FETCH: { fetch: fixedLengthFetch },
-      // Durable: the back-off, and the alerts' state.
-      WXSIGN_MEM: {
-        get: async (key) => (await storage.get(key)) ?? null,
-        put: async (key, value) => void (await storage.put(key, value)),
-      },
-    };
   }
 
   fetch(request) {
-    const run = this.queue.then(() => this.pass(request));
-    this.queue = run.catch(() => {});
-    return run;
+    return this.pass(request);
   }
 
   async alarm() {
@@ -296,7 +374,8 @@ export class Coordinator extends DurableObject {
   }
 
   async pass(request) {
-    let res = await goWorker.fetch(request, this.goEnv, this.ctx);
+    const url = new URL(request.url);
+    let res = await runPass(this.env, this.ctx.storage, url.pathname + url.search);
     const alerts = res.headers.get(ALERT);
     if (alerts) {
       const headers = new Headers(res.headers);

@@ -631,3 +631,67 @@ func TestCards(t *testing.T) {
 		}
 	})
 }
+
+// TestCoordinatorsShareOneProgram: the coordinators' Go program starts
+// once per isolate, and passes of two coordinators asked at the same time
+// each get their own answer: every page and every /token of app A gets
+// A's credentials, of B B's, with one WeChat call per credential; a cron
+// that wakes both coordinators at once starts nothing again.
+func TestCoordinatorsShareOneProgram(t *testing.T) {
+	const (
+		appA, secretA = "wxAe2e00000000003", "secret-of-app-A-89ab"
+		appB, secretB = "wxBe2e00000000004", "secret-of-app-B-cdef"
+		started       = "wxsign: the coordinators' Go program started"
+	)
+	wc := startStandin(t, "-apps", appA+":"+secretA+","+appB+":"+secretB)
+	w := startWorker(t, wc, map[string]string{
+		"WECHAT_APPID":             appA + "," + appB,
+		"WECHAT_APPSECRET_" + appA: secretA,
+		"WECHAT_APPSECRET_" + appB: secretB,
+		"ALLOWED_HOSTS":            "a.example.com",
+	})
+	page := "https://a.example.com/p?q=1"
+	type result struct {
+		app, what string
+		r         reply
+		err       error
+	}
+	const each = 6
+	results := make(chan result, 4*each)
+	for i := 0; i < each; i++ {
+		for _, app := range []string{appA, appB} {
+			go func() {
+				r, err := w.try("GET", configPath(page)+"&appid="+app, nil, nil)
+				results <- result{app, "config", r, err}
+			}()
+			go func() {
+				r, err := w.try("GET", "/token?appid="+app, nil, bearer(testAPIKey))
+				results <- result{app, "token", r, err}
+			}()
+		}
+	}
+	for i := 0; i < 4*each; i++ {
+		x := <-results
+		if x.err != nil {
+			t.Fatalf("%s of %s: %v", x.what, x.app, x.err)
+		}
+		st := wc.state(t, "appid="+x.app)
+		if x.what == "config" {
+			verifyApp(t, x.r, x.app, st["ticket"], page)
+			continue
+		}
+		var tok struct {
+			AccessToken string `json:"access_token"`
+		}
+		if json.Unmarshal(x.r.Body, &tok); x.r.Status != 200 || tok.AccessToken != st["access_token"] {
+			t.Fatalf("/token?appid=%s: %s, want %s", x.app, x.r, st["access_token"])
+		}
+	}
+	if st := wc.stats(t); st.StableToken != 2 || st.Ticket != 2 {
+		t.Fatalf("WeChat calls %+v: want one token and one ticket per app", st)
+	}
+	w.cron(t)
+	if n := strings.Count(w.logs.String(), started); n != 1 {
+		t.Fatalf("the Go program started %d times, want once:\n%s", n, w.logs)
+	}
+}

@@ -6,12 +6,15 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"strings"
 	"syscall/js"
 	"time"
 
 	"github.com/syumai/workers"
 	"github.com/syumai/workers/cloudflare"
+	"github.com/syumai/workers/cloudflare/cron"
 	"github.com/syumai/workers/cloudflare/fetch"
 	"github.com/syumai/workers/cloudflare/kv"
 
@@ -20,22 +23,58 @@ import (
 	"github.com/wxsign/wxsign/edge/service"
 )
 
+// main starts the program once per isolate and leaves it running: each
+// coordinator pass is an event of syumai/workers' scheduler, whose entry,
+// unlike its fetch handler's, can be called any number of times.
 func main() {
-	workers.Serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		svc, err := newService()
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "wxsign: %v\n", err)
-			e := core.Response{}
-			e.Fail(nil, core.ErrStorage)
-			for _, h := range e.Headers(nil) {
-				w.Header().Set(h.Name, h.Value)
-			}
-			w.WriteHeader(e.Status)
-			w.Write(e.Body)
-			return
+	svc, err := newService()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "wxsign: %v\n", err)
+	}
+	cron.ScheduleTaskNonBlock(func(ctx context.Context) error {
+		runPass(ctx, svc)
+		return nil // an error would end the program: every outcome is an answer
+	})
+	workers.Ready()
+	select {}
+}
+
+// runPass answers one pass. The event's cron field is "<pass id> <path>",
+// made by the entry; the pass's memory and its answer go through the
+// entry's bindings under that id, since passes of several coordinators
+// share this one program.
+func runPass(ctx context.Context, base *service.Service) {
+	ev, err := cron.NewEvent(ctx)
+	if err != nil {
+		return
+	}
+	id, path, _ := strings.Cut(ev.Cron, " ")
+	rec := httptest.NewRecorder()
+	if base == nil {
+		e := core.Response{}
+		e.Fail(nil, core.ErrStorage)
+		for _, h := range e.Headers(nil) {
+			rec.Header().Set(h.Name, h.Value)
 		}
-		svc.ServeHTTP(w, r)
-	}))
+		rec.WriteHeader(e.Status)
+		rec.Write(e.Body)
+	} else {
+		svc := *base
+		svc.Mem = passStore{base.Mem, id}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://coordinator.wxsign"+path, nil)
+		if err != nil {
+			rec.WriteHeader(http.StatusBadRequest)
+		} else {
+			svc.ServeHTTP(rec, req)
+		}
+	}
+	var headers []any
+	for name, values := range rec.Header() {
+		for _, v := range values {
+			headers = append(headers, []any{name, v})
+		}
+	}
+	cloudflare.GetBinding("WXSIGN_PASS").Call("answer", id, rec.Code, headers, rec.Body.String())
 }
 
 func newService() (*service.Service, error) {
@@ -118,4 +157,19 @@ func (s kvStore) Get(ctx context.Context, key string) (string, bool, error) {
 
 func (s kvStore) Put(ctx context.Context, key, value string) error {
 	return s.ns.PutString(key, value, nil)
+}
+
+// passStore is one pass's view of the coordinators' memory: the entry
+// finds the pass's own coordinator by the id before the key.
+type passStore struct {
+	mem core.Store
+	id  string
+}
+
+func (s passStore) Get(ctx context.Context, key string) (string, bool, error) {
+	return s.mem.Get(ctx, s.id+" "+key)
+}
+
+func (s passStore) Put(ctx context.Context, key, value string) error {
+	return s.mem.Put(ctx, s.id+" "+key, value)
 }
