@@ -11,7 +11,7 @@
 //
 // This file carries bytes only. Routes, settings, KV key names, validation
 // and signing all live in Go (core/, compiled into build/signer.wasm); the
-// ABI is documented in wasm/signer.
+// ABI is package wasm/abi's.
 import { DurableObject, env as globalEnv } from "cloudflare:workers";
 import { FETCH, LIMIT, READ, Signer } from "./signer.mjs";
 import signerModule from "../build/signer.wasm";
