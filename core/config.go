@@ -56,7 +56,8 @@ type Header struct{ Name, Value string }
 const authenticate = `Bearer realm="wxsign"`
 
 // RateLimitPeriod is the Retry-After of a 429, seconds: the period of the
-// rate-limit bindings in wrangler.toml.
+// rate-limit bindings in wrangler.toml, which TestWranglerPeriods holds
+// to it.
 const RateLimitPeriod = 60
 
 // RetryAfterSeconds is what a 503 asks clients to wait before trying again.

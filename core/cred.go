@@ -191,8 +191,9 @@ func (s *Settings) Keys() []*Key {
 }
 
 // CronPerHour is how often an hour the cron runs (wrangler.toml's crons,
-// every 10 minutes): each run may fetch a due key whose value WeChat
-// hands back unchanged, a fetch the Vault counts but does not write.
+// which TestWranglerPeriods holds to it): each run may fetch a due key
+// whose value WeChat hands back unchanged, a fetch the Vault counts but
+// does not write.
 const CronPerHour = 6
 
 // share is k's part of its kind's budget: the agent's limit divided among

@@ -21,7 +21,7 @@
 // Every refusal is an *Error with a stable code, sent as WeChat's own error
 // shape {"errcode":N,"errmsg":"..."}. Codes below 10000 are wxsign's; WeChat's
 // codes (-1, 40001, 45009, ...) are passed through unchanged when WeChat
-// itself refused.
+// itself refused. The table is rendered from errors.go, as is docs/api.md's.
 //
 //	errcode  HTTP  meaning
 //	1001     400   url is missing

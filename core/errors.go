@@ -21,7 +21,7 @@ func (e *Error) AppendJSON(dst []byte) []byte {
 	return append(dst, '}')
 }
 
-// The refusals, one per reason; see the package documentation for the table.
+// The refusals, one per reason; errorTable lists them for the documentation.
 var (
 	ErrURLMissing      = &Error{1001, 400, "url is required: pass the page URL (location.href.split('#')[0]) as ?url= or in the body"}
 	ErrURLTooLong      = &Error{1002, 400, "url is longer than 4096 bytes"}
@@ -55,3 +55,43 @@ var (
 	ErrBudget          = &Error{1054, 503, "WeChat's hourly limit for this credential is spent"}
 	ErrInternal        = &Error{1060, 500, "internal error"}
 )
+
+// errorTable is every refusal in the order of its code, with what the
+// documentation says of it: the tables in doc.go and docs/api.md are
+// rendered from it (go test ./core -run TestErrorCodesDocumented -update).
+var errorTable = []struct {
+	err     *Error
+	meaning string
+}{
+	{ErrURLMissing, "url is missing"},
+	{ErrURLTooLong, "url longer than 4096 bytes"},
+	{ErrURLBadChar, "url has whitespace, a control character or invalid UTF-8"},
+	{ErrURLScheme, "url is not an absolute http or https URL"},
+	{ErrURLNoHost, "url has no host"},
+	{ErrURLUserinfo, "url has userinfo (user@host)"},
+	{ErrURLEscape, "url has a malformed percent-escape"},
+	{ErrURLBadHost, "url has an invalid host or port"},
+	{ErrURLTwice, "url is given more than once (also: in both the body and the query)"},
+	{ErrHostForbidden, "url's host is not in ALLOWED_HOSTS"},
+	{ErrOrigin, "request Origin is not in ALLOWED_ORIGINS"},
+	{ErrURLHostNotASCII, "url's host is not ASCII (send the punycode xn-- form)"},
+	{ErrMethod, "method not allowed"},
+	{ErrBadRequest, "malformed request (query or body)"},
+	{ErrBodyTooLarge, "request body larger than 16 KiB"},
+	{ErrMediaType, "unsupported Content-Type"},
+	{ErrURITooLong, "request URL too long for the signer"},
+	{ErrHeaderTooLarge, "request headers too large for the signer"},
+	{ErrRateLimited, "rate limit reached (CONFIG_RATE_LIMIT, AUTH_RATE_LIMIT)"},
+	{ErrFieldTooLong, "a field is too long for the answer (errmsg names it: url, signed_url, code, ...)"},
+	{ErrNotFound, "no such endpoint"},
+	{ErrUnknownApp, "the appid or agentid asked for is not configured"},
+	{ErrUnauthorized, "missing or wrong API key"},
+	{ErrForbidden, "wrong relay key (cmd/wxsign-relay)"},
+	{ErrNotConfigured, "the service is not configured (a required setting is missing)"},
+	{ErrNoTicket, "no valid jsapi_ticket is available yet"},
+	{ErrUpstream, "WeChat could not be reached or answered garbage"},
+	{ErrStorage, "Workers KV could not be read"},
+	{ErrBudget, "the hourly fetch budget of a credential is spent (WeCom's limits)"},
+	{ErrStillOld, "WeChat still hands out the credential that is about to expire (seconds, once per lifetime)"},
+	{ErrInternal, "internal error"},
+}

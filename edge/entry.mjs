@@ -11,7 +11,7 @@
 //
 // This file carries bytes only. Routes, settings, KV key names, validation
 // and signing all live in Go (core/, compiled into build/signer.wasm); the
-// ABI is documented in wasm/signer.
+// ABI is package wasm/abi's.
 import { DurableObject, env as globalEnv } from "cloudflare:workers";
 import { FETCH, LIMIT, READ, Signer } from "./signer.mjs";
 import signerModule from "../build/signer.wasm";
@@ -174,7 +174,8 @@ async function serve(request, env) {
 
 // internalError is the answer when something below throws: JSON, without
 // internals, and the isolate goes on serving, with a new signer (a Go
-// panic ends the module's runtime).
+// panic ends the module's runtime). It is the answer core makes for
+// core.ErrInternal, which wasm/host's TestEntryInternalError holds it to.
 function internalError(e) {
   console.log(`wxsign: internal error: ${e && e.name}`);
   signer = null;

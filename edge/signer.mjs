@@ -1,10 +1,11 @@
 // One instance of the signer module (build/signer.wasm) and the bytes that
-// move in and out of it; the ABI is documented in wasm/signer. Used by the
-// Worker's entry and by `make bench`, which runs it under Node's V8. It
-// knows the ABI's framing, nothing of what the fields mean.
+// move in and out of it; the ABI is package wasm/abi's, whose test holds
+// the constants and export names here to it. Used by the Worker's entry and
+// by `make bench`, which runs it under Node's V8. It knows the ABI's
+// framing, nothing of what the fields mean.
 import { WASI } from "@bjorn3/browser_wasi_shim";
 
-/** What wxs_serve asks of its host instead of answering (status < 100). */
+/** What wxs_serve asks of its host instead of answering (status < 100): abi.ActRead, ActFetch, ActLimit. */
 export const READ = 1;
 export const FETCH = 3;
 export const LIMIT = 4;

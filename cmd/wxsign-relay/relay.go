@@ -65,20 +65,14 @@ var forwardedHeaders = []string{"Accept", "Content-Type", "User-Agent"}
 // The relay's own refusals, in WeChat's error shape, with the codes wxsign
 // uses for the same reasons (see package core).
 var (
-	errMethod       = relayError{http.StatusMethodNotAllowed, core.ErrMethod.Code, "method not allowed"}
-	errBadBody      = relayError{http.StatusBadRequest, core.ErrBadRequest.Code, "the request body could not be read"}
-	errBodyTooLarge = relayError{http.StatusRequestEntityTooLarge, core.ErrBodyTooLarge.Code, "request body is larger than 64 KiB"}
-	errNotFound     = relayError{http.StatusNotFound, core.ErrNotFound.Code, "not found"}
-	errNoKey        = relayError{http.StatusUnauthorized, core.ErrUnauthorized.Code, "unauthorized: send the relay key in " + KeyHeader}
-	errWrongKey     = relayError{http.StatusForbidden, core.ErrForbidden.Code, "forbidden: wrong relay key"}
-	errUpstream     = relayError{http.StatusBadGateway, core.ErrUpstream.Code, "the upstream could not be reached or answered badly"}
+	errMethod       = &core.Error{Code: core.ErrMethod.Code, Status: http.StatusMethodNotAllowed, Msg: "method not allowed"}
+	errBadBody      = &core.Error{Code: core.ErrBadRequest.Code, Status: http.StatusBadRequest, Msg: "the request body could not be read"}
+	errBodyTooLarge = &core.Error{Code: core.ErrBodyTooLarge.Code, Status: http.StatusRequestEntityTooLarge, Msg: "request body is larger than 64 KiB"}
+	errNotFound     = &core.Error{Code: core.ErrNotFound.Code, Status: http.StatusNotFound, Msg: "not found"}
+	errNoKey        = &core.Error{Code: core.ErrUnauthorized.Code, Status: http.StatusUnauthorized, Msg: "unauthorized: send the relay key in " + KeyHeader}
+	errWrongKey     = &core.Error{Code: core.ErrForbidden.Code, Status: http.StatusForbidden, Msg: "forbidden: wrong relay key"}
+	errUpstream     = &core.Error{Code: core.ErrUpstream.Code, Status: http.StatusBadGateway, Msg: "the upstream could not be reached or answered badly"}
 )
-
-type relayError struct {
-	status int
-	code   int
-	msg    string
-}
 
 // config is everything newRelay needs; main fills it from flags and the
 // environment.
@@ -384,17 +378,14 @@ func methodNotAllowed(methods ...string) http.Handler {
 	})
 }
 
-func writeError(w http.ResponseWriter, e relayError) {
-	b, _ := json.Marshal(struct {
-		Code int    `json:"errcode"`
-		Msg  string `json:"errmsg"`
-	}{e.code, e.msg})
+func writeError(w http.ResponseWriter, e *core.Error) {
+	b := e.AppendJSON(nil)
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(e.status)
+	w.WriteHeader(e.Status)
 	w.Write(b)
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/wxsign/wxsign/core"
+	wasmabi "github.com/wxsign/wxsign/wasm/abi"
 )
 
 // abi is one instance of the module driven through its exports directly,
@@ -29,7 +30,7 @@ func newABI(t testing.TB) *abi {
 	rt := wazero.NewRuntimeWithConfig(ctx, wazero.NewRuntimeConfig().WithCompilationCache(testCache))
 	t.Cleanup(func() { rt.Close(ctx) })
 	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
-	m, err := rt.InstantiateWithConfig(ctx, wasmBytes, wazero.NewModuleConfig().WithStartFunctions("_initialize").
+	m, err := rt.InstantiateWithConfig(ctx, wasmBytes, wazero.NewModuleConfig().WithStartFunctions(wasmabi.ExportInitialize).
 		WithSysWalltime().WithSysNanotime().WithRandSource(rand.Reader))
 	if err != nil {
 		t.Fatal(err)
@@ -44,13 +45,13 @@ func newABI(t testing.TB) *abi {
 
 // abiOf finds the module's exports and buffers.
 func abiOf(m api.Module) *abi {
-	a := &abi{m: m, config: m.ExportedFunction("wxs_serve"), sign: m.ExportedFunction("wxs_sign"),
-		env: m.ExportedFunction("wxs_env"), record: m.ExportedFunction("wxs_record")}
+	a := &abi{m: m, config: m.ExportedFunction(wasmabi.ExportServe), sign: m.ExportedFunction(wasmabi.ExportSign),
+		env: m.ExportedFunction(wasmabi.ExportEnv), record: m.ExportedFunction(wasmabi.ExportRecord)}
 	get := func(name string) uint32 {
 		r, _ := m.ExportedFunction(name).Call(context.Background())
 		return uint32(r[0])
 	}
-	a.in, a.out, a.inCap, a.outCap = get("wxs_input"), get("wxs_output"), get("wxs_input_cap"), get("wxs_output_cap")
+	a.in, a.out, a.inCap, a.outCap = get(wasmabi.ExportInput), get(wasmabi.ExportOutput), get(wasmabi.ExportInputCap), get(wasmabi.ExportOutputCap)
 	return a
 }
 

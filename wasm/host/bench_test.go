@@ -6,6 +6,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 
+	wasmabi "github.com/wxsign/wxsign/wasm/abi"
 	"github.com/wxsign/wxsign/wasm/host"
 )
 
@@ -92,7 +93,7 @@ func BenchmarkCompile(b *testing.B) {
 func BenchmarkExportEntry(b *testing.B) {
 	a := newABI(b)
 	ctx := context.Background()
-	fn := a.m.ExportedFunction("wxs_input_cap")
+	fn := a.m.ExportedFunction(wasmabi.ExportInputCap)
 	var stack [1]uint64
 	for b.Loop() {
 		fn.CallWithStack(ctx, stack[:])

@@ -1,6 +1,7 @@
 // Package host runs the signer module (build/signer.wasm, see wasm/signer)
-// with wazero, so that Go programs can embed the very signer the Worker's
-// hot path runs — and so that the tests run what ships.
+// with wazero, over the ABI of wasm/abi, so that Go programs can embed the
+// very signer the Worker's hot path runs — and so that the tests run what
+// ships.
 //
 // A Signer compiles the module once and keeps a pool of instances: a wazero
 // function call is not safe for concurrent use, an instance is cheap to

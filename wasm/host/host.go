@@ -20,6 +20,7 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/wasm/abi"
 )
 
 // Request is one request as the Worker's entry hands it to the module.
@@ -110,7 +111,7 @@ func New(ctx context.Context, wasm []byte, opts *Options) (*Signer, error) {
 		rt.Close(ctx)
 		return nil, fmt.Errorf("compiling the signer module: %w", err)
 	}
-	for _, name := range []string{"wxs_env", "wxs_env_buffer", "wxs_serve", "wxs_record", "wxs_sign", "wxs_input", "wxs_output", "_initialize"} {
+	for _, name := range []string{abi.ExportEnv, abi.ExportEnvBuffer, abi.ExportServe, abi.ExportRecord, abi.ExportSign, abi.ExportInput, abi.ExportOutput, abi.ExportInitialize} {
 		if _, ok := mod.ExportedFunctions()[name]; !ok {
 			rt.Close(ctx)
 			return nil, fmt.Errorf("the module does not export %s: not a signer module", name)
@@ -147,15 +148,15 @@ func (s *Signer) get(ctx context.Context) (*instance, error) {
 	}
 	cfg := wazero.NewModuleConfig().
 		WithName(""). // anonymous: many instances of one module
-		WithStartFunctions("_initialize").
+		WithStartFunctions(abi.ExportInitialize).
 		WithSysWalltime().WithSysNanotime().
 		WithRandSource(rand.Reader)
 	m, err := s.rt.InstantiateModule(ctx, s.mod, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("instantiating the signer module: %w", err)
 	}
-	in := &instance{m: m, serve: m.ExportedFunction("wxs_serve"), sign: m.ExportedFunction("wxs_sign"),
-		record: m.ExportedFunction("wxs_record"), envFn: m.ExportedFunction("wxs_env")}
+	in := &instance{m: m, serve: m.ExportedFunction(abi.ExportServe), sign: m.ExportedFunction(abi.ExportSign),
+		record: m.ExportedFunction(abi.ExportRecord), envFn: m.ExportedFunction(abi.ExportEnv)}
 	call := func(name string) uint32 {
 		r, err := m.ExportedFunction(name).Call(ctx)
 		if err != nil || len(r) != 1 {
@@ -163,7 +164,7 @@ func (s *Signer) get(ctx context.Context) (*instance, error) {
 		}
 		return uint32(r[0])
 	}
-	in.in, in.out, in.inCap = call("wxs_input"), call("wxs_output"), call("wxs_input_cap")
+	in.in, in.out, in.inCap = call(abi.ExportInput), call(abi.ExportOutput), call(abi.ExportInputCap)
 	if in.in == 0 || in.out == 0 || in.inCap == 0 {
 		m.Close(ctx)
 		return nil, errors.New("the signer module did not report its buffers")
@@ -211,7 +212,7 @@ func (in *instance) setEnv(ctx context.Context, env map[string]string) error {
 // to the input region; when the module will not make one, as its size
 // alone (the module then signs nothing).
 func (in *instance) handEnv(ctx context.Context) ([]byte, error) {
-	r, err := in.m.ExportedFunction("wxs_env_buffer").Call(ctx, uint64(len(in.frame)))
+	r, err := in.m.ExportedFunction(abi.ExportEnvBuffer).Call(ctx, uint64(len(in.frame)))
 	if err != nil {
 		return nil, fmt.Errorf("signer module: %w", err)
 	}
@@ -305,31 +306,31 @@ func (s *Signer) serve(ctx context.Context, in *instance, env map[string]string,
 		packed := uint32(in.stack[0])
 		text := string(out)
 		switch packed >> 16 {
-		case actRead:
+		case abi.ActRead:
 			for _, key := range strings.Split(text, "\n") {
 				v, ok, err := b.Read(ctx, key)
-				outcome := "kv"
+				outcome := core.FromKV
 				switch {
 				case err != nil:
-					outcome = "unreadable"
+					outcome = core.Unreadable
 				case !ok:
-					outcome = "absent"
+					outcome = core.Absent
 				}
 				if err := in.hand(ctx, key, outcome, v, "", now); err != nil {
 					return Result{}, err
 				}
 			}
-		case actFetch:
+		case abi.ActFetch:
 			text, _, _ = strings.Cut(text, "\n") // the key; the coordinator and path are the Worker's
 			status, body, retry := b.Fetch(ctx, text)
-			outcome := "fetched"
+			outcome := core.FromCoord
 			if status != 200 {
-				outcome = "failed"
+				outcome = core.CoordRefuse
 			}
 			if err := in.hand(ctx, text, outcome, body, retry, now); err != nil {
 				return Result{}, err
 			}
-		case actLimit:
+		case abi.ActLimit:
 			binding, key, _ := strings.Cut(text, "\n")
 			verdict := "0"
 			if b.Limit(ctx, binding, key) {
@@ -342,13 +343,6 @@ func (s *Signer) serve(ctx context.Context, in *instance, env map[string]string,
 	}
 	return Result{}, errors.New("the signer module asked for too many turns")
 }
-
-// The module's actions (wasm/signer's ActRead...).
-const (
-	actRead  = 1
-	actFetch = 3
-	actLimit = 4
-)
 
 // Config answers a /config request at now (Unix seconds) with the ticket
 // record given, as the one app's: a convenience over Serve for callers
@@ -376,7 +370,7 @@ func (s *Signer) config(ctx context.Context, in *instance, c ConfigInput, now in
 	key := in.ticketKey
 	if key != "" {
 		// The record given is the one KV holds, and the one a fetch would get.
-		if err := in.hand(ctx, key, "fetched", string(c.Ticket), "", now); err != nil {
+		if err := in.hand(ctx, key, core.FromCoord, string(c.Ticket), "", now); err != nil {
 			return Result{}, err
 		}
 	}
@@ -386,7 +380,7 @@ func (s *Signer) config(ctx context.Context, in *instance, c ConfigInput, now in
 	if err == nil && b.fetched {
 		// Forget the refusal, so that the next call sees only its own record.
 		r.NeedTicket = true
-		err = in.hand(ctx, key, "fetched", string(c.Ticket), "", now)
+		err = in.hand(ctx, key, core.FromCoord, string(c.Ticket), "", now)
 	}
 	return r, err
 }
@@ -398,9 +392,15 @@ type recordBackend struct{ fetched bool }
 func (b *recordBackend) Read(context.Context, string) (string, bool, error) { return "", false, nil }
 func (b *recordBackend) Fetch(context.Context, string) (int, string, string) {
 	b.fetched = true
-	return 503, `{"errcode":1051,"errmsg":"no valid jsapi_ticket is available yet"}`, "30"
+	return noTicket()
 }
 func (b *recordBackend) Limit(context.Context, string, string) bool { return true }
+
+// noTicket is a coordinator's refusal for want of a ticket, as a Backend's
+// Fetch returns it.
+func noTicket() (status int, body, retryAfter string) {
+	return core.ErrNoTicket.Status, string(core.ErrNoTicket.AppendJSON(nil)), strconv.Itoa(core.RetryAfterSeconds)
+}
 
 // Sign signs a page with the given nonce and timestamp.
 func (s *Signer) Sign(ctx context.Context, c SignInput) (Result, error) {
@@ -482,7 +482,7 @@ func (r Records) Read(_ context.Context, key string) (string, bool, error) {
 
 // Fetch fails: Records holds all there is.
 func (r Records) Fetch(context.Context, string) (int, string, string) {
-	return 503, `{"errcode":1051,"errmsg":"no valid jsapi_ticket is available yet"}`, "30"
+	return noTicket()
 }
 
 // Limit allows everything.

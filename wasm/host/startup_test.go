@@ -12,6 +12,7 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/wxsign/wxsign/core"
+	wasmabi "github.com/wxsign/wxsign/wasm/abi"
 )
 
 // gatedRand is a randomness source that refuses until opened, as the
@@ -41,13 +42,13 @@ func TestStartupWithoutRandomness(t *testing.T) {
 	defer rt.Close(ctx)
 	wasi_snapshot_preview1.MustInstantiate(ctx, rt)
 	g := &gatedRand{}
-	m, err := rt.InstantiateWithConfig(ctx, wasmBytes, wazero.NewModuleConfig().WithStartFunctions("_initialize").
+	m, err := rt.InstantiateWithConfig(ctx, wasmBytes, wazero.NewModuleConfig().WithStartFunctions(wasmabi.ExportInitialize).
 		WithSysWalltime().WithSysNanotime().WithRandSource(g))
 	if err != nil {
 		t.Fatalf("_initialize without randomness: %v", err)
 	}
 	atInit := g.closed.Load()
-	if _, err := m.ExportedFunction("wxs_warm").Call(ctx); err != nil {
+	if _, err := m.ExportedFunction(wasmabi.ExportWarm).Call(ctx); err != nil {
 		t.Fatalf("wxs_warm: %v", err)
 	}
 	if n := g.closed.Load() - atInit; n != 0 {

@@ -9,18 +9,12 @@ import (
 	"unsafe"
 
 	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/wasm/abi"
 )
 
 const (
-	inputCap  = 64 << 10
-	outputCap = 16 << 10
-)
-
-// Actions: what the module asks of its host instead of answering.
-const (
-	ActRead  = 1
-	ActFetch = 3
-	ActLimit = 4
+	inputCap  = abi.InputCap
+	outputCap = abi.OutputCap
 )
 
 var (

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/wasm/abi"
 )
 
 // serve routes a request by core's table and answers it, or names what it
@@ -101,7 +102,7 @@ func limit(f *[nFields][]byte, binding string, n int) (uint32, bool) {
 		if ip == "" {
 			ip = "unknown"
 		}
-		return act(ActLimit, binding, core.RateKey(ip)), true
+		return act(abi.ActLimit, binding, core.RateKey(ip)), true
 	}
 	if v[n] == '0' {
 		r := refusal(view(f[fOrigin]), core.ErrRateLimited)
@@ -281,7 +282,7 @@ func serveHealth(url string, now int64) uint32 {
 	}
 	coordinated = false
 	if len(unread) > 0 {
-		return act(ActRead, unread...)
+		return act(abi.ActRead, unread...)
 	}
 	status, b := settings.AppendHealth(body[:0:outputCap], host(url), now, func(k *core.Key) *core.Held { return entries[k.String()] })
 	r := core.Response{Status: status, Body: b}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/wasm/abi"
 )
 
 // The module's state, kept between calls: the settings and, per KV key,
@@ -95,7 +96,7 @@ func need(e *core.Held, now, maxAge int64) uint32 {
 		e.Hand(core.Unreadable, nil, 0, now)
 		return 0
 	}
-	return act(ActRead, e.Key.String())
+	return act(abi.ActRead, e.Key.String())
 }
 
 // ready is the action that gets e usable (read it, or ask the
@@ -125,7 +126,7 @@ func ready(e *core.Held, r *core.Response, now, maxAge int64) uint32 {
 // askCoordinator names the coordinator of e's owner and the path that
 // gets e's record from it.
 func askCoordinator(e *core.Held) uint32 {
-	return act(ActFetch, e.Key.String(), e.Key.Coordinator(), e.Key.AskPath())
+	return act(abi.ActFetch, e.Key.String(), e.Key.Coordinator(), e.Key.AskPath())
 }
 
 // param is the value of a query parameter, "" when absent.

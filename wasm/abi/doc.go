@@ -1,0 +1,78 @@
+// Package abi is the contract between the signer module (wasm/signer) and
+// its hosts (edge/signer.mjs in the Worker, wasm/host in Go): the names of
+// the module's exports, the sizes of its regions and the actions it asks
+// of its host. The module and wasm/host import it; a test holds
+// edge/signer.mjs to it.
+//
+// The host calls _initialize once, then any number of calls. Data moves
+// through two fixed regions of linear memory (Go global arrays, so they
+// never move):
+//
+//	wxs_input() u32, wxs_input_cap() u32     the input region, InputCap bytes
+//	wxs_output() u32, wxs_output_cap() u32   the output region, OutputCap bytes
+//
+// The input is a sequence of fields, each a little-endian u32 length
+// followed by that many bytes. A field that does not fit is written with
+// its full length and none of its bytes, and ends the input: the module
+// then refuses the request (414, 431 or 413), never reads a prefix.
+//
+//	wxs_env_buffer(n u32) u32, wxs_env(n u32) u32
+//
+// hand over the Worker's environment: fields name, value, name, value…;
+// a binding that is not a string is passed as "@name" with an empty
+// value. It is larger than the input region may hold (Cloudflare allows
+// 128 variables of 5 KB), so the host first asks wxs_env_buffer for a
+// buffer of its n bytes, writes the fields there and calls wxs_env(n).
+// wxs_env_buffer returns 0 above core.MaxEnvLen; the host then calls
+// wxs_env(n) without writing it, and the module, like for any environment
+// that did not arrive whole, keeps a problem that refuses every signing
+// request (503, errcode 1050, naming it) rather than lose settings. The
+// module parses the settings from it (core.LoadSettings) and keeps them;
+// the host calls it again only when the environment changes. It writes to
+// the output the request header names wxs_serve wants, one per line, and
+// returns their number.
+//
+//	wxs_serve(n u32, now i64) u32
+//
+// answers a request: fields 0 method, 1 the request URL, then the headers
+// wxs_env listed (empty when absent), then the body (at most
+// wxs_body_cap() bytes are needed), then the rate-limit verdicts, one
+// byte per binding asked, in the order asked ("1" allowed, "0" limited;
+// "" before the first); now is Unix seconds.
+// It returns status<<16 | length, where length bytes of output hold:
+//
+//	status ≥ 100   the answer: header lines "Name: Value\n", "\n", the body
+//	ActRead        KV keys, one per line: read them and call wxs_record, then wxs_serve again
+//	ActFetch       "key\ncoordinator\npath": GET path from the named coordinator, call
+//	               wxs_record for key with its answer, then wxs_serve again
+//	ActLimit       "binding\nkey": ask the rate-limit binding, then wxs_serve again with its
+//	               verdict appended to the verdicts field
+//
+//	wxs_record(n u32, now i64)
+//
+// hands over a record: fields 0 KV key, 1 outcome, 2 value, 3 Retry-After
+// seconds. The outcomes are core's (core.FromKV and the others beside
+// it): "kv" (value is what KV holds), "absent" (KV holds nothing),
+// "unreadable" (the KV read failed: the record in memory is kept while
+// valid), "fetched" (value is the record the coordinator handed), "failed"
+// (value is the coordinator's JSON error, shown to callers until
+// Retry-After has passed).
+//
+//	wxs_cron() u32
+//
+// names the coordinators the cron wakes: lines name, path, name, path…
+// (GET path from each), none while the settings have a problem.
+//
+//	wxs_sign(n u32) u32   signs with a given nonce and timestamp (tests)
+//
+// reads 6 fields: 0 appid, 1 ticket, 2 nonce, 3 timestamp (decimal), 4 page
+// URL, 5 ALLOWED_HOSTS, and answers through core's App.SignPage.
+//
+//	wxs_warm()   runs the hot path once on canned input
+//
+// so that an engine that compiles functions on their first call (V8) does
+// so before the first request. It draws no randomness and leaves no state
+// behind: the Worker calls it in global scope, where random values are
+// forbidden (the Go runtime then seeds its internal generator from the
+// clock; nonces come from random_get only when a request is signed).
+package abi
