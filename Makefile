@@ -8,13 +8,13 @@ GOAPP   := $(BUILD)/go/app.wasm
 RELAY   := $(BUILD)/wxsign-relay
 WAZERO  := $(BUILD)/tools/wazero
 NPM_OK  := node_modules/.package-lock.json
-GOSRC   := $(shell find core wasm edge wechattest cmd -name '*.go' 2>/dev/null) go.mod go.sum
+GOSRC   := $(shell find core internal wasm edge wechattest cmd -name '*.go' 2>/dev/null) go.mod go.sum
 PGO     := wasm/signer/default.pgo
 
 SHELL   := bash
 export GOFLAGS := -buildvcs=false
 
-.PHONY: all build test test-go test-wasip1 test-e2e check-bundle bench bench-tools browser-tools pgo lint dev deploy clean
+.PHONY: all build build-test test test-go test-wasip1 test-e2e check-bundle check-ship bench bench-tools browser-tools pgo lint dev deploy clean
 
 all: build
 
@@ -42,6 +42,36 @@ $(GOAPP): $(GOSRC)
 $(RELAY): $(GOSRC)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $@ ./cmd/wxsign-relay
 
+## build-test: both programs built with the wxsigntest tag, for the end-to-end tests only
+# They honour the WXSIGN_TEST_* switches and /__test/panic (docs/settings.md),
+# which what ships must not: build/test mirrors the repository's layout, so
+# that a copy of the entry imports the tagged modules as the entry imports
+# build/'s, and a copy of wrangler.toml without its [build] step (which would
+# make the untagged build) runs them. The e2e harness points wrangler there.
+TEST_ROOT   := $(BUILD)/test
+TEST_SIGNER := $(TEST_ROOT)/build/signer.wasm
+TEST_GOAPP  := $(TEST_ROOT)/build/go/app.wasm
+TEST_ENTRY  := $(TEST_ROOT)/edge/entry.mjs $(TEST_ROOT)/edge/signer.mjs
+TEST_CONFIG := $(TEST_ROOT)/wrangler.toml
+build-test: $(TEST_SIGNER) $(TEST_GOAPP) $(TEST_ENTRY) $(TEST_CONFIG)
+
+$(TEST_SIGNER): $(GOSRC) $(PGO)
+	@mkdir -p $(dir $@)
+	GOOS=wasip1 GOARCH=wasm $(GO) build -tags wxsigntest -buildmode=c-shared -trimpath -ldflags='-s -w' -o $@ ./wasm/signer
+
+$(TEST_GOAPP): $(GOSRC)
+	$(GO) run github.com/syumai/workers/cmd/workers-assets-gen -mode=go -o $(dir $@)
+	GOOS=js GOARCH=wasm $(GO) build -tags $(GOAPP_TAGS),wxsigntest -trimpath -ldflags='-s -w' -o $@ ./edge/worker
+
+$(TEST_ROOT)/edge/%.mjs: edge/%.mjs
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(TEST_CONFIG): wrangler.toml
+	@mkdir -p $(dir $@)
+	sed -e '/^\[build\]$$/,/^$$/d' -e 's|^directory = "edge/static"$$|directory = "../../edge/static"|' $< > $@
+	@grep -q '^directory = "../../edge/static"$$' $@ && ! grep -q '^\[build\]' $@ || { echo "$@: wrangler.toml's [build] or [assets] changed shape"; rm -f $@; exit 1; }
+
 $(WAZERO): go.mod go.sum
 	@mkdir -p $(dir $@)
 	$(GO) build -o $@ github.com/tetratelabs/wazero/cmd/wazero
@@ -51,7 +81,7 @@ $(NPM_OK): package.json package-lock.json
 	@touch $@
 
 ## test: lint, the Go suites natively, the core under wasip1, the Worker end to end
-test: lint test-go test-wasip1 check-bundle test-e2e
+test: lint test-go test-wasip1 check-bundle check-ship test-e2e
 
 # The bundle is what `wrangler deploy` would upload (the entry, both wasm
 # modules), measured by wrangler itself as "Total Upload: … / gzip: … KiB":
@@ -63,6 +93,20 @@ check-bundle: build $(NPM_OK)
 	  [ -n "$$gz" ] || { echo "$$out"; echo "wrangler did not say the bundle's size"; exit 1; }; \
 	  echo "bundle: $$gz KiB gzip (the free plan allows $(BUNDLE_LIMIT_KIB) KiB)"; \
 	  awk -v g="$$gz" -v l=$(BUNDLE_LIMIT_KIB) 'BEGIN { exit !(g <= l) }' || { echo "the bundle exceeds the free plan's 3 MiB"; exit 1; }
+
+# What ships holds no test hook: no WXSIGN_TEST_* switch, no /__test/ route
+# and no wxs_sign export (a name, its export kind func) in either module.
+# The test build, which has the switches, is the control: a check that finds
+# nothing there could find nothing anywhere.
+check-ship: $(SIGNER) $(GOAPP) $(TEST_SIGNER) $(TEST_GOAPP)
+	@for f in $(SIGNER) $(GOAPP); do \
+	  if LC_ALL=C grep -aqE 'WXSIGN_TEST_|/__test/' $$f; then echo "$$f holds a test switch or route"; exit 1; fi; \
+	  if LC_ALL=C grep -aqP '\x08wxs_sign\x00' $$f; then echo "$$f exports wxs_sign"; exit 1; fi; \
+	done
+	@for f in $(TEST_SIGNER) $(TEST_GOAPP); do \
+	  LC_ALL=C grep -aqE 'WXSIGN_TEST_' $$f || { echo "$$f, the control, holds no test switch: the check is broken"; exit 1; }; \
+	done
+	@echo "ship: $(SIGNER) and $(GOAPP) hold no test hook"
 
 # Allocation counts are asserted without the race detector (it makes values
 # escape); the concurrent packages then run again under it.
@@ -76,11 +120,12 @@ test-go: $(SIGNER)
 test-wasip1: $(WAZERO)
 	GOOS=wasip1 GOARCH=wasm $(GO) test -count=1 -exec "$(abspath $(WAZERO)) run -mount=/:/ -env-inherit" ./core/... ./wasm/signer
 
-# The real Worker under `wrangler dev` (workerd, local KV) against the
-# stand-in, and the page side in headless Chromium (TestBrowser). The
-# whole run takes over go test's default 10 minutes on a shared machine.
-test-e2e: build $(NPM_OK) browser-tools
-	WXSIGN_WASM=$(abspath $(SIGNER)) $(GO) test -tags e2e -count=1 -timeout 30m -v ./edge/e2e 2>&1 | tee $(BUILD)/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go' ; exit $${PIPESTATUS[0]}
+# The real Worker, in its test build (build-test), under `wrangler dev`
+# (workerd, local KV) against the stand-in, and the page side in headless
+# Chromium (TestBrowser). The whole run takes over go test's default 10
+# minutes on a shared machine.
+test-e2e: build-test $(NPM_OK) browser-tools
+	$(GO) test -tags e2e -count=1 -timeout 30m -v ./edge/e2e 2>&1 | tee $(BUILD)/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go' ; exit $${PIPESTATUS[0]}
 
 ## bench: the figures, printed and written to build/bench.json (see bench/README.md)
 bench: build $(NPM_OK) bench-tools

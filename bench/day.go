@@ -7,6 +7,7 @@ import (
 	"github.com/wxsign/wxsign/core"
 	"github.com/wxsign/wxsign/core/wechat"
 	"github.com/wxsign/wxsign/edge/service"
+	"github.com/wxsign/wxsign/internal/fakes"
 	"github.com/wxsign/wxsign/wechattest"
 )
 
@@ -20,7 +21,7 @@ func simulatedDay(r *report) {
 		clock := func() time.Time { return now }
 		wc := wechattest.New(appID, secret)
 		wc.SetClock(clock)
-		store := &service.MemStore{}
+		store := &fakes.MemStore{}
 		settings := core.LoadSettings(func(k string) string {
 			return map[string]string{"WECHAT_APPID": appID, "WECHAT_APPSECRET": secret, "WECHAT_TOKEN_MODE": mode}[k]
 		})

@@ -37,8 +37,6 @@ type Settings struct {
 	AlertFormat  string // ALERT_FORMAT, else from the webhook's host: AlertWeCom, AlertFeishu or AlertText
 	AlertLang    string // ALERT_LANG: "en" (default) or "zh"
 
-	Test TestSettings // WXSIGN_TEST_*: switches for the tests, never set in production
-
 	Problems []string // what is wrong with the configuration, for /healthz
 	Warnings []string // what is risky, for /healthz
 
@@ -63,26 +61,6 @@ type WeComSettings struct {
 type AgentSettings struct {
 	AgentID string // from WECOM_AGENTS
 	Secret  string // WECOM_SECRET_<AGENTID>
-}
-
-// TestSettings are the fault switches the end-to-end tests use. They live
-// here, parsed once, so that the signer module and the Go program honour
-// the same switches under the same names.
-type TestSettings struct {
-	KVRead    bool  // WXSIGN_TEST_KV_FAULT contains "read": Workers KV reads fail
-	KVWrite   bool  // WXSIGN_TEST_KV_FAULT contains "write": writes fail
-	KVFaultAt int64 // WXSIGN_TEST_KV_FAULT_AT: Unix seconds from which they fail; 0 = always
-	RecordTTL int64 // WXSIGN_TEST_RECORD_TTL: seconds between KV reads of a record in an isolate; 0 = RecordTTL
-	Panic     bool  // WXSIGN_TEST_PANIC: GET /__test/panic panics, to test that a panic becomes a clean 500
-}
-
-// KVFault reports whether a KV read (or write) fails at now.
-func (t *TestSettings) KVFault(write bool, now int64) bool {
-	on := t.KVRead
-	if write {
-		on = t.KVWrite
-	}
-	return on && now >= t.KVFaultAt
 }
 
 // RecordTTL is how long an isolate hands a token read from Workers KV to
@@ -112,7 +90,6 @@ func LoadSettings(getenv func(string) string) Settings {
 		RefreshMargin:  DefaultRefreshMargin,
 		RateLimits:     !strings.EqualFold(env("RATE_LIMITS"), "off"),
 	}
-	s.loadTest(env)
 	s.loadAlerts(env)
 	hosts := getenv("ALLOWED_HOSTS")
 	s.checkHosts("ALLOWED_HOSTS", hosts)
@@ -294,15 +271,6 @@ func (s *Settings) loadAlerts(env func(string) string) {
 	}
 }
 
-func (s *Settings) loadTest(env func(string) string) {
-	t := &s.Test
-	fault := env("WXSIGN_TEST_KV_FAULT")
-	t.KVRead, t.KVWrite = strings.Contains(fault, "read"), strings.Contains(fault, "write")
-	t.KVFaultAt, _ = strconv.ParseInt(env("WXSIGN_TEST_KV_FAULT_AT"), 10, 64)
-	t.RecordTTL, _ = strconv.ParseInt(env("WXSIGN_TEST_RECORD_TTL"), 10, 64)
-	t.Panic = env("WXSIGN_TEST_PANIC") != ""
-}
-
 func (s *Settings) problem(p string) { s.Problems = append(s.Problems, p) }
 
 // OK reports whether the settings are complete enough to talk to WeChat.
@@ -353,22 +321,6 @@ func (s *Settings) TokenMargin() int64 {
 		return s.RefreshMargin
 	}
 	return min(s.RefreshMargin, StableRenewal-ExpirySafety)
-}
-
-// RecordTTL is how long an isolate hands out a token read from KV.
-func (s *Settings) RecordTTL() int64 {
-	if s.Test.RecordTTL > 0 {
-		return s.Test.RecordTTL
-	}
-	return RecordTTL
-}
-
-// HealthTTL is how long an isolate answers /healthz from what it read.
-func (s *Settings) HealthTTL() int64 {
-	if s.Test.RecordTTL > 0 {
-		return s.Test.RecordTTL
-	}
-	return HealthTTL
 }
 
 func splitList(s string) []string {

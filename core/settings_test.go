@@ -196,7 +196,7 @@ func TestLoadSettingsOptions(t *testing.T) {
 		{name: "defaults", env: nil, check: func(s Settings) string {
 			want := []string{"ALLOWED_HOSTS is not set", "API_KEY is not set"}
 			if s.TokenMode != ModeStable || s.APIBase != DefaultAPIBase || s.WeComAPIBase != DefaultWeComAPIBase ||
-				s.RefreshMargin != DefaultRefreshMargin || s.RelayKey != "" || s.APIKey != "" || s.Test != (TestSettings{}) {
+				s.RefreshMargin != DefaultRefreshMargin || s.RelayKey != "" || s.APIKey != "" {
 				return fmt.Sprintf("%+v", s)
 			}
 			return hasProblems(s.Warnings, want)
@@ -219,22 +219,6 @@ func TestLoadSettingsOptions(t *testing.T) {
 			check: func(s Settings) string {
 				if s.APIKey != "k1" || s.RelayKey != "r1" || len(s.Warnings) != 0 {
 					return fmt.Sprintf("%q %q %q", s.APIKey, s.RelayKey, s.Warnings)
-				}
-				return ""
-			}},
-		{name: "test switches", env: map[string]string{"WXSIGN_TEST_KV_FAULT": "read,write", "WXSIGN_TEST_KV_FAULT_AT": "1800000000",
-			"WXSIGN_TEST_RECORD_TTL": "5", "WXSIGN_TEST_PANIC": "1"},
-			check: func(s Settings) string {
-				want := TestSettings{KVRead: true, KVWrite: true, KVFaultAt: 1800000000, RecordTTL: 5, Panic: true}
-				if s.Test != want || s.RecordTTL() != 5 {
-					return fmt.Sprintf("%+v, RecordTTL() %d", s.Test, s.RecordTTL())
-				}
-				return ""
-			}},
-		{name: "write faults only", env: map[string]string{"WXSIGN_TEST_KV_FAULT": "write"},
-			check: func(s Settings) string {
-				if s.Test.KVRead || !s.Test.KVWrite || s.RecordTTL() != RecordTTL {
-					return fmt.Sprintf("%+v", s.Test)
 				}
 				return ""
 			}},
@@ -285,25 +269,6 @@ func cmp(got, want string) string {
 		return fmt.Sprintf("got %q, want %q", got, want)
 	}
 	return ""
-}
-
-func TestKVFault(t *testing.T) {
-	tests := []struct {
-		t                 TestSettings
-		now               int64
-		failRead, failPut bool
-	}{
-		{TestSettings{}, 100, false, false},
-		{TestSettings{KVRead: true}, 100, true, false},
-		{TestSettings{KVWrite: true}, 100, false, true},
-		{TestSettings{KVRead: true, KVWrite: true, KVFaultAt: 200}, 199, false, false},
-		{TestSettings{KVRead: true, KVWrite: true, KVFaultAt: 200}, 200, true, true},
-	}
-	for _, tt := range tests {
-		if r, w := tt.t.KVFault(false, tt.now), tt.t.KVFault(true, tt.now); r != tt.failRead || w != tt.failPut {
-			t.Errorf("%+v at %d: read %v write %v, want %v %v", tt.t, tt.now, r, w, tt.failRead, tt.failPut)
-		}
-	}
 }
 
 // twoApps is the settings of two official accounts and a WeCom corp with

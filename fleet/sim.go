@@ -34,6 +34,7 @@ import (
 	"github.com/wxsign/wxsign/core"
 	"github.com/wxsign/wxsign/core/wechat"
 	"github.com/wxsign/wxsign/edge/service"
+	"github.com/wxsign/wxsign/internal/fakes"
 	"github.com/wxsign/wxsign/wechattest"
 )
 
@@ -223,10 +224,10 @@ func (i *isolate) entry(k *core.Key) *core.Held {
 type coordinator struct {
 	name    string
 	svc     *service.Service
-	mems    []*service.MemStore // its memory, and those it lost
-	refresh string              // what to ask when its alarm fires: from the Wake header, kept in its storage
-	active  int64               // ms of its last request or alarm
-	alarm   int64               // ms; 0 = none
+	mems    []*fakes.MemStore // its memory, and those it lost
+	refresh string            // what to ask when its alarm fires: from the Wake header, kept in its storage
+	active  int64             // ms of its last request or alarm
+	alarm   int64             // ms; 0 = none
 }
 
 // Run simulates the scenario's day and reports it.
@@ -437,7 +438,7 @@ func retryAfter(at, now int64) int64 {
 func (s *sim) coordinator(name string, loc int) *coordinator {
 	c := s.coords[name]
 	if c == nil {
-		c = &coordinator{name: name, mems: []*service.MemStore{{}}}
+		c = &coordinator{name: name, mems: []*fakes.MemStore{{}}}
 		c.svc = &service.Service{Settings: s.settings, Store: view{s.kv, loc, &s.rep.KVReadsCoordinators},
 			Mem: c.mems[0], WeChat: s.fetcher, Now: s.clock}
 		s.coords[name] = c
@@ -478,7 +479,7 @@ func (c *coordinator) wake(s *sim) {
 	if idle := s.sc.CoordIdle * 1000; idle > 0 && c.active != 0 && s.now-c.active >= idle {
 		s.rep.Hibernations++
 		if s.sc.MemInMap {
-			c.mems = append(c.mems, &service.MemStore{})
+			c.mems = append(c.mems, &fakes.MemStore{})
 			c.svc.Mem = c.mems[len(c.mems)-1]
 		}
 	}

@@ -1,8 +1,9 @@
 //go:build e2e
 
-// Package e2e runs the real Worker — edge/entry.mjs, build/signer.wasm and
-// the Go program, under `wrangler dev` (workerd, local KV) — against the
-// project's WeChat stand-in. `make test-e2e` builds everything first.
+// Package e2e runs the real Worker — edge/entry.mjs, the signer module and
+// the Go program, in their test build (make build-test, under build/test) —
+// under `wrangler dev` (workerd, local KV) against the project's WeChat
+// stand-in. TestMain makes the build first.
 package e2e
 
 import (
@@ -26,6 +27,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wxsign/wxsign/internal/testkit"
 )
 
 const (
@@ -49,28 +52,23 @@ func freePort(t testing.TB) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// logBuffer collects a process's output for the tests to read.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // binDir holds the commands the tests build, once per run (see command).
 var binDir string
 
+// testConfig is the wrangler config of the Worker's test build (make
+// build-test): both programs built with the wxsigntest tag, which honour
+// the WXSIGN_TEST_* switches; the build that ships does not.
+var testConfig = filepath.Join(repoRoot, "build", "test", "wrangler.toml")
+
 func TestMain(m *testing.M) {
+	// make, as wrangler.toml's [build] step does for `wrangler dev`: a test
+	// never runs a stale build.
+	build := exec.Command("make", "-s", "build-test")
+	build.Dir, build.Stdout, build.Stderr = repoRoot, os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintf(os.Stderr, "make build-test: %v\n", err)
+		os.Exit(1)
+	}
 	dir, err := os.MkdirTemp("", "wxsign-e2e-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -248,7 +246,7 @@ func (s *standin) clearFaults(t testing.TB)             { s.control(t, "DELETE",
 type worker struct {
 	URL   string
 	state string // the --persist-to folder: its local KV
-	logs  *logBuffer
+	logs  *testkit.Buffer
 	cmd   *exec.Cmd
 }
 
@@ -296,7 +294,7 @@ func startWorkerAt(t testing.TB, wc *standin, state string, vars map[string]stri
 		t.Fatal(err)
 	}
 	port := freePort(t)
-	args := []string{"dev", "--ip", "127.0.0.1", "--port", strconv.Itoa(port),
+	args := []string{"dev", "--config", testConfig, "--ip", "127.0.0.1", "--port", strconv.Itoa(port),
 		"--inspector-port", strconv.Itoa(freePort(t)), "--test-scheduled",
 		"--persist-to", state, "--env-file", envFile,
 		"--show-interactive-dev-session=false"}
@@ -307,7 +305,7 @@ func startWorkerAt(t testing.TB, wc *standin, state string, vars map[string]stri
 	cmd.Dir = repoRoot
 	cmd.Env = append(os.Environ(), "WRANGLER_SEND_METRICS=false", "NO_COLOR=1", "FORCE_COLOR=0")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	w := &worker{URL: fmt.Sprintf("http://127.0.0.1:%d", port), state: state, logs: &logBuffer{}, cmd: cmd}
+	w := &worker{URL: fmt.Sprintf("http://127.0.0.1:%d", port), state: state, logs: &testkit.Buffer{}, cmd: cmd}
 	cmd.Stdout, cmd.Stderr = w.logs, w.logs
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting wrangler dev: %v", err)
@@ -346,7 +344,7 @@ func (w *worker) stop() {
 // relay is cmd/wxsign-relay, run as its own process.
 type relay struct {
 	URL  string
-	logs *logBuffer
+	logs *testkit.Buffer
 }
 
 // startRelay runs the relay on a free loopback port with WXSIGN_RELAY_KEY
@@ -357,7 +355,7 @@ func startRelay(t testing.TB, key string, args ...string) *relay {
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	cmd := exec.Command(bin, append([]string{"-listen", addr}, args...)...)
 	cmd.Env = append(os.Environ(), "WXSIGN_RELAY_KEY="+key)
-	rl := &relay{URL: "http://" + addr, logs: &logBuffer{}}
+	rl := &relay{URL: "http://" + addr, logs: &testkit.Buffer{}}
 	cmd.Stdout, cmd.Stderr = rl.logs, rl.logs
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting the relay: %v", err)

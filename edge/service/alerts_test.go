@@ -15,6 +15,7 @@ import (
 
 	"github.com/wxsign/wxsign/core"
 	"github.com/wxsign/wxsign/core/wechat"
+	"github.com/wxsign/wxsign/internal/fakes"
 	"github.com/wxsign/wxsign/wechattest"
 )
 
@@ -33,8 +34,8 @@ type alertCoordinator struct {
 	svc   *Service
 	wc    *wechattest.Server
 	hook  *wechattest.Webhook
-	kv    *MemStore
-	state *MemStore
+	kv    *fakes.MemStore
+	state *fakes.MemStore
 
 	mu   sync.Mutex
 	now  time.Time
@@ -43,7 +44,7 @@ type alertCoordinator struct {
 
 func newAlertCoordinator(t *testing.T, env map[string]string) *alertCoordinator {
 	c := &alertCoordinator{t: t, wc: wechattest.New(alertApp, alertSecret), hook: wechattest.NewWebhook(),
-		kv: &MemStore{}, state: &MemStore{}, now: time.Unix(1_800_000_000, 0)}
+		kv: &fakes.MemStore{}, state: &fakes.MemStore{}, now: time.Unix(1_800_000_000, 0)}
 	t.Cleanup(c.hook.Close)
 	c.wc.SetClock(c.clock)
 	vars := map[string]string{"WECHAT_APPID": alertApp, "WECHAT_APPSECRET": alertSecret, "WECHAT_API_BASE": "http://wechat.test",
@@ -56,7 +57,7 @@ func newAlertCoordinator(t *testing.T, env map[string]string) *alertCoordinator 
 		t.Fatal(settings.Problems)
 	}
 	client := &wechat.Client{BaseURL: settings.APIBase, Doer: c.wc.Doer(), Timeout: 300 * time.Millisecond, Now: c.clock}
-	c.svc = &Service{Settings: settings, WeChat: client, Now: c.clock, Store: c.kv, Mem: &MemStore{}, State: c.state,
+	c.svc = &Service{Settings: settings, WeChat: client, Now: c.clock, Store: c.kv, Mem: &fakes.MemStore{}, State: c.state,
 		Logf: func(format string, a ...any) {
 			c.mu.Lock()
 			defer c.mu.Unlock()
@@ -206,8 +207,8 @@ func TestServiceAlertsWithoutWebhook(t *testing.T) {
 // TestServiceAlertKV: Workers KV refusing writes is told once, in Chinese
 // here, while the coordinator still answers the record.
 func TestServiceAlertKV(t *testing.T) {
-	c := newAlertCoordinator(t, map[string]string{"ALERT_LANG": "zh", "WXSIGN_TEST_KV_FAULT": "write"})
-	c.svc.Store = WithFaults(c.kv, &c.svc.Settings.Test, func() int64 { return c.clock().Unix() })
+	c := newAlertCoordinator(t, map[string]string{"ALERT_LANG": "zh"})
+	c.svc.Store = fakes.WithFaults(c.kv, &fakes.Switches{KVWrite: true}, func() int64 { return c.clock().Unix() })
 	var sent []string
 	for range 3 {
 		w, s := c.ask("jsapi_ticket")

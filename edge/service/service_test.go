@@ -16,6 +16,7 @@ import (
 
 	"github.com/wxsign/wxsign/core"
 	"github.com/wxsign/wxsign/core/wechat"
+	"github.com/wxsign/wxsign/internal/fakes"
 	"github.com/wxsign/wxsign/wechattest"
 )
 
@@ -69,9 +70,9 @@ func (d *relayDoer) Do(r *http.Request) (*http.Response, error) {
 type fixture struct {
 	svc   *Service
 	wc    *wechattest.Server
-	mem   *MemStore      // Workers KV
-	kv    *countingStore // mem, counting writes by kind
-	coord *MemStore      // the coordinator's memory (Service.Mem)
+	mem   *fakes.MemStore // Workers KV
+	kv    *countingStore  // mem, counting writes by kind
+	coord *fakes.MemStore // the coordinator's memory (Service.Mem)
 	relay *relayDoer
 
 	mu   sync.Mutex
@@ -102,7 +103,7 @@ func baseEnv() map[string]string {
 
 func newFixture(t *testing.T, env map[string]string) *fixture {
 	t.Helper()
-	f := &fixture{wc: wechattest.New(appA, secretA), mem: &MemStore{}, coord: &MemStore{}, now: time.Unix(1_800_000_000, 0)}
+	f := &fixture{wc: wechattest.New(appA, secretA), mem: &fakes.MemStore{}, coord: &fakes.MemStore{}, now: time.Unix(1_800_000_000, 0)}
 	f.wc.AddApp(appB, secretB)
 	f.wc.AddCorp(corp, map[string]string{"1000002": secret2, "1000003": secret3})
 	f.wc.SetClock(f.clock)
@@ -111,12 +112,13 @@ func newFixture(t *testing.T, env map[string]string) *fixture {
 		vars[k] = v
 	}
 	settings := core.LoadSettings(func(k string) string { return vars[k] })
+	switches := fakes.LoadSwitches(func(k string) string { return vars[k] })
 	f.relay = &relayDoer{next: f.wc.Doer()}
 	client := &wechat.Client{BaseURL: settings.APIBase, WeComBaseURL: settings.WeComAPIBase, RelayKey: settings.RelayKey, WeComRelayKey: settings.WeComRelayKey,
 		Doer: f.relay, Timeout: 300 * time.Millisecond, Now: f.clock}
 	f.kv = &countingStore{Store: f.mem}
 	f.svc = &Service{Settings: settings, WeChat: client, Now: f.clock, Mem: f.coord,
-		Store: WithFaults(f.kv, &settings.Test, func() int64 { return f.clock().Unix() }),
+		Store: fakes.WithFaults(f.kv, &switches, func() int64 { return f.clock().Unix() }),
 		Logf: func(format string, a ...any) {
 			f.mu.Lock()
 			defer f.mu.Unlock()

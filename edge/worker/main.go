@@ -97,7 +97,7 @@ func newService() (*service.Service, error) {
 	now := func() int64 { return time.Now().Unix() }
 	return &service.Service{
 		Settings: settings,
-		Store:    service.WithFaults(kvStore{ns}, &settings.Test, now),
+		Store:    withFaults(kvStore{ns}, now),
 		Mem:      kvStore{mem},
 		WeChat:   client,
 		Logf:     func(format string, a ...any) { fmt.Printf(format+"\n", a...) },

@@ -28,10 +28,9 @@ const (
 	ExportServe      = "wxs_serve"
 	ExportRecord     = "wxs_record"
 	ExportCron       = "wxs_cron"
-	ExportSign       = "wxs_sign"
 	ExportWarm       = "wxs_warm"
 )
 
 // Exports are the names of every function the module exports.
 var Exports = []string{ExportInitialize, ExportInput, ExportInputCap, ExportOutput, ExportOutputCap, ExportBodyCap,
-	ExportEnvBuffer, ExportEnv, ExportServe, ExportRecord, ExportCron, ExportSign, ExportWarm}
+	ExportEnvBuffer, ExportEnv, ExportServe, ExportRecord, ExportCron, ExportWarm}

@@ -63,11 +63,6 @@
 // names the coordinators the cron wakes: lines name, path, name, path…
 // (GET path from each), none while the settings have a problem.
 //
-//	wxs_sign(n u32) u32   signs with a given nonce and timestamp (tests)
-//
-// reads 6 fields: 0 appid, 1 ticket, 2 nonce, 3 timestamp (decimal), 4 page
-// URL, 5 ALLOWED_HOSTS, and answers through core's App.SignPage.
-//
 //	wxs_warm()   runs the hot path once on canned input
 //
 // so that an engine that compiles functions on their first call (V8) does

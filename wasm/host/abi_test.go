@@ -18,10 +18,10 @@ import (
 // abi is one instance of the module driven through its exports directly,
 // as the Worker's JavaScript does, to reach inputs the host never sends.
 type abi struct {
-	m                         api.Module
-	in, out                   uint32
-	inCap, outCap             uint32
-	config, sign, env, record api.Function
+	m                   api.Module
+	in, out             uint32
+	inCap, outCap       uint32
+	config, env, record api.Function
 }
 
 func newABI(t testing.TB) *abi {
@@ -36,7 +36,7 @@ func newABI(t testing.TB) *abi {
 		t.Fatal(err)
 	}
 	a := abiOf(m)
-	if a.inCap != 64<<10 || a.outCap != 16<<10 || a.config == nil || a.sign == nil || a.env == nil || a.record == nil {
+	if a.inCap != 64<<10 || a.outCap != 16<<10 || a.config == nil || a.env == nil || a.record == nil {
 		t.Fatalf("capacities %d %d", a.inCap, a.outCap)
 	}
 	a.setup(t, "wxapp", "")
@@ -45,7 +45,7 @@ func newABI(t testing.TB) *abi {
 
 // abiOf finds the module's exports and buffers.
 func abiOf(m api.Module) *abi {
-	a := &abi{m: m, config: m.ExportedFunction(wasmabi.ExportServe), sign: m.ExportedFunction(wasmabi.ExportSign),
+	a := &abi{m: m, config: m.ExportedFunction(wasmabi.ExportServe),
 		env: m.ExportedFunction(wasmabi.ExportEnv), record: m.ExportedFunction(wasmabi.ExportRecord)}
 	get := func(name string) uint32 {
 		r, _ := m.ExportedFunction(name).Call(context.Background())
@@ -146,7 +146,6 @@ func TestABIMalformed(t *testing.T) {
 	a := newABI(t)
 	a.hand(t, "wxapp", record("TICKET", now+3600))
 	good := request("GET", "https://w/config?url=https%3A%2F%2Fh.example.com%2F", "", "", "")
-	goodSign := frame("wxapp", "TICKET", "nonce", "1414587457", "https://h.example.com/", "")
 	huge := make([]byte, 4)
 	binary.LittleEndian.PutUint32(huge, 0xffffffff)
 	tests := []struct {
@@ -162,11 +161,6 @@ func TestABIMalformed(t *testing.T) {
 		{"config: a field longer than n", a.config, good, uint32(len(good) - 1)},
 		{"config: length 2^32-1 for the method", a.config, huge, 4},
 		{"config: too few fields", a.config, frame("GET", "https://w/config"), uint32(len(frame("GET", "https://w/config")))},
-		{"sign: n = 0", a.sign, nil, 0},
-		{"sign: n beyond the region", a.sign, goodSign, a.inCap + 1},
-		{"sign: truncated", a.sign, goodSign, uint32(len(goodSign) - 1)},
-		{"sign: timestamp not a number", a.sign, frame("wxapp", "T", "n", "12x", "https://h/", ""), uint32(len(frame("wxapp", "T", "n", "12x", "https://h/", "")))},
-		{"sign: timestamp out of range", a.sign, frame("wxapp", "T", "n", "99999999999999999999", "https://h/", ""), uint32(len(frame("wxapp", "T", "n", "99999999999999999999", "https://h/", "")))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -176,9 +170,6 @@ func TestABIMalformed(t *testing.T) {
 			}
 			if status, _, body := a.call(t, a.config, good, uint32(len(good))); status != 200 {
 				t.Fatalf("good call after it: %d %s", status, body)
-			}
-			if status, _, body := a.call(t, a.sign, goodSign, uint32(len(goodSign))); status != 200 {
-				t.Fatalf("good sign after it: %d %s", status, body)
 			}
 		})
 	}
@@ -230,22 +221,17 @@ func TestABIOverflow(t *testing.T) {
 // FuzzABI: arbitrary bytes in the input region, any n: an answer, never a
 // trap.
 func FuzzABI(f *testing.F) {
-	f.Add(request("GET", "https://w/config?url=https%3A%2F%2Fh.example.com%2F", "", "", ""), uint32(0), false)
-	f.Add(request("POST", "https://w/config", "application/json", "https://h.example.com", `{"url":"https://h.example.com/"}`), uint32(0), false)
-	f.Add(request("DELETE", "https://w/token", "", "", ""), uint32(0), false)
-	f.Add(frame("wxapp", "TICKET", "nonce", "1414587457", "https://h.example.com/", ""), uint32(0), true)
-	f.Add([]byte{0xff, 0xff, 0xff, 0xff}, uint32(4), false)
+	f.Add(request("GET", "https://w/config?url=https%3A%2F%2Fh.example.com%2F", "", "", ""), uint32(0))
+	f.Add(request("POST", "https://w/config", "application/json", "https://h.example.com", `{"url":"https://h.example.com/"}`), uint32(0))
+	f.Add(request("DELETE", "https://w/token", "", "", ""), uint32(0))
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff}, uint32(4))
 	a := newABI(f)
 	a.hand(f, "wxapp", record("TICKET", now+3600))
-	f.Fuzz(func(t *testing.T, raw []byte, n uint32, sign bool) {
+	f.Fuzz(func(t *testing.T, raw []byte, n uint32) {
 		if n == 0 || n > uint32(len(raw)) && n <= a.inCap {
 			n = uint32(len(raw)) // mostly the real length; beyond the region too
 		}
-		fn := a.config
-		if sign {
-			fn = a.sign
-		}
-		status := a.answerOrAction(t, fn, raw, n)
+		status := a.answerOrAction(t, a.config, raw, n)
 		if status != 0 && (status < 200 || status > 599) {
 			t.Fatalf("status %d", status)
 		}

@@ -26,17 +26,6 @@ func BenchmarkConfigHotPath(b *testing.B) {
 	}
 }
 
-func BenchmarkSignExport(b *testing.B) {
-	s := newSigner(b)
-	in := host.SignInput{AppID: "wx0123456789abcdef", Ticket: "sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg",
-		Nonce: "Wm3WZYTPz0wzccnW", Timestamp: 1414587457, URL: "http://mp.weixin.qq.com?params=value"}
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		s.Sign(ctx, in)
-	}
-}
-
 // BenchmarkInstantiate is a fresh instance (what a new isolate pays once):
 // instantiate and run _initialize, then one call.
 func BenchmarkInstantiate(b *testing.B) {
@@ -46,14 +35,14 @@ func BenchmarkInstantiate(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close(ctx)
-	in := host.SignInput{AppID: "a", Ticket: "t", Nonce: "n", Timestamp: 1, URL: "https://h/"}
+	in := host.ConfigInput{Method: "GET", URL: "https://w/config?url=https%3A%2F%2Fh%2F", AppID: "a", Ticket: record("t", now+60)}
 	for b.Loop() {
 		// A pool of one that is full closes the extra instance: fill it with a
-		// throwaway, so each Sign below instantiates anew.
+		// throwaway, so each Config below instantiates anew.
 		b.StopTimer()
 		s2, _ := host.New(ctx, wasmBytes, &host.Options{PoolSize: 1, Cache: sharedCache})
 		b.StartTimer()
-		s2.Sign(ctx, in)
+		s2.Config(ctx, in, now)
 		b.StopTimer()
 		s2.Close(ctx)
 		b.StartTimer()

@@ -2,34 +2,51 @@ package host_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/url"
 
+	"github.com/wxsign/wxsign/core"
 	"github.com/wxsign/wxsign/wasm/host"
 )
 
-// A Signer runs build/signer.wasm, the module the Worker runs, here with a
-// given nonce and timestamp: the payload of WeChat's published example.
+// A Signer runs build/signer.wasm, the module the Worker runs: here a GET
+// /config with the app's ticket record in KV (host.Records). The nonce is
+// fresh on every call, so this prints what does not change: the status,
+// the URL that was signed, and that the signature verifies.
 // (wasmBytes is that file, read by TestMain from $WXSIGN_WASM.)
-func ExampleSigner_Sign() {
+func ExampleSigner_Serve() {
 	ctx := context.Background()
 	s, err := host.New(ctx, wasmBytes, nil)
 	if err != nil {
 		panic(err)
 	}
 	defer s.Close(ctx)
-	r, err := s.Sign(ctx, host.SignInput{
-		AppID:     "wx0123456789abcdef",
-		Ticket:    "sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg",
-		Nonce:     "Wm3WZYTPz0wzccnW",
-		Timestamp: 1414587457,
-		URL:       "http://mp.weixin.qq.com?params=value",
-	})
+	const now = 1700000000
+	ticket := "sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg"
+	rec, _ := json.Marshal(core.Record{Value: ticket, FetchedAt: now - 60, ExpiresAt: now + 7000})
+	kv := host.Records{"wxsign:wx0123456789abcdef:jsapi_ticket": string(rec)}
+	env := map[string]string{"WECHAT_APPID": "wx0123456789abcdef", "WECHAT_APPSECRET": "-", "ALLOWED_HOSTS": "*.example.com"}
+	req := host.Request{Method: "GET", URL: "https://wxsign.example.com/config?url=" + url.QueryEscape("https://www.example.com/a?b=1#top")}
+
+	r, err := s.Serve(ctx, env, req, now, kv)
 	if err != nil {
 		panic(err)
 	}
+	var c struct {
+		Timestamp int64  `json:"timestamp"`
+		NonceStr  string `json:"nonceStr"`
+		Signature string `json:"signature"`
+		URL       string `json:"url"`
+	}
+	if err := json.Unmarshal(r.Body, &c); err != nil {
+		panic(err)
+	}
 	fmt.Println(r.Status, r.Get("Content-Type"))
-	fmt.Println(string(r.Body))
+	fmt.Println(c.URL)
+	fmt.Println(c.Signature == core.Sign(ticket, c.NonceStr, c.Timestamp, c.URL))
 	// Output:
 	// 200 application/json; charset=utf-8
-	// {"appId":"wx0123456789abcdef","timestamp":1414587457,"nonceStr":"Wm3WZYTPz0wzccnW","signature":"0f9de62fce790f9a083d5c99e95740ceb90c27ed","url":"http://mp.weixin.qq.com?params=value"}
+	// https://www.example.com/a?b=1
+	// true
 }

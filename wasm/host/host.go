@@ -58,16 +58,6 @@ type ConfigInput struct {
 	AllowedOrigins string
 }
 
-// SignInput signs a page with a given nonce and timestamp.
-type SignInput struct {
-	AppID        string
-	Ticket       string
-	Nonce        string
-	Timestamp    int64
-	URL          string
-	AllowedHosts string
-}
-
 // Result is the module's answer.
 type Result struct {
 	Status     int
@@ -111,7 +101,7 @@ func New(ctx context.Context, wasm []byte, opts *Options) (*Signer, error) {
 		rt.Close(ctx)
 		return nil, fmt.Errorf("compiling the signer module: %w", err)
 	}
-	for _, name := range []string{abi.ExportEnv, abi.ExportEnvBuffer, abi.ExportServe, abi.ExportRecord, abi.ExportSign, abi.ExportInput, abi.ExportOutput, abi.ExportInitialize} {
+	for _, name := range []string{abi.ExportEnv, abi.ExportEnvBuffer, abi.ExportServe, abi.ExportRecord, abi.ExportInput, abi.ExportOutput, abi.ExportInitialize} {
 		if _, ok := mod.ExportedFunctions()[name]; !ok {
 			rt.Close(ctx)
 			return nil, fmt.Errorf("the module does not export %s: not a signer module", name)
@@ -129,15 +119,15 @@ func (s *Signer) Close(ctx context.Context) error { return s.rt.Close(ctx) }
 
 // instance is one module instance with what a call needs, reused.
 type instance struct {
-	m                          api.Module
-	serve, sign, record, envFn api.Function
-	in, out                    uint32
-	inCap                      uint32
-	frame                      []byte
-	stack                      [2]uint64
-	env                        map[string]string // the environment last handed over
-	headers                    []string
-	ticketKey                  string // the first app's jsapi_ticket KV key under env
+	m                    api.Module
+	serve, record, envFn api.Function
+	in, out              uint32
+	inCap                uint32
+	frame                []byte
+	stack                [2]uint64
+	env                  map[string]string // the environment last handed over
+	headers              []string
+	ticketKey            string // the first app's jsapi_ticket KV key under env
 }
 
 func (s *Signer) get(ctx context.Context) (*instance, error) {
@@ -155,7 +145,7 @@ func (s *Signer) get(ctx context.Context) (*instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("instantiating the signer module: %w", err)
 	}
-	in := &instance{m: m, serve: m.ExportedFunction(abi.ExportServe), sign: m.ExportedFunction(abi.ExportSign),
+	in := &instance{m: m, serve: m.ExportedFunction(abi.ExportServe),
 		record: m.ExportedFunction(abi.ExportRecord), envFn: m.ExportedFunction(abi.ExportEnv)}
 	call := func(name string) uint32 {
 		r, err := m.ExportedFunction(name).Call(ctx)
@@ -400,30 +390,6 @@ func (b *recordBackend) Limit(context.Context, string, string) bool { return tru
 // Fetch returns it.
 func noTicket() (status int, body, retryAfter string) {
 	return core.ErrNoTicket.Status, string(core.ErrNoTicket.AppendJSON(nil)), strconv.Itoa(core.RetryAfterSeconds)
-}
-
-// Sign signs a page with the given nonce and timestamp.
-func (s *Signer) Sign(ctx context.Context, c SignInput) (Result, error) {
-	in, err := s.get(ctx)
-	if err != nil {
-		return Result{}, err
-	}
-	f := in.frame[:0]
-	f = appendField(f, c.AppID)
-	f = appendField(f, c.Ticket)
-	f = appendField(f, c.Nonce)
-	var ts [20]byte
-	f = appendField(f, strconv.AppendInt(ts[:0], c.Timestamp, 10))
-	f = appendField(f, c.URL)
-	in.frame = appendField(f, c.AllowedHosts)
-	out, err := in.invoke(ctx, in.sign, 0)
-	if err != nil {
-		in.m.Close(ctx)
-		return Result{}, err
-	}
-	r, err := parse(uint32(in.stack[0]), out)
-	s.put(ctx, in)
-	return r, err
 }
 
 // appendField frames a field as the ABI wants: u32 LE length, then bytes.

@@ -3,6 +3,7 @@ package host_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -16,6 +17,7 @@ import (
 	"github.com/wxsign/wxsign/core"
 	"github.com/wxsign/wxsign/core/wechat"
 	"github.com/wxsign/wxsign/edge/service"
+	"github.com/wxsign/wxsign/internal/fakes"
 	"github.com/wxsign/wxsign/wasm/host"
 	"github.com/wxsign/wxsign/wechattest"
 )
@@ -42,14 +44,15 @@ type worker struct {
 	s   *host.Signer
 	env map[string]string
 	wc  *wechattest.Server
-	kv  *service.MemStore
+	kv  *fakes.MemStore
 	svc *service.Service
 
-	mu      sync.Mutex
-	now     int64
-	reads   []string // KV keys read by the module
-	fetches []string // keys asked of the coordinator
-	limits  []string // "binding ip" per rate-limit check
+	mu        sync.Mutex
+	now       int64
+	failReads bool     // every KV read fails, as Workers KV may
+	reads     []string // KV keys read by the module
+	fetches   []string // keys asked of the coordinator
+	limits    []string // "binding ip" per rate-limit check
 }
 
 // workerEnv is two official accounts and a WeCom corp with two agents.
@@ -71,7 +74,7 @@ func newWorker(t testing.TB, env map[string]string) *worker {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close(context.Background()) })
-	w := &worker{s: s, env: workerEnv(), wc: wechattest.New(appA, secretA), kv: &service.MemStore{}, now: 1_800_000_000}
+	w := &worker{s: s, env: workerEnv(), wc: wechattest.New(appA, secretA), kv: &fakes.MemStore{}, now: 1_800_000_000}
 	for k, v := range env {
 		if v == "-" {
 			delete(w.env, k)
@@ -85,7 +88,7 @@ func newWorker(t testing.TB, env map[string]string) *worker {
 	settings := core.LoadSettings(func(k string) string { return w.env[k] })
 	client := &wechat.Client{BaseURL: settings.APIBase, WeComBaseURL: settings.WeComAPIBase, RelayKey: settings.RelayKey,
 		Doer: relayDoer{w.wc.Doer()}, Timeout: 300 * time.Millisecond, Now: w.clock}
-	w.svc = &service.Service{Settings: settings, Store: w.kv, Mem: &service.MemStore{}, WeChat: client, Now: w.clock}
+	w.svc = &service.Service{Settings: settings, Store: w.kv, Mem: &fakes.MemStore{}, WeChat: client, Now: w.clock}
 	return w
 }
 
@@ -113,7 +116,11 @@ func (w *worker) advance(d time.Duration) {
 func (w *worker) Read(ctx context.Context, key string) (string, bool, error) {
 	w.mu.Lock()
 	w.reads = append(w.reads, key)
+	fail := w.failReads
 	w.mu.Unlock()
+	if fail {
+		return "", false, errors.New("KV read failed")
+	}
 	return w.kv.Get(ctx, key)
 }
 
@@ -671,9 +678,9 @@ func TestHealthzSafeURL(t *testing.T) {
 // warnings for its own answer, and must not write into theirs: the same
 // count on every answer, one instance after another and many at once.
 func TestConcurrentHealthz(t *testing.T) {
-	env := map[string]string{"WXSIGN_TEST_KV_FAULT": "read", "WECHAT_TOKEN_MODE": "fast",
-		"REFRESH_MARGIN": "1", "WECHAT_APPSECRET_" + appB: "-"}
+	env := map[string]string{"WECHAT_TOKEN_MODE": "fast", "REFRESH_MARGIN": "1", "WECHAT_APPSECRET_" + appB: "-"}
 	w := newWorker(t, env)
+	w.failReads = true
 	settings := w.svc.Settings
 	problems, warnings := len(settings.Problems), len(settings.Warnings)
 	if problems != 3 {
@@ -710,7 +717,7 @@ func TestConcurrentHealthz(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if reads, _ := w.counts(); reads != 0 {
-		t.Errorf("%d KV reads while reads fail", reads)
+	if reads, fetches := w.counts(); reads == 0 || fetches != 0 {
+		t.Errorf("%d KV reads, %d asks of the coordinator: want reads tried and failed, no ask", reads, fetches)
 	}
 }

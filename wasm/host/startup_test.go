@@ -11,7 +11,6 @@ import (
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
-	"github.com/wxsign/wxsign/core"
 	wasmabi "github.com/wxsign/wxsign/wasm/abi"
 )
 
@@ -70,7 +69,7 @@ func TestStartupWithoutRandomness(t *testing.T) {
 		if status != 200 {
 			t.Fatalf("request %d: status %d %s", i, status, body)
 		}
-		var c core.Config
+		var c payload
 		if err := json.Unmarshal(body, &c); err != nil {
 			t.Fatal(err)
 		}

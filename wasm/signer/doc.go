@@ -6,6 +6,11 @@
 //
 //	GOOS=wasip1 GOARCH=wasm go build -buildmode=c-shared -o build/signer.wasm ./wasm/signer
 //
+// Built with the wxsigntest tag (`make build-test`, for the end-to-end
+// tests only), it also honours the tests' WXSIGN_TEST_* switches and
+// their /__test/panic route (hooks_on.go); the module that ships has
+// neither (hooks_off.go).
+//
 // It routes by core's table, answers every endpoint itself from the
 // records the host hands it, and tells the host what it needs otherwise: a
 // record read from Workers KV, a record asked of its owner's coordinator

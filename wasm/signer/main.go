@@ -143,24 +143,6 @@ func wxsCron() uint32 {
 	return act(0, lines...)
 }
 
-//go:wasmexport wxs_sign
-func wxsSign(n uint32) uint32 {
-	if n > inputCap {
-		return fail(core.ErrBadRequest)
-	}
-	var f [6][]byte
-	if _, ok := split(input[:n], f[:]); !ok {
-		return fail(core.ErrBadRequest)
-	}
-	ts, err := strconv.ParseInt(string(f[3]), 10, 64)
-	if err != nil {
-		return fail(core.ErrBadRequest)
-	}
-	a := core.App{AppID: string(f[0]), Hosts: core.ParseAllowlist(string(f[5]))}
-	r := a.SignPage(body[:0:outputCap], string(f[4]), string(f[1]), string(f[2]), ts)
-	return answer(&r)
-}
-
 //go:wasmexport wxs_warm
 func wxsWarm() {
 	// What a GET /config touches, on local values: the record, the

@@ -46,6 +46,7 @@ type agent struct {
 // state: records already held for keys that remain are kept.
 func configure(env map[string]string) {
 	settings = core.LoadSettings(func(name string) string { return env[name] })
+	loadHooks(func(name string) string { return env[name] })
 	limiters = nil
 	for name := range env {
 		if b, ok := strings.CutPrefix(name, "@"); ok && settings.RateLimits && (b == core.LimitConfig || b == core.LimitAuth) {
@@ -92,7 +93,7 @@ func need(e *core.Held, now, maxAge int64) uint32 {
 	if !e.Stale(now, maxAge) {
 		return 0
 	}
-	if settings.Test.KVFault(false, now) {
+	if kvReadFails(now) {
 		e.Hand(core.Unreadable, nil, 0, now)
 		return 0
 	}

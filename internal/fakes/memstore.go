@@ -1,12 +1,12 @@
-package service
+package fakes
 
 import (
 	"context"
 	"sync"
 )
 
-// MemStore is a Store in memory, for tests and for `make bench`'s
-// simulated day of cron runs. It counts writes, which is what Workers KV's
+// MemStore is a core.Store in memory, for the tests, the fleet simulation
+// and `make bench`. It counts writes, which is what Workers KV's
 // free plan limits (1,000 a day). The zero value is ready to use.
 type MemStore struct {
 	mu     sync.Mutex

@@ -1,0 +1,9 @@
+//go:build js && wasm && !wxsigntest
+
+package main
+
+import "github.com/wxsign/wxsign/core"
+
+// withFaults is Workers KV as it is: the program that ships injects no
+// fault (faults_on.go is the end-to-end tests' build).
+func withFaults(s core.Store, _ func() int64) core.Store { return s }

@@ -1,0 +1,64 @@
+// Package testkit holds what the tests of several packages share: a log
+// buffer safe for concurrent writers, and the golden signature vectors.
+// It imports nothing of wxsign, so that core's own tests may use it; no
+// program that ships imports it.
+package testkit
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"sync"
+	"testing"
+)
+
+// Buffer collects a process's or a server's log, written by its
+// goroutines while the test reads it. The zero value is ready to use.
+type Buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+// Write appends p.
+func (b *Buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+// String returns what was written so far.
+func (b *Buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// Golden is one vector of core/testdata/golden.json, whose signatures
+// were computed by sha1sum (core/testdata/gen-golden.sh), not by wxsign.
+type Golden struct {
+	Name      string `json:"name"`
+	Ticket    string `json:"ticket"`
+	Nonce     string `json:"noncestr"`
+	Timestamp int64  `json:"timestamp"`
+	URL       string `json:"url"`
+	SignedURL string `json:"signed_url"`
+	Signature string `json:"signature"`
+}
+
+// LoadGolden reads the golden vectors at path (core/testdata/golden.json
+// from the test's folder); a file of fewer than 10 fails the test.
+func LoadGolden(t testing.TB, path string) []Golden {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g []Golden
+	if err := json.Unmarshal(b, &g); err != nil {
+		t.Fatal(err)
+	}
+	if len(g) < 10 {
+		t.Fatalf("%s has %d vectors, want at least 10", path, len(g))
+	}
+	return g
+}
