@@ -20,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/wxsign/wxsign/internal/testkit"
 	"github.com/wxsign/wxsign/wechattest"
 )
 
@@ -27,26 +28,9 @@ import (
 type wrangler struct {
 	url   string
 	cmd   *exec.Cmd
-	logs  *syncBuffer
+	logs  *testkit.Buffer
 	ready time.Duration // from the start of the process to its first answer
 	stop  func()        // halts it, once; fatal does too
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // live holds how to stop each wrangler dev and workerd running: fatal
@@ -126,7 +110,7 @@ func startWrangler(dir, state string, vars map[string]string, probe string, extr
 			args = append(args, "--var", k+":"+v)
 		}
 	}
-	w := &wrangler{url: fmt.Sprintf("http://127.0.0.1:%d", port), logs: &syncBuffer{}}
+	w := &wrangler{url: fmt.Sprintf("http://127.0.0.1:%d", port), logs: &testkit.Buffer{}}
 	w.cmd = wranglerCmd(dir, args...)
 	w.cmd.Stdout, w.cmd.Stderr = w.logs, w.logs
 	w.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

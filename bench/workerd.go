@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/wxsign/wxsign/internal/testkit"
 	"github.com/wxsign/wxsign/wechattest"
 )
 
@@ -268,7 +269,7 @@ type workerdProc struct {
 	url, cron  string // the Worker; GET runs its scheduled handler
 	coord      string // GET ?name=&path= asks the Worker's Durable Object alone; "" without one
 	kv         *kvServer
-	logs       *syncBuffer
+	logs       *testkit.Buffer
 	stop       func() // halts it, once; fatal does too
 	configPath string
 }
@@ -290,7 +291,7 @@ func (s *workerdSite) start(tag string, recs map[string]string, stub bool) *work
 	// --experimental as wrangler runs it: the cron driver's scheduled() needs it.
 	cmd := exec.Command(workerdBin(), "serve", "--experimental", conf)
 	cmd.Dir = s.root
-	p := &workerdProc{cmd: cmd, url: "http://" + addr, cron: "http://" + cron + "/?cron=" + url.QueryEscape("*/10 * * * *"), kv: kv, logs: &syncBuffer{}, configPath: conf}
+	p := &workerdProc{cmd: cmd, url: "http://" + addr, cron: "http://" + cron + "/?cron=" + url.QueryEscape("*/10 * * * *"), kv: kv, logs: &testkit.Buffer{}, configPath: conf}
 	if s.coord {
 		p.coord = "http://" + coord + "/"
 	}

@@ -6,40 +6,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/wxsign/wxsign/internal/testkit"
 )
 
-// golden is one vector of testdata/golden.json, whose signatures were
-// computed by sha1sum (testdata/gen-golden.sh), not by this package.
-type golden struct {
-	Name      string `json:"name"`
-	Ticket    string `json:"ticket"`
-	Nonce     string `json:"noncestr"`
-	Timestamp int64  `json:"timestamp"`
-	URL       string `json:"url"`
-	SignedURL string `json:"signed_url"`
-	Signature string `json:"signature"`
-}
-
-func loadGolden(t testing.TB) []golden {
-	t.Helper()
-	b, err := os.ReadFile("testdata/golden.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var g []golden
-	if err := json.Unmarshal(b, &g); err != nil {
-		t.Fatal(err)
-	}
-	if len(g) < 10 {
-		t.Fatalf("golden.json has %d vectors, want at least 10", len(g))
-	}
-	return g
-}
+func loadGolden(t testing.TB) []testkit.Golden { return testkit.LoadGolden(t, "testdata/golden.json") }
 
 func TestGolden(t *testing.T) {
 	for _, g := range loadGolden(t) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/wxsign/wxsign/core"
 	"github.com/wxsign/wxsign/core/wechat"
+	"github.com/wxsign/wxsign/internal/testkit"
 	"github.com/wxsign/wxsign/wechattest"
 )
 
@@ -67,27 +67,9 @@ func (u *upstream) requests() []seen {
 	return append([]seen(nil), u.got...)
 }
 
-// syncBuffer is a log destination safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func newTestRelay(t *testing.T, cfg config) (http.Handler, *syncBuffer) {
+func newTestRelay(t *testing.T, cfg config) (http.Handler, *testkit.Buffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testkit.Buffer{}
 	if cfg.Key == "" {
 		cfg.Key = testKey
 	}
