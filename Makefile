@@ -151,13 +151,15 @@ bench-tools:
 browser-tools:
 	@test -x /usr/bin/chromium && fc-list :lang=zh | grep -q . || { apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-zenhei; }
 
-## lint: gofmt and go vet, natively and for both wasm targets
+## lint: gofmt and go vet, natively and for both wasm targets, shipped and test builds
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go') $$(git ls-files --others --exclude-standard '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	GOOS=wasip1 GOARCH=wasm $(GO) vet ./core/... ./wasm/signer
 	GOOS=js GOARCH=wasm $(GO) vet -tags $(GOAPP_TAGS) ./edge/worker
+	GOOS=wasip1 GOARCH=wasm $(GO) vet -tags wxsigntest ./wasm/signer
+	GOOS=js GOARCH=wasm $(GO) vet -tags $(GOAPP_TAGS),wxsigntest ./edge/worker
 
 ## dev: wrangler dev on :8787 with the cron test route (stand-in if no credentials)
 dev: $(NPM_OK) build

@@ -139,12 +139,6 @@ func (a Alerter) Text(e Event) string {
 	return t
 }
 
-// Message is the request body the webhook gets for e, in the alerter's
-// format.
-func (a Alerter) Message(e Event) []byte {
-	return AppendAlert(nil, a.Format, a.Text(e))
-}
-
 // maxAlert bounds a message's text: WeCom's markdown takes 4,096 bytes.
 const maxAlert = 2000
 

@@ -113,7 +113,7 @@ func TestAlertMessages(t *testing.T) {
 		for li, lang := range []string{"en", "zh"} {
 			a := Alerter{Format: format, Lang: lang}
 			for _, e := range alertEvents(t) {
-				body := a.Message(e)
+				body := AppendAlert(nil, a.Format, a.Text(e))
 				var m struct {
 					MsgType  string `json:"msgtype"`
 					Markdown *struct {
@@ -180,7 +180,7 @@ func TestAlertNoSecrets(t *testing.T) {
 			for _, e := range append(alertEvents(t), Event{Kind: EventFailing, Key: tok, At: vNow, Code: 1052, Msg: leaky},
 				Event{Kind: EventKVFailing, Owner: "wxA1", At: vNow, Msg: leaky}) {
 				e.Msg += " " + leaky
-				body := string(a.Message(e))
+				body := string(AppendAlert(nil, a.Format, a.Text(e)))
 				for _, secret := range secrets {
 					if strings.Contains(body, secret) {
 						t.Errorf("%s %s: the message holds %q: %s", format, lang, secret, body)

@@ -80,11 +80,3 @@ func (a *Allowlist) allowsHost(host string) bool {
 	}
 	return false
 }
-
-// AllowsURL reports whether the host of an absolute URL is allowed. A URL
-// PageURL refuses is never allowed. (Origins are matched by OriginList,
-// which also compares scheme and port.)
-func (a Allowlist) AllowsURL(raw string) bool {
-	_, host, _, err := splitPageURL(raw)
-	return err == nil && a.allowsHost(host)
-}

@@ -42,7 +42,13 @@ func ExampleApp_ServeConfig() {
 
 	req := &core.Request{Method: "GET", Query: "url=" + url.QueryEscape("https://www.example.com/a?b=1#top")}
 	r := app.ServeConfig(nil, req, &ticket, now)
-	var c core.Config
+	var c struct { // the payload (docs/api.md)
+		AppID     string `json:"appId"`
+		Timestamp int64  `json:"timestamp"`
+		NonceStr  string `json:"nonceStr"`
+		Signature string `json:"signature"`
+		URL       string `json:"url"`
+	}
 	if err := json.Unmarshal(r.Body, &c); err != nil {
 		panic(err)
 	}

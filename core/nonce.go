@@ -18,7 +18,6 @@ var noncePool struct {
 	sync.Mutex
 	chars [noncePoolLen]byte // chars[at:n] are yet to be drawn
 	at, n int
-	drawn uint64 // nonces drawn, for tests
 }
 
 // AppendNonce appends NonceLen random characters of [A-Za-z0-9].
@@ -36,7 +35,6 @@ func AppendNonce(dst []byte) []byte {
 	dst = append(dst, p.chars[p.at:p.at+NonceLen]...)
 	// What was drawn is not cleared: the nonce is sent to the client.
 	p.at += NonceLen
-	p.drawn++
 	p.Unlock()
 	return dst
 }

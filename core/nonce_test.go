@@ -141,3 +141,11 @@ func FuzzNonceChars(f *testing.F) {
 		}
 	})
 }
+
+// noncePos is where the pool stands: every draw moves it (at advances, or
+// a refill starts a new pool), so an unchanged position means no draw.
+func noncePos() [2]int {
+	noncePool.Lock()
+	defer noncePool.Unlock()
+	return [2]int{noncePool.at, noncePool.n}
+}

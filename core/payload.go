@@ -1,24 +1,5 @@
 package core
 
-// Config is the wx.config payload: what the page passes to wx.config
-// (with jsApiList added by the page), and the URL that was signed so that
-// the page can check it is the one it runs at.
-type Config struct {
-	AppID     string `json:"appId"`
-	Timestamp int64  `json:"timestamp"`
-	NonceStr  string `json:"nonceStr"`
-	Signature string `json:"signature"`
-	URL       string `json:"url"`
-}
-
-// AppendJSON appends the payload as a JSON object, with the bytes
-// encoding/json would produce (less its HTML escaping), without allocating.
-func (c *Config) AppendJSON(dst []byte) []byte {
-	dst = appendConfigHead(dst, c.AppID, c.Timestamp, c.NonceStr, false)
-	dst = append(dst, c.Signature...)
-	return appendConfigTail(dst, c.URL)
-}
-
 // appendConfigHead appends the payload up to the signature's value, so that
 // the hot path can hash straight into the output. plain says that nonce
 // needs no JSON escaping (as a generated one): it is copied as it is.

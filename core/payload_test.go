@@ -8,6 +8,24 @@ import (
 	"unicode/utf8"
 )
 
+// Config is the wx.config payload (docs/api.md), for the tests to decode
+// answers into; AppendJSON writes it with the payload's own appenders.
+type Config struct {
+	AppID     string `json:"appId"`
+	Timestamp int64  `json:"timestamp"`
+	NonceStr  string `json:"nonceStr"`
+	Signature string `json:"signature"`
+	URL       string `json:"url"`
+}
+
+// AppendJSON appends the payload as a JSON object, with the bytes
+// encoding/json would produce (less its HTML escaping), without allocating.
+func (c *Config) AppendJSON(dst []byte) []byte {
+	dst = appendConfigHead(dst, c.AppID, c.Timestamp, c.NonceStr, false)
+	dst = append(dst, c.Signature...)
+	return appendConfigTail(dst, c.URL)
+}
+
 func TestAppendJSONString(t *testing.T) {
 	for _, s := range []string{
 		"", "plain", `quo"te`, `back\slash`, "tab\tnew\nline\rcr", "\x00\x01\x1f", "<html>&amp;",

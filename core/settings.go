@@ -312,17 +312,6 @@ func (w *WeComSettings) Agent(id string) *AgentSettings {
 	return nil
 }
 
-// TokenMargin is the refresh margin of an official account's access_token.
-// A stable token is renewed by WeChat only in its last StableRenewal
-// seconds (less the ExpirySafety already taken off the record), so asking
-// for it sooner would fetch the same token again on every cron run.
-func (s *Settings) TokenMargin() int64 {
-	if s.TokenMode == ModeClassic {
-		return s.RefreshMargin
-	}
-	return min(s.RefreshMargin, StableRenewal-ExpirySafety)
-}
-
 func splitList(s string) []string {
 	var out []string
 	for _, p := range strings.Split(s, ",") {

@@ -394,12 +394,6 @@ func TestKeyMargin(t *testing.T) {
 			t.Errorf("%s.Margin(%d) = %d, want %d", tt.key, tt.margin, got, tt.want)
 		}
 	}
-	if got := (&Settings{TokenMode: ModeClassic, RefreshMargin: 1800}).TokenMargin(); got != 1800 {
-		t.Errorf("classic TokenMargin = %d", got)
-	}
-	if got := (&Settings{TokenMode: ModeStable, RefreshMargin: 1800}).TokenMargin(); got != StableRenewal-ExpirySafety {
-		t.Errorf("stable TokenMargin = %d", got)
-	}
 }
 
 // TestBudgetShares holds Settings.Keys to WeCom's limits: however the

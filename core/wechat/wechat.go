@@ -40,9 +40,6 @@ type Client struct {
 	Now           func() time.Time // the clock for FetchedAt and ExpiresAt; time.Now when nil
 }
 
-// APIError is WeChat refusing a call.
-type APIError = core.APIError
-
 // TransportError is a call that did not get a WeChat answer: the request
 // failed, timed out, or the answer was not HTTP 200 with a JSON body.
 type TransportError struct {
@@ -155,7 +152,7 @@ func (c *Client) do(ctx context.Context, kind *core.Kind, base, key, method, tar
 		return core.Record{}, &TransportError{Call: name, Status: res.StatusCode, Err: errors.New("answer is not JSON")}
 	}
 	if a.ErrCode != 0 {
-		return core.Record{}, &APIError{Call: name, Code: int(a.ErrCode), Msg: a.ErrMsg}
+		return core.Record{}, &core.APIError{Call: name, Code: int(a.ErrCode), Msg: a.ErrMsg}
 	}
 	value := a.Value
 	if value == "" || a.ExpiresIn <= 0 {

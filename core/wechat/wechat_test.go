@@ -373,7 +373,7 @@ func TestFetchErrors(t *testing.T) {
 			if err == nil {
 				t.Fatalf("no error, %+v", rec)
 			}
-			var api *wechat.APIError
+			var api *core.APIError
 			var tr *wechat.TransportError
 			switch {
 			case tt.code != 0:
