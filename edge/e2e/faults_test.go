@@ -15,45 +15,25 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/wxsign/wxsign/internal/testkit"
 )
 
 var faultKinds = []string{"busy", "http500", "nonjson", "slow"}
 
-// health is the part of /healthz the tests read.
-type health struct {
-	Credentials []credHealth `json:"credentials"`
-	Problems    []string     `json:"problems"`
-	Warnings    []string     `json:"warnings"`
-}
-
-// credHealth is one key's state at /healthz.
-type credHealth struct {
-	Kind        string `json:"kind"`
-	Owner       string `json:"owner"`
-	Present     bool   `json:"present"`
-	Usable      bool   `json:"usable"`
-	Due         bool   `json:"due"`
-	ExpiresIn   int64  `json:"expires_in_s"`
-	Fetches     int    `json:"fetches_this_hour"`
-	Budget      int    `json:"budget_per_hour"`
-	LastError   string `json:"last_error"`
-	LastErrCode int    `json:"last_errcode"`
-	LastErrorAt int64  `json:"last_error_at"`
-	Failures    int    `json:"consecutive_failures"`
-}
+// health is /healthz's answer.
+type health struct{ testkit.Health }
 
 // cred is the state of one key; a key /healthz does not list reads as absent.
-func (h health) cred(kind, owner string) credHealth {
-	for _, c := range h.Credentials {
-		if c.Kind == kind && c.Owner == owner {
-			return c
-		}
+func (h health) cred(kind, owner string) testkit.CredHealth {
+	if c := h.Cred(kind, owner); c != nil {
+		return *c
 	}
-	return credHealth{Kind: kind, Owner: owner}
+	return testkit.CredHealth{Kind: kind, Owner: owner}
 }
 
 // ticket is the first app's jsapi_ticket.
-func (h health) ticket() credHealth { return h.cred("jsapi_ticket", testAppID) }
+func (h health) ticket() testkit.CredHealth { return h.cred("jsapi_ticket", testAppID) }
 
 func (w *worker) health(t testing.TB) health {
 	var h health

@@ -62,3 +62,48 @@ func LoadGolden(t testing.TB, path string) []Golden {
 	}
 	return g
 }
+
+// Health is the /healthz answer as docs/api.md describes it, for the
+// tests to read.
+type Health struct {
+	OK     bool `json:"ok"`
+	Config struct {
+		APIBase      string `json:"wechat_api_base"`
+		WeComAPIBase string `json:"wecom_api_base"`
+		Relay        bool   `json:"relay_key_set"`
+		TokenMode    string `json:"token_mode"`
+		APIKeySet    bool   `json:"api_key_set"`
+		Host         string `json:"request_host"`
+	} `json:"config"`
+	Credentials []CredHealth `json:"credentials"`
+	Problems    []string     `json:"problems"`
+	Warnings    []string     `json:"warnings"`
+}
+
+// CredHealth is one key's state at /healthz.
+type CredHealth struct {
+	Kind        string `json:"kind"`
+	Owner       string `json:"owner"`
+	Present     bool   `json:"present"`
+	Usable      bool   `json:"usable"`
+	Due         bool   `json:"due"`
+	AgeS        int64  `json:"age_s"`
+	ExpiresIn   int64  `json:"expires_in_s"`
+	Fetches     int    `json:"fetches_this_hour"`
+	Budget      int    `json:"budget_per_hour"`
+	LastError   string `json:"last_error"`
+	LastErrCode int    `json:"last_errcode"`
+	LastErrorAt int64  `json:"last_error_at"`
+	Failures    int    `json:"consecutive_failures"`
+	NextAttempt int64  `json:"next_attempt"`
+}
+
+// Cred is the state of kind for owner, nil when /healthz does not list it.
+func (h *Health) Cred(kind, owner string) *CredHealth {
+	for i := range h.Credentials {
+		if c := &h.Credentials[i]; c.Kind == kind && c.Owner == owner {
+			return c
+		}
+	}
+	return nil
+}

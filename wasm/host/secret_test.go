@@ -18,6 +18,7 @@ import (
 	"github.com/wxsign/wxsign/core/wechat"
 	"github.com/wxsign/wxsign/edge/service"
 	"github.com/wxsign/wxsign/internal/fakes"
+	"github.com/wxsign/wxsign/internal/testkit"
 	"github.com/wxsign/wxsign/wasm/host"
 	"github.com/wxsign/wxsign/wechattest"
 )
@@ -197,36 +198,8 @@ func decodeErr(t testing.TB, r host.Result) errBody {
 	return e
 }
 
-// health is /healthz's answer as docs/api.md describes it.
-type health struct {
-	OK     bool `json:"ok"`
-	Config struct {
-		APIBase      string `json:"wechat_api_base"`
-		WeComAPIBase string `json:"wecom_api_base"`
-		Relay        bool   `json:"relay_key_set"`
-		TokenMode    string `json:"token_mode"`
-		APIKeySet    bool   `json:"api_key_set"`
-		Host         string `json:"request_host"`
-	} `json:"config"`
-	Credentials []credHealth `json:"credentials"`
-	Problems    []string     `json:"problems"`
-	Warnings    []string     `json:"warnings"`
-}
-
-type credHealth struct {
-	Kind        string `json:"kind"`
-	Owner       string `json:"owner"`
-	Present     bool   `json:"present"`
-	Usable      bool   `json:"usable"`
-	Due         bool   `json:"due"`
-	AgeS        int64  `json:"age_s"`
-	ExpiresIn   int64  `json:"expires_in_s"`
-	Budget      int    `json:"budget_per_hour"`
-	LastError   string `json:"last_error"`
-	LastErrCode int    `json:"last_errcode"`
-	Failures    int    `json:"consecutive_failures"`
-	NextAttempt int64  `json:"next_attempt"`
-}
+// health is /healthz's answer.
+type health = testkit.Health
 
 func decodeHealth(t testing.TB, r host.Result) health {
 	t.Helper()
@@ -235,15 +208,6 @@ func decodeHealth(t testing.TB, r host.Result) health {
 		t.Fatalf("/healthz %d %q: %v", r.Status, r.Body, err)
 	}
 	return h
-}
-
-func (h health) cred(kind, owner string) *credHealth {
-	for i := range h.Credentials {
-		if c := &h.Credentials[i]; c.Kind == kind && c.Owner == owner {
-			return c
-		}
-	}
-	return nil
 }
 
 // healthz asks for /healthz at the given URL host.
@@ -532,7 +496,7 @@ func TestHealthz(t *testing.T) {
 		h.Config.Host != "wx.example.com" {
 		t.Errorf("config %+v", h.Config)
 	}
-	if c := h.cred("wecom_corp_ticket", corp+"/1000002"); c == nil || c.Budget != 50-core.CronPerHour {
+	if c := h.Cred("wecom_corp_ticket", corp+"/1000002"); c == nil || c.Budget != 50-core.CronPerHour {
 		t.Errorf("the corp ticket's budget: %+v", c)
 	}
 	// Nothing secret anywhere in the body.
@@ -578,7 +542,7 @@ func TestHealthzError(t *testing.T) {
 	}
 	check := func(who string, h health) {
 		t.Helper()
-		c := h.cred("jsapi_ticket", appA)
+		c := h.Cred("jsapi_ticket", appA)
 		if c == nil || c.LastErrCode != 40164 || c.Usable || c.Failures != 1 || c.NextAttempt <= start ||
 			!strings.Contains(c.LastError, "add it to the whitelist") {
 			t.Errorf("%s: /healthz: %+v", who, c)
@@ -606,7 +570,7 @@ func TestHealthzTTL(t *testing.T) {
 	if reads, _ := w.counts(); reads != keys {
 		t.Fatalf("the first /healthz read %d keys, want %d", reads, keys)
 	}
-	if c := h.cred("access_token", appA); c == nil || c.Present {
+	if c := h.Cred("access_token", appA); c == nil || c.Present {
 		t.Fatalf("before the cron: %+v", c)
 	}
 	if err := w.svc.Cron(ctx); err != nil {
@@ -619,7 +583,7 @@ func TestHealthzTTL(t *testing.T) {
 	if reads, _ := w.counts(); reads != keys {
 		t.Errorf("within HealthTTL: %d more KV reads", reads-keys)
 	}
-	if c := h.cred("access_token", appA); c == nil || c.Present {
+	if c := h.Cred("access_token", appA); c == nil || c.Present {
 		t.Errorf("within HealthTTL, what the isolate held: %+v", c)
 	}
 	w.advance(time.Second)
@@ -627,7 +591,7 @@ func TestHealthzTTL(t *testing.T) {
 	if reads, _ := w.counts(); reads != 2*keys {
 		t.Errorf("after HealthTTL: %d more KV reads, want %d", reads-keys, keys)
 	}
-	if c := h.cred("access_token", appA); c == nil || !c.Present || !c.Usable {
+	if c := h.Cred("access_token", appA); c == nil || !c.Present || !c.Usable {
 		t.Errorf("after HealthTTL: %+v", c)
 	}
 	if _, f := w.counts(); f != 0 {
