@@ -112,7 +112,7 @@ check-ship: $(SIGNER) $(GOAPP) $(TEST_SIGNER) $(TEST_GOAPP)
 # escape); the concurrent packages then run again under it.
 test-go: $(SIGNER)
 	WXSIGN_WASM=$(abspath $(SIGNER)) $(GO) test -count=1 ./...
-	WXSIGN_WASM=$(abspath $(SIGNER)) $(GO) test -race -count=1 -run 'Concurrent|Cold|Faults|Revoked|Ticket' ./core ./wasm/host ./wechattest ./core/wechat ./edge/service
+	WXSIGN_WASM=$(abspath $(SIGNER)) $(GO) test -race -count=1 -run 'Concurrent|Cold|Faults|Revoked|Ticket' ./core ./internal/testhost ./wechattest ./core/wechat ./edge/service
 
 # The core's whole suite, and the signer module's own tests, compiled to
 # wasip1 and run by the wazero CLI: the code is proven on the target it
@@ -125,7 +125,7 @@ test-wasip1: $(WAZERO)
 # Chromium (TestBrowser). The whole run takes over go test's default 10
 # minutes on a shared machine.
 test-e2e: build-test $(NPM_OK) browser-tools
-	$(GO) test -tags e2e -count=1 -timeout 30m -v ./edge/e2e 2>&1 | tee $(BUILD)/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go' ; exit $${PIPESTATUS[0]}
+	$(GO) test -tags e2e -count=1 -timeout 30m -v ./internal/e2e 2>&1 | tee $(BUILD)/e2e.log | grep -E '^(=== RUN|--- |PASS|FAIL|ok|panic)|_test.go' ; exit $${PIPESTATUS[0]}
 
 ## bench: the figures, printed and written to build/bench.json (see bench/README.md)
 bench: build $(NPM_OK) bench-tools
@@ -145,7 +145,7 @@ pgo:
 bench-tools:
 	@command -v wrk >/dev/null && command -v valgrind >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk valgrind; }
 
-# Chromium for the browser tests (edge/browser, TestBrowser) comes from
+# Chromium for the browser tests (internal/browser, TestBrowser) comes from
 # Debian: playwright-core drives it and never downloads a browser. A CJK
 # font, so that the Chinese pages' screenshots show characters, not boxes.
 browser-tools:

@@ -72,8 +72,8 @@ var sections = []struct {
 		ratio(r, "core: Sign / raw SHA1 of the same bytes", "core: Sign", "core: SHA1Baseline")
 	}},
 	{"wasm", "signer module under wazero", func(r *report) {
-		goBench(r, "./wasm/host", "^Benchmark(ConfigHotPath|SignExport|ExportEntry)$", "300ms")
-		goBench(r, "./wasm/host", "Instantiate|Compile", "1x")
+		goBench(r, "./internal/testhost", "^Benchmark(ConfigHotPath|SignExport|ExportEntry)$", "300ms")
+		goBench(r, "./internal/testhost", "Instantiate|Compile", "1x")
 		instructions(r)
 	}},
 	{"isolate", "one /config inside the isolate, under V8 (Node), ticket in memory", isolate},
@@ -190,7 +190,7 @@ func goBench(r *report, pkg, pattern, benchtime string) {
 		}
 		outb = append(outb, o...)
 	}
-	prefix := map[string]string{"./core": "core: ", "./wasm/host": "wasm: "}[pkg]
+	prefix := map[string]string{"./core": "core: ", "./internal/testhost": "wasm: "}[pkg]
 	var names []string
 	best := map[string][]string{}
 	for _, line := range strings.Split(string(outb), "\n") {

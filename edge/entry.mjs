@@ -175,7 +175,7 @@ async function serve(request, env) {
 // internalError is the answer when something below throws: JSON, without
 // internals, and the isolate goes on serving, with a new signer (a Go
 // panic ends the module's runtime). It is the answer core makes for
-// core.ErrInternal, which wasm/host's TestEntryInternalError holds it to.
+// core.ErrInternal, which internal/testhost's TestEntryInternalError holds it to.
 function internalError(e) {
   console.log(`wxsign: internal error: ${e && e.name}`);
   signer = null;

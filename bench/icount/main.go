@@ -1,5 +1,5 @@
 // Command icount makes n /config calls through the signer module, the
-// request BenchmarkConfigHotPath makes (host.HotPath), as the Worker's
+// request BenchmarkConfigHotPath makes (testhost.HotPath), as the Worker's
 // entry makes them: one wxs_serve call each, the record already held, for bench to run under
 // valgrind --tool=cachegrind: the difference between two counts of
 // machine instructions, over the difference in calls, is the instructions
@@ -17,7 +17,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	"github.com/wxsign/wxsign/core"
-	"github.com/wxsign/wxsign/wasm/host"
+	"github.com/wxsign/wxsign/internal/testhost"
 )
 
 func main() {
@@ -32,20 +32,20 @@ func main() {
 		log.Fatal(err)
 	}
 	ctx := context.Background()
-	opts := &host.Options{PoolSize: 1}
+	opts := &testhost.Options{PoolSize: 1}
 	if *cacheDir != "" {
 		if opts.Cache, err = wazero.NewCompilationCacheWithDir(*cacheDir); err != nil {
 			log.Fatal(err)
 		}
 	}
-	s, err := host.New(ctx, wasm, opts)
+	s, err := testhost.New(ctx, wasm, opts)
 	if err != nil {
 		log.Fatal(err)
 	}
 	const now = 1_700_000_000
 	rec := core.Record{Value: "sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg", ExpiresAt: now + 3600, FetchedAt: now - 60}
-	env, req := host.HotPath()
-	b := host.Records{"wxsign:wx0123456789abcdef:jsapi_ticket": string(rec.AppendJSON(nil))}
+	env, req := testhost.HotPath()
+	b := testhost.Records{"wxsign:wx0123456789abcdef:jsapi_ticket": string(rec.AppendJSON(nil))}
 	// One call outside the count: it instantiates, parses the settings and
 	// reads the record, which is then held, as in a Worker's isolate.
 	if r, err := s.Serve(ctx, env, req, now, b); err != nil || r.Status != 200 {

@@ -1,7 +1,7 @@
 // Package abi is the contract between the signer module (wasm/signer) and
-// its hosts (edge/signer.mjs in the Worker, wasm/host in Go): the names of
+// its hosts (edge/signer.mjs in the Worker, internal/testhost in Go): the names of
 // the module's exports, the sizes of its regions and the actions it asks
-// of its host. The module and wasm/host import it; a test holds
+// of its host. The module and internal/testhost import it; a test holds
 // edge/signer.mjs to it.
 //
 // The host calls _initialize once, then any number of calls. Data moves

@@ -15,11 +15,11 @@
 // records the host hands it, and tells the host what it needs otherwise: a
 // record read from Workers KV, a record asked of its owner's coordinator
 // (which fetches from WeChat and writes KV), or a rate-limit check. The
-// host (edge/entry.mjs, wasm/host) only carries bytes; why the work is
+// host (edge/entry.mjs, internal/testhost) only carries bytes; why the work is
 // split so is in RATIONALE.md.
 //
 // The ABI between the module and its hosts (exports, regions, actions)
 // is package wasm/abi's. A //go:wasmexport directive cannot name a
-// constant, so the export names are written here again, and wasm/host's
+// constant, so the export names are written here again, and internal/testhost's
 // TestExports holds the built module's exports to abi.Exports.
 package main

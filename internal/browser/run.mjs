@@ -5,7 +5,7 @@
 // Chromium from Debian, against a running Worker.
 //
 //   WXSIGN_URL=http://127.0.0.1:8787 STANDIN_URL=http://127.0.0.1:NNNN APPID=wx... \
-//   PAGE_PORT=NNNN node edge/browser/run.mjs
+//   PAGE_PORT=NNNN node internal/browser/run.mjs
 //
 // The test pages are served from http://127.0.0.1:PAGE_PORT, which the
 // Worker must allow (ALLOWED_HOSTS=127.0.0.1, ALLOWED_ORIGINS=that origin).

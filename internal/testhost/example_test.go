@@ -1,4 +1,4 @@
-package host_test
+package testhost_test
 
 import (
 	"context"
@@ -7,17 +7,17 @@ import (
 	"net/url"
 
 	"github.com/wxsign/wxsign/core"
-	"github.com/wxsign/wxsign/wasm/host"
+	"github.com/wxsign/wxsign/internal/testhost"
 )
 
 // A Signer runs build/signer.wasm, the module the Worker runs: here a GET
-// /config with the app's ticket record in KV (host.Records). The nonce is
+// /config with the app's ticket record in KV (testhost.Records). The nonce is
 // fresh on every call, so this prints what does not change: the status,
 // the URL that was signed, and that the signature verifies.
 // (wasmBytes is that file, read by TestMain from $WXSIGN_WASM.)
 func ExampleSigner_Serve() {
 	ctx := context.Background()
-	s, err := host.New(ctx, wasmBytes, nil)
+	s, err := testhost.New(ctx, wasmBytes, nil)
 	if err != nil {
 		panic(err)
 	}
@@ -25,9 +25,9 @@ func ExampleSigner_Serve() {
 	const now = 1700000000
 	ticket := "sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg"
 	rec, _ := json.Marshal(core.Record{Value: ticket, FetchedAt: now - 60, ExpiresAt: now + 7000})
-	kv := host.Records{"wxsign:wx0123456789abcdef:jsapi_ticket": string(rec)}
+	kv := testhost.Records{"wxsign:wx0123456789abcdef:jsapi_ticket": string(rec)}
 	env := map[string]string{"WECHAT_APPID": "wx0123456789abcdef", "WECHAT_APPSECRET": "-", "ALLOWED_HOSTS": "*.example.com"}
-	req := host.Request{Method: "GET", URL: "https://wxsign.example.com/config?url=" + url.QueryEscape("https://www.example.com/a?b=1#top")}
+	req := testhost.Request{Method: "GET", URL: "https://wxsign.example.com/config?url=" + url.QueryEscape("https://www.example.com/a?b=1#top")}
 
 	r, err := s.Serve(ctx, env, req, now, kv)
 	if err != nil {

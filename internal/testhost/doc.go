@@ -1,7 +1,6 @@
-// Package host runs the signer module (build/signer.wasm, see wasm/signer)
-// with wazero, over the ABI of wasm/abi, so that Go programs can embed the
-// very signer the Worker's hot path runs — and so that the tests run what
-// ships.
+// Package testhost runs the signer module (build/signer.wasm, see
+// wasm/signer) with wazero, over the ABI of wasm/abi, so that the tests and
+// `make bench` run the very module that ships, as the Worker's JS does.
 //
 // A Signer compiles the module once and keeps a pool of instances: a wazero
 // function call is not safe for concurrent use, an instance is cheap to
@@ -12,4 +11,4 @@
 // module decides (routes, settings, KV key names, signing). What the
 // module asks of its host, KV reads, cold-path fetches and rate-limit
 // verdicts, goes to the caller's Backend.
-package host
+package testhost

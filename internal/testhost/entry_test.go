@@ -1,4 +1,4 @@
-package host_test
+package testhost_test
 
 import (
 	"os"

@@ -1,4 +1,4 @@
-package host_test
+package testhost_test
 
 import (
 	"context"
@@ -18,8 +18,8 @@ import (
 	"github.com/tetratelabs/wazero"
 
 	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/internal/testhost"
 	"github.com/wxsign/wxsign/internal/testkit"
-	"github.com/wxsign/wxsign/wasm/host"
 )
 
 // wasmBytes is the signer module under test: $WXSIGN_WASM (the Makefile
@@ -54,9 +54,9 @@ func TestMain(m *testing.M) {
 // testCache makes every Signer after the first skip compilation.
 var testCache = wazero.NewCompilationCache()
 
-func newSigner(t testing.TB) *host.Signer {
+func newSigner(t testing.TB) *testhost.Signer {
 	t.Helper()
-	s, err := host.New(context.Background(), wasmBytes, &host.Options{Cache: testCache})
+	s, err := testhost.New(context.Background(), wasmBytes, &testhost.Options{Cache: testCache})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestGolden(t *testing.T) {
 				at = now // no request is served at time 0: the URL is signed at now
 			}
 			rec, _ := json.Marshal(core.Record{Value: g.Ticket, ExpiresAt: at + 3600, FetchedAt: at - 60})
-			r, err := s.Config(context.Background(), host.ConfigInput{Method: "GET", URL: "https://w/config?url=" + url.QueryEscape(g.URL),
+			r, err := s.Config(context.Background(), testhost.ConfigInput{Method: "GET", URL: "https://w/config?url=" + url.QueryEscape(g.URL),
 				AppID: "wxgolden", Ticket: rec}, at)
 			if err != nil {
 				t.Fatal(err)
@@ -130,47 +130,47 @@ func TestConfig(t *testing.T) {
 	long := "https://h.example.com/" + strings.Repeat("a", 4096)
 	tests := []struct {
 		name       string
-		in         host.ConfigInput
+		in         testhost.ConfigInput
 		status     int
 		err        *core.Error // nil for 200
 		needTicket bool
 	}{
-		{"GET", host.ConfigInput{Method: "GET", URL: get}, 200, nil, false},
-		{"HEAD", host.ConfigInput{Method: "HEAD", URL: get}, 200, nil, false},
-		{"GET with a fragment on the request URL", host.ConfigInput{Method: "GET", URL: get + "#x"}, 200, nil, false},
-		{"GET, the url parameter after others", host.ConfigInput{Method: "GET", URL: "https://w/config?a=b&url=" + url.QueryEscape(page)}, 200, nil, false},
-		{"GET, a second url", host.ConfigInput{Method: "GET", URL: "https://w/config?a=b&url=" + url.QueryEscape(page) + "&%75rl=x"}, 400, core.ErrURLTwice, false},
-		{"GET, the query's '?' after a fragment is not a query", host.ConfigInput{Method: "GET", URL: "https://w/config#?url=" + url.QueryEscape(page)}, 400, core.ErrURLMissing, false},
-		{"POST JSON", host.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "application/json", Body: []byte(`{"url":"` + page + `#f"}`)}, 200, nil, false},
-		{"POST JSON with charset", host.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "Application/JSON; charset=utf-8", Body: []byte(` {"url":"` + page + `"} `)}, 200, nil, false},
-		{"POST form", host.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "application/x-www-form-urlencoded", Body: []byte("url=" + url.QueryEscape(page+"#f"))}, 200, nil, false},
-		{"POST text/plain JSON", host.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "text/plain;charset=UTF-8", Body: []byte(`{"url":"` + page + `"}`)}, 200, nil, false},
-		{"POST without a body reads ?url=", host.ConfigInput{Method: "POST", URL: get}, 200, nil, false},
-		{"POST bad JSON", host.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "application/json", Body: []byte(`{"url":`)}, 400, core.ErrBadRequest, false},
-		{"POST JSON without url", host.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "application/json", Body: []byte(`{"u":"x"}`)}, 400, core.ErrURLMissing, false},
-		{"POST XML", host.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "application/xml", Body: []byte(`<url/>`)}, 415, core.ErrMediaType, false},
-		{"no url", host.ConfigInput{Method: "GET", URL: "https://w/config"}, 400, core.ErrURLMissing, false},
-		{"empty url", host.ConfigInput{Method: "GET", URL: "https://w/config?url="}, 400, core.ErrURLMissing, false},
-		{"malformed query escape", host.ConfigInput{Method: "GET", URL: "https://w/config?url=https%3A%2F%2Fh%ZZ"}, 400, core.ErrBadRequest, false},
-		{"bad scheme", host.ConfigInput{Method: "GET", URL: q("ftp://x/")}, 400, core.ErrURLScheme, false},
-		{"relative", host.ConfigInput{Method: "GET", URL: q("/p")}, 400, core.ErrURLScheme, false},
-		{"no host", host.ConfigInput{Method: "GET", URL: q("https:///p")}, 400, core.ErrURLNoHost, false},
-		{"bad port", host.ConfigInput{Method: "GET", URL: q("https://h.example.com:99999/")}, 400, core.ErrURLBadHost, false},
-		{"userinfo", host.ConfigInput{Method: "GET", URL: q("https://h.example.com@evil.net/")}, 400, core.ErrURLUserinfo, false},
-		{"page escape", host.ConfigInput{Method: "GET", URL: q("https://h.example.com/%zz")}, 400, core.ErrURLEscape, false},
-		{"space", host.ConfigInput{Method: "GET", URL: q("https://h.example.com/a b")}, 400, core.ErrURLBadChar, false},
-		{"too long", host.ConfigInput{Method: "GET", URL: q(long)}, 400, core.ErrURLTooLong, false},
-		{"host not allowed", host.ConfigInput{Method: "GET", URL: q("https://evil.net/"), AllowedHosts: "h.example.com"}, 403, core.ErrHostForbidden, false},
-		{"host allowed by wildcard", host.ConfigInput{Method: "GET", URL: get, AllowedHosts: "x.org, *.example.com"}, 200, nil, false},
-		{"no ticket", host.ConfigInput{Method: "GET", URL: get, Ticket: []byte{}}, 503, core.ErrNoTicket, true},
-		{"expired ticket", host.ConfigInput{Method: "GET", URL: get, Ticket: record("OLD", now)}, 503, core.ErrNoTicket, true},
-		{"empty ticket value", host.ConfigInput{Method: "GET", URL: get, Ticket: record("", now+3600)}, 503, core.ErrNoTicket, true},
-		{"garbage ticket", host.ConfigInput{Method: "GET", URL: get, Ticket: []byte("{not json")}, 503, core.ErrNoTicket, true},
-		{"ticket of the wrong JSON type", host.ConfigInput{Method: "GET", URL: get, Ticket: []byte(`{"value":"T","expires_at":"soon"}`)}, 503, core.ErrNoTicket, true},
-		{"no ticket but a bad request: the request's error first", host.ConfigInput{Method: "GET", URL: "https://w/config", Ticket: []byte{}}, 400, core.ErrURLMissing, false},
-		{"not configured", host.ConfigInput{Method: "GET", URL: get, AppID: "-"}, 503, core.ErrNotConfigured, false},
-		{"body too large", host.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "application/json", Body: make([]byte, core.MaxBodyLen+1)}, 413, core.ErrBodyTooLarge, false},
-		{"PUT", host.ConfigInput{Method: "PUT", URL: get}, 405, core.ErrMethod, false},
+		{"GET", testhost.ConfigInput{Method: "GET", URL: get}, 200, nil, false},
+		{"HEAD", testhost.ConfigInput{Method: "HEAD", URL: get}, 200, nil, false},
+		{"GET with a fragment on the request URL", testhost.ConfigInput{Method: "GET", URL: get + "#x"}, 200, nil, false},
+		{"GET, the url parameter after others", testhost.ConfigInput{Method: "GET", URL: "https://w/config?a=b&url=" + url.QueryEscape(page)}, 200, nil, false},
+		{"GET, a second url", testhost.ConfigInput{Method: "GET", URL: "https://w/config?a=b&url=" + url.QueryEscape(page) + "&%75rl=x"}, 400, core.ErrURLTwice, false},
+		{"GET, the query's '?' after a fragment is not a query", testhost.ConfigInput{Method: "GET", URL: "https://w/config#?url=" + url.QueryEscape(page)}, 400, core.ErrURLMissing, false},
+		{"POST JSON", testhost.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "application/json", Body: []byte(`{"url":"` + page + `#f"}`)}, 200, nil, false},
+		{"POST JSON with charset", testhost.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "Application/JSON; charset=utf-8", Body: []byte(` {"url":"` + page + `"} `)}, 200, nil, false},
+		{"POST form", testhost.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "application/x-www-form-urlencoded", Body: []byte("url=" + url.QueryEscape(page+"#f"))}, 200, nil, false},
+		{"POST text/plain JSON", testhost.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "text/plain;charset=UTF-8", Body: []byte(`{"url":"` + page + `"}`)}, 200, nil, false},
+		{"POST without a body reads ?url=", testhost.ConfigInput{Method: "POST", URL: get}, 200, nil, false},
+		{"POST bad JSON", testhost.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "application/json", Body: []byte(`{"url":`)}, 400, core.ErrBadRequest, false},
+		{"POST JSON without url", testhost.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "application/json", Body: []byte(`{"u":"x"}`)}, 400, core.ErrURLMissing, false},
+		{"POST XML", testhost.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "application/xml", Body: []byte(`<url/>`)}, 415, core.ErrMediaType, false},
+		{"no url", testhost.ConfigInput{Method: "GET", URL: "https://w/config"}, 400, core.ErrURLMissing, false},
+		{"empty url", testhost.ConfigInput{Method: "GET", URL: "https://w/config?url="}, 400, core.ErrURLMissing, false},
+		{"malformed query escape", testhost.ConfigInput{Method: "GET", URL: "https://w/config?url=https%3A%2F%2Fh%ZZ"}, 400, core.ErrBadRequest, false},
+		{"bad scheme", testhost.ConfigInput{Method: "GET", URL: q("ftp://x/")}, 400, core.ErrURLScheme, false},
+		{"relative", testhost.ConfigInput{Method: "GET", URL: q("/p")}, 400, core.ErrURLScheme, false},
+		{"no host", testhost.ConfigInput{Method: "GET", URL: q("https:///p")}, 400, core.ErrURLNoHost, false},
+		{"bad port", testhost.ConfigInput{Method: "GET", URL: q("https://h.example.com:99999/")}, 400, core.ErrURLBadHost, false},
+		{"userinfo", testhost.ConfigInput{Method: "GET", URL: q("https://h.example.com@evil.net/")}, 400, core.ErrURLUserinfo, false},
+		{"page escape", testhost.ConfigInput{Method: "GET", URL: q("https://h.example.com/%zz")}, 400, core.ErrURLEscape, false},
+		{"space", testhost.ConfigInput{Method: "GET", URL: q("https://h.example.com/a b")}, 400, core.ErrURLBadChar, false},
+		{"too long", testhost.ConfigInput{Method: "GET", URL: q(long)}, 400, core.ErrURLTooLong, false},
+		{"host not allowed", testhost.ConfigInput{Method: "GET", URL: q("https://evil.net/"), AllowedHosts: "h.example.com"}, 403, core.ErrHostForbidden, false},
+		{"host allowed by wildcard", testhost.ConfigInput{Method: "GET", URL: get, AllowedHosts: "x.org, *.example.com"}, 200, nil, false},
+		{"no ticket", testhost.ConfigInput{Method: "GET", URL: get, Ticket: []byte{}}, 503, core.ErrNoTicket, true},
+		{"expired ticket", testhost.ConfigInput{Method: "GET", URL: get, Ticket: record("OLD", now)}, 503, core.ErrNoTicket, true},
+		{"empty ticket value", testhost.ConfigInput{Method: "GET", URL: get, Ticket: record("", now+3600)}, 503, core.ErrNoTicket, true},
+		{"garbage ticket", testhost.ConfigInput{Method: "GET", URL: get, Ticket: []byte("{not json")}, 503, core.ErrNoTicket, true},
+		{"ticket of the wrong JSON type", testhost.ConfigInput{Method: "GET", URL: get, Ticket: []byte(`{"value":"T","expires_at":"soon"}`)}, 503, core.ErrNoTicket, true},
+		{"no ticket but a bad request: the request's error first", testhost.ConfigInput{Method: "GET", URL: "https://w/config", Ticket: []byte{}}, 400, core.ErrURLMissing, false},
+		{"not configured", testhost.ConfigInput{Method: "GET", URL: get, AppID: "-"}, 503, core.ErrNotConfigured, false},
+		{"body too large", testhost.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "application/json", Body: make([]byte, core.MaxBodyLen+1)}, 413, core.ErrBodyTooLarge, false},
+		{"PUT", testhost.ConfigInput{Method: "PUT", URL: get}, 405, core.ErrMethod, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -231,7 +231,7 @@ func TestConfigNonce(t *testing.T) {
 	seen := map[string]bool{}
 	for i := range 200 {
 		ts := int64(now + i)
-		r, err := s.Config(context.Background(), host.ConfigInput{Method: "GET", URL: "https://w/config?url=https%3A%2F%2Fh.example.com%2F", AppID: "wxapp", Ticket: record("TICKET", now+3600)}, ts)
+		r, err := s.Config(context.Background(), testhost.ConfigInput{Method: "GET", URL: "https://w/config?url=https%3A%2F%2Fh.example.com%2F", AppID: "wxapp", Ticket: record("TICKET", now+3600)}, ts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -248,7 +248,7 @@ func TestConfigNonce(t *testing.T) {
 
 func TestConfigCORS(t *testing.T) {
 	s := newSigner(t)
-	in := host.ConfigInput{Method: "OPTIONS", URL: "https://w/config", Origin: "https://h.example.com", AppID: "wxapp", AllowedOrigins: "https://h.example.com"}
+	in := testhost.ConfigInput{Method: "OPTIONS", URL: "https://w/config", Origin: "https://h.example.com", AppID: "wxapp", AllowedOrigins: "https://h.example.com"}
 	r, err := s.Config(context.Background(), in, now)
 	if err != nil || r.Status != 204 || r.Get("Access-Control-Allow-Origin") != "https://h.example.com" || r.Get("Access-Control-Allow-Methods") == "" {
 		t.Fatalf("preflight: %+v %v", r, err)
@@ -258,7 +258,7 @@ func TestConfigCORS(t *testing.T) {
 		t.Fatalf("preflight from another origin: %+v", r)
 	}
 
-	get := host.ConfigInput{Method: "GET", URL: "https://w/config?url=https%3A%2F%2Fh.example.com%2F", AppID: "wxapp", Ticket: record("T", now+3600), AllowedOrigins: "https://h.example.com, https://*.example.org"}
+	get := testhost.ConfigInput{Method: "GET", URL: "https://w/config?url=https%3A%2F%2Fh.example.com%2F", AppID: "wxapp", Ticket: record("T", now+3600), AllowedOrigins: "https://h.example.com, https://*.example.org"}
 	for _, tt := range []struct {
 		origin, allow string
 		status        int
@@ -290,7 +290,7 @@ func TestConfigCORS(t *testing.T) {
 // TestSettingsCache: the module caches parsed settings and ticket by their
 // bytes; a change must take effect on the next call.
 func TestSettingsCache(t *testing.T) {
-	s, err := host.New(context.Background(), wasmBytes, &host.Options{PoolSize: 1, Cache: testCache})
+	s, err := testhost.New(context.Background(), wasmBytes, &testhost.Options{PoolSize: 1, Cache: testCache})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +298,7 @@ func TestSettingsCache(t *testing.T) {
 	// Tickets of WeChat's length, so that the module signs through its
 	// cached TicketSigner, which must follow each change of ticket.
 	t1, t2, t3 := strings.Repeat("1", 86), strings.Repeat("2", 86), strings.Repeat("3", 86)
-	in := host.ConfigInput{Method: "GET", URL: "https://w/config?url=https%3A%2F%2Fa.example.com%2F", AppID: "wxapp", AllowedHosts: "a.example.com", Ticket: record(t1, now+3600)}
+	in := testhost.ConfigInput{Method: "GET", URL: "https://w/config?url=https%3A%2F%2Fa.example.com%2F", AppID: "wxapp", AllowedHosts: "a.example.com", Ticket: record(t1, now+3600)}
 	steps := []struct {
 		change func()
 		status int
@@ -337,11 +337,11 @@ func TestSettingsCache(t *testing.T) {
 func TestMalformedInput(t *testing.T) {
 	s := newSigner(t)
 	// Input larger than the module's region is refused by the host.
-	if _, err := s.Config(context.Background(), host.ConfigInput{Method: "POST", Body: make([]byte, 70<<10)}, now); err == nil {
+	if _, err := s.Config(context.Background(), testhost.ConfigInput{Method: "POST", Body: make([]byte, 70<<10)}, now); err == nil {
 		t.Fatal("input larger than the region accepted")
 	}
 	// And the instance still answers.
-	r, err := s.Config(context.Background(), host.ConfigInput{Method: "GET", URL: "https://w/config?url=https%3A%2F%2Fh%2F", AppID: "a", Ticket: record("t", now+60)}, now)
+	r, err := s.Config(context.Background(), testhost.ConfigInput{Method: "GET", URL: "https://w/config?url=https%3A%2F%2Fh%2F", AppID: "a", Ticket: record("t", now+60)}, now)
 	if err != nil || r.Status != 200 {
 		t.Fatalf("%+v %v", r, err)
 	}
@@ -357,7 +357,7 @@ func TestConcurrent(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < 200; i++ {
 				page := fmt.Sprintf("https://h.example.com/g%d/%d", g, i)
-				r, err := s.Config(context.Background(), host.ConfigInput{Method: "GET", URL: "https://w/config?url=" + url.QueryEscape(page),
+				r, err := s.Config(context.Background(), testhost.ConfigInput{Method: "GET", URL: "https://w/config?url=" + url.QueryEscape(page),
 					AppID: "wxapp", Ticket: record(fmt.Sprintf("T%d", g), now+3600)}, now)
 				var c payload
 				if err == nil {
@@ -409,7 +409,7 @@ func FuzzNativeVsWasm(f *testing.F) {
 		q, _, _ := strings.Cut(rawQuery, "#")
 		req := core.Request{Method: method, Query: q, ContentType: contentType, Origin: origin, Body: []byte(body)}
 		nr := app.ServeConfig(nil, &req, &nrec, now)
-		wr, err := s.Config(ctx, host.ConfigInput{Method: method, URL: reqURL, ContentType: contentType, Origin: origin, Body: []byte(body),
+		wr, err := s.Config(ctx, testhost.ConfigInput{Method: method, URL: reqURL, ContentType: contentType, Origin: origin, Body: []byte(body),
 			Ticket: rec, AppID: "wxfuzz", AllowedHosts: hosts, AllowedOrigins: origins}, now)
 		if err != nil {
 			t.Fatal(err)

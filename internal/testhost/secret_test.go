@@ -1,4 +1,4 @@
-package host_test
+package testhost_test
 
 import (
 	"context"
@@ -18,8 +18,8 @@ import (
 	"github.com/wxsign/wxsign/core/wechat"
 	"github.com/wxsign/wxsign/edge/service"
 	"github.com/wxsign/wxsign/internal/fakes"
+	"github.com/wxsign/wxsign/internal/testhost"
 	"github.com/wxsign/wxsign/internal/testkit"
-	"github.com/wxsign/wxsign/wasm/host"
 	"github.com/wxsign/wxsign/wechattest"
 )
 
@@ -42,7 +42,7 @@ const (
 
 // worker is the module with its host: KV, the coordinator, the bindings.
 type worker struct {
-	s   *host.Signer
+	s   *testhost.Signer
 	env map[string]string
 	wc  *wechattest.Server
 	kv  *fakes.MemStore
@@ -70,7 +70,7 @@ func workerEnv() map[string]string {
 // that what it holds between requests is what one isolate holds.
 func newWorker(t testing.TB, env map[string]string) *worker {
 	t.Helper()
-	s, err := host.New(context.Background(), wasmBytes, &host.Options{Cache: testCache, PoolSize: 1})
+	s, err := testhost.New(context.Background(), wasmBytes, &testhost.Options{Cache: testCache, PoolSize: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,13 +150,13 @@ func (w *worker) counts() (reads, fetches int) {
 }
 
 // do sends the module a GET with the given Authorization ("" for none).
-func (w *worker) do(t testing.TB, target, authorization string) host.Result {
+func (w *worker) do(t testing.TB, target, authorization string) testhost.Result {
 	t.Helper()
 	h := map[string]string{"cf-connecting-ip": clientIP}
 	if authorization != "" {
 		h["authorization"] = authorization
 	}
-	r, err := w.s.Serve(context.Background(), w.env, host.Request{Method: "GET", URL: "https://wx.example.com" + target, Header: h},
+	r, err := w.s.Serve(context.Background(), w.env, testhost.Request{Method: "GET", URL: "https://wx.example.com" + target, Header: h},
 		w.clock().Unix(), w)
 	if err != nil {
 		t.Fatal(err)
@@ -167,7 +167,7 @@ func (w *worker) do(t testing.TB, target, authorization string) host.Result {
 var authorized = "Bearer " + apiKey
 
 // secret asks an authorized /token or /ticket for its value.
-func (w *worker) secret(t testing.TB, target string) (string, int64, host.Result) {
+func (w *worker) secret(t testing.TB, target string) (string, int64, testhost.Result) {
 	t.Helper()
 	r := w.do(t, target, authorized)
 	var body map[string]any
@@ -186,7 +186,7 @@ type errBody struct {
 	Msg  string `json:"errmsg"`
 }
 
-func decodeErr(t testing.TB, r host.Result) errBody {
+func decodeErr(t testing.TB, r testhost.Result) errBody {
 	t.Helper()
 	var e errBody
 	if err := json.Unmarshal(r.Body, &e); err != nil || e.Code == 0 {
@@ -201,7 +201,7 @@ func decodeErr(t testing.TB, r host.Result) errBody {
 // health is /healthz's answer.
 type health = testkit.Health
 
-func decodeHealth(t testing.TB, r host.Result) health {
+func decodeHealth(t testing.TB, r testhost.Result) health {
 	t.Helper()
 	var h health
 	if err := json.Unmarshal(r.Body, &h); err != nil {
@@ -211,9 +211,9 @@ func decodeHealth(t testing.TB, r host.Result) health {
 }
 
 // healthz asks for /healthz at the given URL host.
-func (w *worker) healthz(t testing.TB, hostport string) (health, host.Result) {
+func (w *worker) healthz(t testing.TB, hostport string) (health, testhost.Result) {
 	t.Helper()
-	r, err := w.s.Serve(context.Background(), w.env, host.Request{Method: "GET", URL: "https://" + hostport + "/healthz",
+	r, err := w.s.Serve(context.Background(), w.env, testhost.Request{Method: "GET", URL: "https://" + hostport + "/healthz",
 		Header: map[string]string{"cf-connecting-ip": clientIP}}, w.clock().Unix(), w)
 	if err != nil {
 		t.Fatal(err)
@@ -549,7 +549,7 @@ func TestHealthzError(t *testing.T) {
 		}
 	}
 	other := newSigner(t)
-	r, err := other.Serve(context.Background(), w.env, host.Request{Method: "GET", URL: "https://wx.example.com/healthz"}, w.clock().Unix(), w)
+	r, err := other.Serve(context.Background(), w.env, testhost.Request{Method: "GET", URL: "https://wx.example.com/healthz"}, w.clock().Unix(), w)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -650,7 +650,7 @@ func TestConcurrentHealthz(t *testing.T) {
 	if problems != 3 {
 		t.Fatalf("problems %q", settings.Problems)
 	}
-	check := func(h health, r host.Result) {
+	check := func(h health, r testhost.Result) {
 		// Its own: Workers KV failing, and the workers.dev host.
 		if r.Status != 503 || h.OK || len(h.Problems) != problems+1 || len(h.Warnings) != warnings+1 {
 			t.Errorf("%d: problems %q, warnings %q", r.Status, h.Problems, h.Warnings)
@@ -666,7 +666,7 @@ func TestConcurrentHealthz(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 4 {
-				r, err := s.Serve(context.Background(), w.env, host.Request{Method: "GET", URL: "https://x.workers.dev/healthz"}, w.clock().Unix(), w)
+				r, err := s.Serve(context.Background(), w.env, testhost.Request{Method: "GET", URL: "https://x.workers.dev/healthz"}, w.clock().Unix(), w)
 				if err != nil {
 					t.Error(err)
 					return

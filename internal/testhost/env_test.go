@@ -1,4 +1,4 @@
-package host_test
+package testhost_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/wxsign/wxsign/core"
-	"github.com/wxsign/wxsign/wasm/host"
+	"github.com/wxsign/wxsign/internal/testhost"
 )
 
 // TestServeLargeEnv: an environment larger than the input region reaches
@@ -42,7 +42,7 @@ func TestServeLargeEnv(t *testing.T) {
 		{"and the allowlist does not fall open", huge, config("https://evil.example.net/a"), 503, 1050, "environment"},
 	} {
 		b := &backend{kv: map[string]string{"wxsign:wxapp:jsapi_ticket": ticket}}
-		r, err := s.Serve(context.Background(), c.env, host.Request{Method: "GET", URL: c.target,
+		r, err := s.Serve(context.Background(), c.env, testhost.Request{Method: "GET", URL: c.target,
 			Header: map[string]string{"cf-connecting-ip": "198.51.100.7"}}, now, b)
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)

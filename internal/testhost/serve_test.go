@@ -1,4 +1,4 @@
-package host_test
+package testhost_test
 
 import (
 	"context"
@@ -11,10 +11,10 @@ import (
 	"testing"
 
 	"github.com/wxsign/wxsign/core"
-	"github.com/wxsign/wxsign/wasm/host"
+	"github.com/wxsign/wxsign/internal/testhost"
 )
 
-// backend is a host.Backend in memory: KV holds kv, the rate-limit
+// backend is a testhost.Backend in memory: KV holds kv, the rate-limit
 // bindings in deny say no and the others yes, and an ask of the
 // coordinator answers fetch's result. It records every call.
 type backend struct {
@@ -155,7 +155,7 @@ func TestServeHardening(t *testing.T) {
 				h[k] = v
 			}
 			b := &backend{kv: map[string]string{"wxsign:wxapp:jsapi_ticket": ticket, "wxsign:wxapp:access_token": token}, deny: tt.deny}
-			r, err := s.Serve(context.Background(), env, host.Request{Method: tt.method, URL: tt.url, Header: h}, now, b)
+			r, err := s.Serve(context.Background(), env, testhost.Request{Method: tt.method, URL: tt.url, Header: h}, now, b)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -232,7 +232,7 @@ func TestServeStillOld(t *testing.T) {
 		kv:    map[string]string{"wxsign:wxapp:jsapi_ticket": string(record("OLD", now-1))},
 		fetch: func(string) (int, string, string) { return 503, stillOld, "11" },
 	}
-	req := host.Request{Method: "GET", URL: "https://w.example/config?url=" + url.QueryEscape("https://h.example.com/"),
+	req := testhost.Request{Method: "GET", URL: "https://w.example/config?url=" + url.QueryEscape("https://h.example.com/"),
 		Header: map[string]string{"cf-connecting-ip": "198.51.100.7"}}
 	for i, at := range []int64{now, now + 5} {
 		r, err := s.Serve(context.Background(), serveEnv(), req, at, b)

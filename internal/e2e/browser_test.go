@@ -22,7 +22,7 @@ const chromium = "/usr/bin/chromium"
 // Worker: wxsign.js on WeChat's own JS-SDK (npm's weixin-js-sdk) with a
 // test double of WeChat's native side, WeixinJSBridge, that verifies
 // signatures as WeChat does; the debug page and the landing page
-// (edge/browser/run.mjs).
+// (internal/browser/run.mjs).
 // The static files' headers are checked here too.
 func TestBrowser(t *testing.T) {
 	if _, err := os.Stat(chromium); err != nil {
@@ -75,7 +75,7 @@ func TestBrowser(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "node", "edge/browser/run.mjs")
+	cmd := exec.CommandContext(ctx, "node", "internal/browser/run.mjs")
 	cmd.Dir = repoRoot
 	cmd.Env = append(os.Environ(),
 		"WXSIGN_URL="+w.URL,
@@ -85,7 +85,7 @@ func TestBrowser(t *testing.T) {
 		"SCREENSHOT_DIR="+filepath.Join(repoRoot, "build", "screenshots"),
 	)
 	out, err := cmd.CombinedOutput()
-	t.Logf("edge/browser/run.mjs:\n%s", out)
+	t.Logf("internal/browser/run.mjs:\n%s", out)
 	if err != nil {
 		t.Fatalf("the browser tests failed: %v", err)
 	}

@@ -1,4 +1,4 @@
-package host_test
+package testhost_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/wxsign/wxsign/wasm/host"
+	"github.com/wxsign/wxsign/internal/testhost"
 )
 
 // TestServeRateKey: the rate-limit bindings count an IPv6 client per /64
@@ -25,7 +25,7 @@ func TestServeRateKey(t *testing.T) {
 	} {
 		b := &backend{kv: map[string]string{"wxsign:wxapp:jsapi_ticket": string(record("TICKET", now+3600))}}
 		h := map[string]string{"cf-connecting-ip": c.ip, "authorization": "Bearer wrong"}
-		if _, err := s.Serve(context.Background(), serveEnv(), host.Request{Method: "GET", URL: c.target, Header: h}, now, b); err != nil {
+		if _, err := s.Serve(context.Background(), serveEnv(), testhost.Request{Method: "GET", URL: c.target, Header: h}, now, b); err != nil {
 			t.Fatal(err)
 		}
 		// A failed authentication is counted by both bindings, the last
