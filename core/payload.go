@@ -1,5 +1,7 @@
 package core
 
+import "strconv"
+
 // Config is the wx.config payload: what the page passes to wx.config
 // (with jsApiList added by the page), and the URL that was signed so that
 // the page can check it is the one it runs at.
@@ -14,24 +16,18 @@ type Config struct {
 // AppendJSON appends the payload as a JSON object, with the bytes
 // encoding/json would produce (less its HTML escaping), without allocating.
 func (c *Config) AppendJSON(dst []byte) []byte {
-	dst = appendConfigHead(dst, c.AppID, c.Timestamp, c.NonceStr, false)
+	dst = appendConfigHead(dst, c.AppID, c.Timestamp, c.NonceStr)
 	dst = append(dst, c.Signature...)
 	return appendConfigTail(dst, c.URL)
 }
 
 // appendConfigHead appends the payload up to the signature's value, so that
-// the hot path can hash straight into the output. plain says that nonce
-// needs no JSON escaping (as a generated one): it is copied as it is.
-func appendConfigHead(dst []byte, appID string, ts int64, nonce string, plain bool) []byte {
+// the signature can be hashed straight into the output.
+func appendConfigHead(dst []byte, appID string, ts int64, nonce string) []byte {
 	dst = append(dst, `{"appId":`...)
 	dst = appendJSONString(dst, appID)
 	dst = append(dst, `,"timestamp":`...)
-	dst = appendTimestamp(dst, ts)
-	if plain {
-		dst = append(dst, `,"nonceStr":"`...)
-		dst = append(dst, nonce...)
-		return append(dst, `","signature":"`...)
-	}
+	dst = strconv.AppendInt(dst, ts, 10)
 	dst = append(dst, `,"nonceStr":`...)
 	dst = appendJSONString(dst, nonce)
 	return append(dst, `,"signature":"`...)
@@ -55,12 +51,6 @@ func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); i++ {
-		if len(s) >= 8 {
-			if k := plain(jsonFlags(word(s, i))); k > 0 {
-				i += k - 1 // with the loop's i++: on to the byte that needs a look
-				continue
-			}
-		}
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' {
 			continue
