@@ -9,22 +9,19 @@ RELAY   := $(BUILD)/wxsign-relay
 WAZERO  := $(BUILD)/tools/wazero
 NPM_OK  := node_modules/.package-lock.json
 GOSRC   := $(shell find core internal wasm edge wechattest cmd -name '*.go' 2>/dev/null) go.mod go.sum
-PGO     := wasm/signer/default.pgo
 
 SHELL   := bash
 export GOFLAGS := -buildvcs=false
 
-.PHONY: all build build-test test test-go test-wasip1 test-e2e check-bundle check-ship bench bench-tools browser-tools pgo lint dev deploy clean
+.PHONY: all build build-test test test-go test-wasip1 test-e2e check-bundle check-ship bench bench-tools browser-tools lint dev deploy clean
 
 all: build
 
 ## build: the signer module, the Worker's Go program and the relay
 build: $(SIGNER) $(GOAPP) $(RELAY)
 
-# The hot path: core compiled to a wasip1 reactor (//go:wasmexport). go
-# build applies the main package's default.pgo (profile-guided
-# optimization; see the pgo target).
-$(SIGNER): $(GOSRC) $(PGO)
+# The hot path: core compiled to a wasip1 reactor (//go:wasmexport).
+$(SIGNER): $(GOSRC)
 	@mkdir -p $(BUILD)
 	GOOS=wasip1 GOARCH=wasm $(GO) build -buildmode=c-shared -trimpath -ldflags='-s -w' -o $@ ./wasm/signer
 
@@ -55,7 +52,7 @@ TEST_ENTRY  := $(TEST_ROOT)/edge/entry.mjs $(TEST_ROOT)/edge/signer.mjs
 TEST_CONFIG := $(TEST_ROOT)/wrangler.toml
 build-test: $(TEST_SIGNER) $(TEST_GOAPP) $(TEST_ENTRY) $(TEST_CONFIG)
 
-$(TEST_SIGNER): $(GOSRC) $(PGO)
+$(TEST_SIGNER): $(GOSRC)
 	@mkdir -p $(dir $@)
 	GOOS=wasip1 GOARCH=wasm $(GO) build -tags wxsigntest -buildmode=c-shared -trimpath -ldflags='-s -w' -o $@ ./wasm/signer
 
@@ -130,15 +127,6 @@ test-e2e: build-test $(NPM_OK) browser-tools
 ## bench: the figures, printed and written to build/bench.json (see bench/README.md)
 bench: build $(NPM_OK) bench-tools
 	$(GO) run ./bench -o $(BUILD)/bench.json
-
-## pgo: remake the signer's profile, from the native /config benchmark
-# Profile-guided optimization inlines the calls the profile finds hot; in
-# WebAssembly under wazero each call costs (Go's calling convention there
-# goes through memory and a dispatch table; RATIONALE.md). The profile is
-# native: the module's Go code calls the same functions, and a stale
-# profile only optimizes less.
-pgo:
-	$(GO) test ./core -run '^$$' -bench 'ServeConfigParts/ServeConfigSigner$$' -benchtime 5s -cpuprofile $(PGO) -o $(BUILD)/core.pgo.test
 
 # The load generator, and valgrind for the instruction counts, come from
 # Debian.

@@ -69,12 +69,12 @@ func (a *Allowlist) allowsHost(host string) bool {
 		return false
 	}
 	for _, e := range a.exact {
-		if equal(host, e) || equalFold(host, e) { // patterns are lower case: equal is the usual match, without a byte loop
+		if equalFold(host, e) {
 			return true
 		}
 	}
 	for _, s := range a.suffixes {
-		if len(host) > len(s) && (equal(host[len(host)-len(s):], s) || equalFold(host[len(host)-len(s):], s)) {
+		if len(host) > len(s) && equalFold(host[len(host)-len(s):], s) {
 			return true
 		}
 	}

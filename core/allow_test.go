@@ -110,7 +110,7 @@ func FuzzEqualFold(f *testing.F) {
 // allowsURL reports whether the host of an absolute URL is allowed; a URL
 // PageURL refuses never is.
 func allowsURL(a Allowlist, raw string) bool {
-	_, host, _, err := splitPageURL(raw)
+	_, host, err := splitPageURL(raw)
 	return err == nil && a.allowsHost(host)
 }
 

@@ -81,7 +81,7 @@ func (r *CheckResult) add(code, detail string, at int) {
 func (a *App) Check(in CheckInput, ticket, previous string, now int64) CheckResult {
 	in = in.trimmed()
 	r := CheckResult{Findings: []Finding{}}
-	page, host, _, err := splitPageURL(in.PageURL)
+	page, host, err := splitPageURL(in.PageURL)
 	if err != nil {
 		r.add(FindBadURL, err.Msg, 0)
 		return r
@@ -527,7 +527,7 @@ func (a *App) DebugInfo(page string, ticket *Record, nonce string, now int64) (D
 	if a.AppID == "" {
 		return DebugInfo{}, ErrNotConfigured
 	}
-	u, host, _, err := splitPageURL(page)
+	u, host, err := splitPageURL(page)
 	if err != nil {
 		return DebugInfo{}, err
 	}

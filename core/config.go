@@ -2,8 +2,6 @@ package core
 
 import (
 	"strconv"
-	"strings"
-	"sync/atomic"
 )
 
 // MaxBodyLen is the largest request body /config reads.
@@ -24,15 +22,6 @@ type App struct {
 	Hosts   Allowlist  // ALLOWED_HOSTS: pages that may be signed; empty = any
 	Origins OriginList // ALLOWED_ORIGINS: origins that get CORS headers; empty = none
 
-	// Signer, if set, signs for ServeConfig whenever the ticket it is given
-	// is Signer's: a long-lived App (the signer module's) keeps one per
-	// ticket. Other tickets are signed with AppendSignature.
-	Signer *TicketSigner
-
-	// allowedOrigin is the last Origin CORS allowed (a copy): a site's
-	// pages send the same one with every request, and checking it is a
-	// parse. Hence an App's Origins must not change once it is in use.
-	allowedOrigin atomic.Pointer[string]
 }
 
 // Response is the answer to a /config request.
@@ -95,41 +84,14 @@ func (r *Response) Headers(dst []Header) []Header {
 }
 
 // AppendHeaderLines appends the headers Headers gives as "Name: Value\n"
-// lines, the form the signer module hands its host. It writes fixed text
-// in as few pieces as it can: in WebAssembly each append is a call out of
-// the module and a jump through Go's dispatch table. TestAppendHeaderLines
-// holds it to Headers.
+// lines, the form the signer module hands its host.
 func (r *Response) AppendHeaderLines(dst []byte) []byte {
-	const fixed = "Content-Type: application/json; charset=utf-8\nCache-Control: no-store\nX-Content-Type-Options: nosniff\n"
-	if r.AllowOrigin != "" {
-		dst = append(dst, fixed+"Access-Control-Allow-Origin: "...)
-		dst = append(dst, r.AllowOrigin...)
-		if r.Vary {
-			dst = append(dst, "\nVary: Origin\n"...)
-		} else {
-			dst = append(dst, '\n')
-		}
-		if r.Preflight {
-			dst = append(dst, "Access-Control-Allow-Methods: GET, POST, OPTIONS\nAccess-Control-Allow-Headers: Content-Type\nAccess-Control-Max-Age: 86400\n"...)
-		}
-	} else {
-		dst = append(dst, fixed...)
-		if r.Vary {
-			dst = append(dst, "Vary: Origin\n"...)
-		}
-	}
-	if r.RetryAfter > 0 {
-		dst = append(dst, "Retry-After: "...)
-		dst = strconv.AppendInt(dst, int64(r.RetryAfter), 10)
+	var hs [12]Header
+	for _, h := range r.Headers(hs[:0]) {
+		dst = append(dst, h.Name...)
+		dst = append(dst, ": "...)
+		dst = append(dst, h.Value...)
 		dst = append(dst, '\n')
-	}
-	if r.Allow != "" {
-		dst = append(dst, "Allow: "...)
-		dst = append(dst, r.Allow...)
-		dst = append(dst, '\n')
-	}
-	if r.Authenticate {
-		dst = append(dst, "WWW-Authenticate: "+authenticate+"\n"...)
 	}
 	return dst
 }
@@ -157,14 +119,9 @@ func (a *App) CORS(origin string) string {
 	if origin == "" || a.Origins.Empty() {
 		return ""
 	}
-	if last := a.allowedOrigin.Load(); last != nil && equal(*last, origin) {
-		return origin
-	}
 	if !a.Origins.Allows(origin) {
 		return ""
 	}
-	o := strings.Clone(origin) // origin may be a view of a buffer about to be reused
-	a.allowedOrigin.Store(&o)
 	return origin
 }
 
@@ -187,7 +144,7 @@ func (a *App) ServeConfig(dst []byte, req *Request, ticket *Record, now int64) R
 		return r
 	}
 	var scratch [512]byte // the decoded page URL, on the stack
-	page, quoted, err := a.page(req, scratch[:0])
+	page, err := a.page(req, scratch[:0])
 	if err != nil {
 		r.Fail(dst, err)
 		return r
@@ -198,9 +155,7 @@ func (a *App) ServeConfig(dst []byte, req *Request, ticket *Record, now int64) R
 	}
 	var nonce [NonceLen]byte
 	r.Status = 200
-	// A generated nonce is alphanumeric: with a page URL without quotes or
-	// backslashes, nothing in the payload needs escaping but the app ID.
-	r.Body = a.appendConfig(dst, ticket.Value, string(AppendNonce(nonce[:0])), now, page, !quoted)
+	r.Body = a.appendConfig(dst, ticket.Value, string(AppendNonce(nonce[:0])), now, page)
 	return r
 }
 
@@ -222,27 +177,27 @@ func (a *App) begin(dst []byte, req *Request) (r Response, done bool) {
 
 // page finds the page URL in the request and checks it as every signing
 // endpoint does: the URL rules, then the allowlist. A URL decoded from the
-// query is a view of scratch. quoted is splitPageURL's.
-func (a *App) page(req *Request, scratch []byte) (page string, quoted bool, err *Error) {
+// query is decoded into scratch.
+func (a *App) page(req *Request, scratch []byte) (page string, err *Error) {
 	raw, err := pageParam(req, scratch)
 	if err != nil {
-		return "", false, err
+		return "", err
 	}
-	page, host, quoted, err := splitPageURL(raw)
+	page, host, err := splitPageURL(raw)
 	if err != nil {
-		return "", false, err
+		return "", err
 	}
 	if !a.Hosts.allowsHost(host) {
-		return "", false, ErrHostForbidden
+		return "", ErrHostForbidden
 	}
-	return page, quoted, nil
+	return page, nil
 }
 
 // SignPage answers like ServeConfig but with the given nonce and timestamp,
 // for tests and debugging tools: the same URL rules, allowlist and payload.
 func (a *App) SignPage(dst []byte, page, ticket, nonce string, timestamp int64) Response {
 	var r Response
-	u, host, _, err := splitPageURL(page)
+	u, host, err := splitPageURL(page)
 	switch {
 	case err != nil:
 		r.Fail(dst, err)
@@ -250,27 +205,14 @@ func (a *App) SignPage(dst []byte, page, ticket, nonce string, timestamp int64) 
 		r.Fail(dst, ErrHostForbidden)
 	default:
 		r.Status = 200
-		r.Body = a.appendConfig(dst, ticket, nonce, timestamp, u, false) // any nonce: escaped
+		r.Body = a.appendConfig(dst, ticket, nonce, timestamp, u)
 	}
 	return r
 }
 
-// appendConfig appends the payload. plain says that nonce and page need no
-// JSON escaping (see appendConfigHead; a page URL in which splitPageURL
-// found no quote or backslash, since it refuses control characters): they
-// are copied as they are, since in WebAssembly a second scan of the page
-// URL for escaping is a loop over every byte of it.
-func (a *App) appendConfig(dst []byte, ticket, nonce string, ts int64, page string, plain bool) []byte {
-	dst = appendConfigHead(dst, a.AppID, ts, nonce, plain)
-	if s := a.Signer; s != nil && s.ticket == ticket {
-		dst = s.AppendSignature(dst, nonce, ts, page)
-	} else {
-		dst = AppendSignature(dst, ticket, nonce, ts, page)
-	}
-	if !plain {
-		return appendConfigTail(dst, page)
-	}
-	dst = append(dst, `","url":"`...)
-	dst = append(dst, page...)
-	return append(dst, `"}`...)
+// appendConfig appends the payload, hashing the signature straight into it.
+func (a *App) appendConfig(dst []byte, ticket, nonce string, ts int64, page string) []byte {
+	dst = appendConfigHead(dst, a.AppID, ts, nonce)
+	dst = AppendSignature(dst, ticket, nonce, ts, page)
+	return appendConfigTail(dst, page)
 }

@@ -16,19 +16,6 @@ func ExampleSign() {
 	// Output: 0f9de62fce790f9a083d5c99e95740ceb90c27ed
 }
 
-// A TicketSigner is made once per ticket and signs every page with it,
-// with the same result as Sign.
-func ExampleTicketSigner_AppendSignature() {
-	ticket := "sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg"
-	s := core.NewTicketSigner(ticket)
-	sig := s.AppendSignature(nil, "Wm3WZYTPz0wzccnW", 1414587457, "http://mp.weixin.qq.com?params=value")
-	fmt.Println(string(sig))
-	fmt.Println(string(sig) == core.Sign(ticket, "Wm3WZYTPz0wzccnW", 1414587457, "http://mp.weixin.qq.com?params=value"))
-	// Output:
-	// 0f9de62fce790f9a083d5c99e95740ceb90c27ed
-	// true
-}
-
 // ServeConfig answers GET /config?url=… with a cached ticket record. The
 // nonce is fresh on every call, so this prints what does not change: the
 // status, the URL that was signed (without its #fragment), and that the

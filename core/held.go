@@ -7,9 +7,8 @@ package core
 // and then trusted until they expire; a record that is missing or dead
 // is asked of the coordinator, never of WeChat.
 type Held struct {
-	Key    *Key
-	Rec    Record
-	Signer *TicketSigner // for a ticket: its signer, made once per value
+	Key *Key
+	Rec Record
 
 	raw        string
 	readAt     int64 // when KV was last read for it; 0 = never
@@ -81,7 +80,6 @@ func (h *Held) Hand(outcome string, value []byte, retry, now int64) {
 			// ago) does not replace it.
 			if outcome == FromCoord || !h.Rec.Usable(now) || rec.FetchedAt >= h.Rec.FetchedAt {
 				h.raw, h.Rec = string(value), rec
-				h.Signer = NewTicketSigner(rec.Value)
 			}
 		}
 		if outcome == FromCoord {

@@ -79,7 +79,7 @@ func (l OriginList) Len() int { return len(l.entries) }
 // joined) is never allowed, and neither is "null".
 func (l OriginList) Allows(origin string) bool {
 	for i := range l.entries {
-		if e := &l.entries[i]; e.origin != "" && equal(origin, e.origin) {
+		if e := &l.entries[i]; e.origin != "" && origin == e.origin {
 			return true // as a browser sends it: no parse needed
 		}
 	}

@@ -24,20 +24,6 @@ func BenchmarkServeConfigParts(b *testing.B) {
 			app.ServeConfig(dst[:0], req, testTicket, testNow)
 		}
 	})
-	b.Run("ServeConfigSigner", func(b *testing.B) {
-		rec := &Record{Value: benchTicket, ExpiresAt: testNow + 3600}
-		a := &App{AppID: app.AppID, Hosts: app.Hosts, Origins: app.Origins, Signer: NewTicketSigner(benchTicket)}
-		req := &Request{Method: "GET", Query: q, Origin: "https://h.example.com"}
-		for b.Loop() {
-			a.ServeConfig(dst[:0], req, rec, testNow)
-		}
-	})
-	b.Run("TicketSigner", func(b *testing.B) {
-		ts := NewTicketSigner(benchTicket)
-		for b.Loop() {
-			ts.AppendSignature(dst[:0], "Wm3WZYTPz0wzccnW", 1414587457, benchURL)
-		}
-	})
 	b.Run("SHA1", func(b *testing.B) {
 		for b.Loop() {
 			sha1.Sum(canon)
@@ -70,7 +56,7 @@ func BenchmarkServeConfigParts(b *testing.B) {
 	})
 	b.Run("payload", func(b *testing.B) {
 		for b.Loop() {
-			d := appendConfigHead(dst[:0], app.AppID, 1414587457, "Wm3WZYTPz0wzccnW", false)
+			d := appendConfigHead(dst[:0], app.AppID, 1414587457, "Wm3WZYTPz0wzccnW")
 			appendConfigTail(d, benchURL)
 		}
 	})

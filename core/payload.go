@@ -1,18 +1,14 @@
 package core
 
+import "strconv"
+
 // appendConfigHead appends the payload up to the signature's value, so that
-// the hot path can hash straight into the output. plain says that nonce
-// needs no JSON escaping (as a generated one): it is copied as it is.
-func appendConfigHead(dst []byte, appID string, ts int64, nonce string, plain bool) []byte {
+// the signature can be hashed straight into the output.
+func appendConfigHead(dst []byte, appID string, ts int64, nonce string) []byte {
 	dst = append(dst, `{"appId":`...)
 	dst = appendJSONString(dst, appID)
 	dst = append(dst, `,"timestamp":`...)
-	dst = appendTimestamp(dst, ts)
-	if plain {
-		dst = append(dst, `,"nonceStr":"`...)
-		dst = append(dst, nonce...)
-		return append(dst, `","signature":"`...)
-	}
+	dst = strconv.AppendInt(dst, ts, 10)
 	dst = append(dst, `,"nonceStr":`...)
 	dst = appendJSONString(dst, nonce)
 	return append(dst, `,"signature":"`...)
@@ -36,12 +32,6 @@ func appendJSONString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); i++ {
-		if len(s) >= 8 {
-			if k := plain(jsonFlags(word(s, i))); k > 0 {
-				i += k - 1 // with the loop's i++: on to the byte that needs a look
-				continue
-			}
-		}
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' {
 			continue

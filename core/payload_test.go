@@ -21,7 +21,7 @@ type Config struct {
 // AppendJSON appends the payload as a JSON object, with the bytes
 // encoding/json would produce (less its HTML escaping), without allocating.
 func (c *Config) AppendJSON(dst []byte) []byte {
-	dst = appendConfigHead(dst, c.AppID, c.Timestamp, c.NonceStr, false)
+	dst = appendConfigHead(dst, c.AppID, c.Timestamp, c.NonceStr)
 	dst = append(dst, c.Signature...)
 	return appendConfigTail(dst, c.URL)
 }

@@ -1,11 +1,6 @@
 package core
 
-import (
-	"encoding/binary"
-	"slices"
-	"strings"
-	"unsafe"
-)
+import "strings"
 
 // pageParam finds the page URL in the request: ?url= for GET; for POST a
 // JSON {"url":...} or form url=... body, or ?url= when the body has none.
@@ -16,8 +11,8 @@ import (
 // query, in the body, or in both) is ErrURLTwice, since a proxy in front
 // may read the other one and check a URL that is not the one signed.
 //
-// A URL decoded from a query is returned as a view of scratch: valid only
-// while scratch is, which is the one request it is needed for.
+// A URL in a query is decoded into scratch, so that the decoding itself
+// does not allocate.
 func pageParam(req *Request, scratch []byte) (string, *Error) {
 	switch req.Method {
 	case "GET", "HEAD":
@@ -71,8 +66,7 @@ func pageParam(req *Request, scratch []byte) (string, *Error) {
 }
 
 // queryURL returns the url parameter of a query string (or form body),
-// decoded once as url.QueryUnescape would, into scratch; the string is a
-// view of it. Keys are decoded as well, so "%75rl" is url too, and seen
+// decoded once as url.QueryUnescape would, through scratch. Keys are decoded as well, so "%75rl" is url too, and seen
 // reports whether there is a url key, even one without a value. A second
 // url key is ErrURLTwice and a malformed escape in a key ErrBadRequest;
 // the values of other keys are not looked at. The first problem in the
@@ -114,11 +108,7 @@ func queryURL(q string, scratch []byte) (u string, seen bool, err *Error) {
 		case len(v) == len(scratch):
 			return "", true, ErrURLMissing
 		}
-		// A view, not a copy: an allocation costs as much as the rest of
-		// the decoding in WebAssembly, and the URL lives no longer than
-		// scratch.
-		v = v[len(scratch):]
-		return unsafe.String(unsafe.SliceData(v), len(v)), true, nil
+		return string(v[len(scratch):]), true, nil
 	}
 }
 
@@ -175,63 +165,29 @@ func paramKey(q, want string) (n int, isURL, ok bool) {
 // "&", decoded as url.QueryUnescape would ("+" as a space, "%XX" as a
 // byte), and returns where the value ends in s (at that "&", or len(s)), so
 // that a caller reads on from there; ok is false for a malformed escape.
-// FuzzQueryValue holds it to url.QueryUnescape.
-//
-// It exists because url.QueryUnescape, compiled to WebAssembly, was most of
-// the hot path's time (RATIONALE.md), and it is shaped for WebAssembly,
-// where every loop iteration and taken branch is a jump through Go's
-// dispatch table: each iteration copies the run of plain bytes
-// (up to 8) with one store, then decodes the byte after it, a "%" escape by
-// arithmetic rather than a branch. A percent-encoded page URL has an escape
-// every few bytes. Decoding never lengthens, so it writes by index.
+// net/url is not used: it allocates the decoded string, and the signer
+// module does not otherwise link it.
 func appendQueryValue(dst []byte, s string) (_ []byte, end int, ok bool) {
-	if len(s) < 8 {
-		// word needs 8 bytes. Padding with "&" ends the value where s
-		// does, and reads as no hex digit after a "%" at the end.
-		b := [8]byte{'&', '&', '&', '&', '&', '&', '&', '&'}
-		copy(b[:], s)
-		return appendQueryValue(dst, unsafe.String(&b[0], len(b)))
-	}
 	n := len(dst)
-	// The 8 spare bytes take a whole word's store near the end.
-	dst = slices.Grow(dst, len(s)+8)
-	out := dst[n : n+len(s)+8]
-	var bad byte // the high bits of a malformed escape's digit values
-	i, j := 0, 0
-	for i < len(s) {
-		x := word(s, i)
-		k := min(plain(queryFlags(x)), len(s)-i)
-		binary.LittleEndian.PutUint64(out[j:], x)
-		i, j = i+k, j+k
-		if i == len(s) {
-			break
-		}
-		// s[i] is "%", "+" or "&" if the run ended before 8 bytes, else
-		// simply the next byte.
-		y := word(s, i)
-		c := byte(y)
-		if c == '&' {
-			break
-		}
-		hi, lo := hexValue[byte(y>>8)], hexValue[byte(y>>16)]
-		d := c
-		if c == '+' {
-			d = ' '
-		}
-		// pct is 1 for "%", else 0: arithmetic, since a condition that
-		// moves i would be compiled as a branch.
-		pct := (uint64(c^'%') - 1) >> 63
-		if pct == 1 {
-			d = hi<<4 | lo
-		}
-		bad |= (hi | lo) & byte(0xf0*pct) // a digit that is not hex reads as 0xff; zeros past the end too
-		out[j] = d
-		i, j = i+1+2*int(pct), j+1
+	end = strings.IndexByte(s, '&')
+	if end < 0 {
+		end = len(s)
 	}
-	if bad != 0 {
-		return dst[:n], 0, false
+	for i := 0; i < end; i++ {
+		switch c := s[i]; c {
+		case '+':
+			dst = append(dst, ' ')
+		case '%':
+			if i+2 >= end || hexValue[s[i+1]]|hexValue[s[i+2]] > 0xf {
+				return dst[:n], 0, false
+			}
+			dst = append(dst, hexValue[s[i+1]]<<4|hexValue[s[i+2]])
+			i += 2
+		default:
+			dst = append(dst, c)
+		}
 	}
-	return dst[:n+j], i, true
+	return dst, end, true
 }
 
 // jsonURL returns the url member of a JSON object body; seen reports

@@ -5,10 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"math"
-	"strconv"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/wxsign/wxsign/internal/testkit"
@@ -28,9 +24,6 @@ func TestGolden(t *testing.T) {
 			}
 			if got := Sign(g.Ticket, g.Nonce, g.Timestamp, u); got != g.Signature {
 				t.Fatalf("Sign = %s, want %s", got, g.Signature)
-			}
-			if got := string(NewTicketSigner(g.Ticket).AppendSignature(nil, g.Nonce, g.Timestamp, u)); got != g.Signature {
-				t.Fatalf("TicketSigner = %s, want %s", got, g.Signature)
 			}
 			app := App{AppID: "wx0123456789abcdef"}
 			r := app.SignPage(nil, g.URL, g.Ticket, g.Nonce, g.Timestamp)
@@ -107,80 +100,6 @@ func FuzzSign(f *testing.F) {
 			t.Fatalf("Sign(%q, %q, %d, %q) = %s, want %s", ticket, nonce, ts, url, got, want)
 		}
 	})
-}
-
-// A TicketSigner signs as AppendSignature does, for tickets short and long
-// (a first block that holds the nonce or the URL is not pre-hashed).
-func FuzzTicketSigner(f *testing.F) {
-	f.Add(benchTicket, "Wm3WZYTPz0wzccnW", int64(1414587457), "http://mp.weixin.qq.com?params=value")
-	f.Add("", "", int64(-1), "")
-	f.Add(strings.Repeat("t", 50), "n", int64(1), "https://h/")
-	f.Add(strings.Repeat("t", 51), "n", int64(1), "https://h/")
-	f.Add(strings.Repeat("t", 600), "n", int64(1), strings.Repeat("u", 600))
-	f.Fuzz(func(t *testing.T, ticket, nonce string, ts int64, url string) {
-		s := NewTicketSigner(ticket)
-		// The state and the kept part of the string are restored for each
-		// signature, whatever the one before signed.
-		for _, u := range []string{url, url + "/longer", url, url[:len(url)/2]} {
-			if got, want := string(s.AppendSignature(nil, nonce, ts, u)), reference(ticket, nonce, ts, u); got != want {
-				t.Fatalf("TicketSigner(%q).AppendSignature(%q, %d, %q) = %s, want %s", ticket, nonce, ts, u, got, want)
-			}
-		}
-	})
-}
-
-func FuzzAppendHexSum(f *testing.F) {
-	f.Add([]byte("\x00\x09\x0a\x0f\x10\x90\xa0\xf0\xff\x99\xaa\x9a\xa9\x01\x23\x45\x67\x89\xab\xcd"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var sum [sha1.Size]byte
-		copy(sum[:], b)
-		got := appendHexSum([]byte("x"), &sum)
-		if want := "x" + hex.EncodeToString(sum[:]); string(got) != want {
-			t.Fatalf("appendHexSum(%x) = %q, want %q", sum, got, want)
-		}
-	})
-}
-
-func FuzzAppendTimestamp(f *testing.F) {
-	for _, ts := range []int64{0, -1, 1414587457, 999999999, 1e9, 9999999999, 1e10, 1e9 + 1, 1700000000, -1 << 63, 1<<63 - 1} {
-		f.Add(ts)
-	}
-	f.Fuzz(func(t *testing.T, ts int64) {
-		// ts, and ts moved into the ten-digit range the fast path takes.
-		for _, v := range []int64{ts, 1e9 + (ts&math.MaxInt64)%9e9} {
-			if got, want := appendTimestamp([]byte("x"), v), strconv.AppendInt([]byte("x"), v, 10); string(got) != string(want) {
-				t.Fatalf("appendTimestamp(%d) = %q, want %q", v, got, want)
-			}
-		}
-	})
-}
-
-func TestTicketSignerConcurrent(t *testing.T) {
-	s := NewTicketSigner(benchTicket)
-	var wg sync.WaitGroup
-	for g := range 8 {
-		wg.Go(func() {
-			for i := range 200 {
-				url := fmt.Sprintf("https://h.example.com/%d/%d", g, i)
-				if got, want := string(s.AppendSignature(nil, "Wm3WZYTPz0wzccnW", int64(i), url)), reference(benchTicket, "Wm3WZYTPz0wzccnW", int64(i), url); got != want {
-					t.Errorf("%s: %s, want %s", url, got, want)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-}
-
-func TestTicketSignerAllocs(t *testing.T) {
-	s := NewTicketSigner(benchTicket)
-	dst := make([]byte, 0, 64)
-	n := testing.AllocsPerRun(100, func() {
-		dst = s.AppendSignature(dst[:0], "Wm3WZYTPz0wzccnW", 1414587457, benchURL)
-	})
-	if n != 0 {
-		t.Fatalf("TicketSigner.AppendSignature allocates %.1f times per call, want 0", n)
-	}
 }
 
 var benchURL = "https://h.example.com/article/2024/11/24?id=123456&from=singlemessage&isappinstalled=0"

@@ -18,7 +18,7 @@ const MaxURLLen = 4096
 // percent-escapes, and at most MaxURLLen bytes long. Otherwise the error is
 // one of the ErrURL* values.
 func PageURL(raw string) (string, error) {
-	u, _, _, err := splitPageURL(raw)
+	u, _, err := splitPageURL(raw)
 	if err != nil {
 		return "", err
 	}
@@ -26,54 +26,33 @@ func PageURL(raw string) (string, error) {
 }
 
 // splitPageURL is PageURL that also returns the host (the authority
-// without its port, an IPv6 literal with its brackets), for the allowlist,
-// and whether u holds a byte that a JSON string escapes (a quote or a
-// backslash; control characters are refused): the payload then copies u
-// without a second scan. It returns *Error rather than error so that the
-// hot path need not type-assert.
-func splitPageURL(raw string) (u, host string, quoted bool, err *Error) {
+// without its port, an IPv6 literal with its brackets), for the allowlist.
+// It returns *Error rather than error so that callers compare it with the
+// ErrURL* values directly.
+func splitPageURL(raw string) (u, host string, err *Error) {
 	if raw == "" {
-		return "", "", false, ErrURLMissing
+		return "", "", ErrURLMissing
 	}
 	if len(raw) > MaxURLLen {
-		return "", "", false, ErrURLTooLong
+		return "", "", ErrURLTooLong
 	}
-	// One pass over the input (passes cost in WebAssembly): characters are
-	// checked over all of it, fragment included, since a control character
-	// anywhere means the caller did not send location.href; percent-escapes
-	// only before the fragment, which is not signed. Quotes and backslashes
-	// are noted anywhere (rare: browsers percent-encode quotes).
-	frag, nonASCII := -1, false
+	// Characters are checked over all of the input, fragment included,
+	// since a control character anywhere means the caller did not send
+	// location.href; percent-escapes only before the fragment, which is not
+	// signed. The first problem from the left is the one reported.
+	frag := strings.IndexByte(raw, '#')
 	for i := 0; i < len(raw); i++ {
-		if len(raw) >= 8 {
-			if k := plain(urlFlags(word(raw, i))); k > 0 {
-				i += k - 1 // with the loop's i++: on to the byte that needs a look
-				continue
-			}
-		}
-		c := raw[i]
-		if urlPlain[c] {
-			continue // most bytes: one table look-up
-		}
-		switch {
+		switch c := raw[i]; {
 		case c <= ' ' || c == 0x7f:
-			return "", "", false, ErrURLBadChar
-		case c >= utf8.RuneSelf:
-			nonASCII = true
-		case c == '#':
-			if frag < 0 {
-				frag = i
-			}
-		case c == '%' && frag < 0:
+			return "", "", ErrURLBadChar
+		case c == '%' && (frag < 0 || i < frag):
 			if i+2 >= len(raw) || hexValue[raw[i+1]]|hexValue[raw[i+2]] > 0xf {
-				return "", "", false, ErrURLEscape
+				return "", "", ErrURLEscape
 			}
-		case c == '"' || c == '\\':
-			quoted = true
 		}
 	}
-	if nonASCII && !utf8.ValidString(raw) {
-		return "", "", false, ErrURLBadChar
+	if !utf8.ValidString(raw) {
+		return "", "", ErrURLBadChar
 	}
 	u = raw
 	if frag >= 0 {
@@ -81,7 +60,7 @@ func splitPageURL(raw string) (u, host string, quoted bool, err *Error) {
 	}
 	n := schemeLen(u)
 	if n == 0 {
-		return "", "", false, ErrURLScheme
+		return "", "", ErrURLScheme
 	}
 	rest := u[n:]
 	end := len(rest)
@@ -93,12 +72,12 @@ func splitPageURL(raw string) (u, host string, quoted bool, err *Error) {
 	}
 	authority := rest[:end]
 	if strings.IndexByte(authority, '@') >= 0 {
-		return "", "", false, ErrURLUserinfo
+		return "", "", ErrURLUserinfo
 	}
 	if host, err = checkAuthority(authority); err != nil {
-		return "", "", false, err
+		return "", "", err
 	}
-	return u, host, quoted, nil
+	return u, host, nil
 }
 
 // checkAuthority accepts host[:port] where host is one checkHost accepts
@@ -139,11 +118,14 @@ func checkHost(h string) *Error {
 	if h[0] == '[' {
 		return checkIPv6(h)
 	}
-	class, empty := scanDomain(h)
+	var class byte
+	for i := 0; i < len(h); i++ {
+		class |= hostClass[h[i]]
+	}
 	switch {
 	case class&hostNonASCII != 0:
 		return ErrURLHostNotASCII
-	case class != 0 || empty:
+	case class != 0 || h[0] == '.' || strings.Contains(h, ".."):
 		return ErrURLBadHost
 	}
 	n := len(h)
@@ -264,36 +246,6 @@ func isHex(s string) bool {
 	return true
 }
 
-// scanDomain returns the bits of hostClass over the bytes of h, and
-// whether h has an empty label: a leading dot or two dots in a row. Eight
-// bytes per iteration, with table look-ups and no branch per byte; the last
-// word overlaps the one before rather than running past the end.
-func scanDomain(h string) (class byte, empty bool) {
-	if len(h) < 8 {
-		for i := 0; i < len(h); i++ {
-			class |= hostClass[h[i]]
-		}
-		return class, h[0] == '.' || strings.Contains(h, "..")
-	}
-	var dots uint64        // flags a dot that follows a dot
-	before := uint64(0x80) // a dot just before the word: the start reads as one
-	for i := 0; i < len(h); i += 8 {
-		at := min(i, len(h)-8)
-		if at > 0 {
-			// 0x80 if h[at-1] is a dot: (0 - 1) >> 56 keeps the high byte's bits.
-			before = (uint64(h[at-1]^'.') - 1) >> 56 & 0x80
-		}
-		x := load64(h[at:])
-		// has is exact here: it can also flag a "/" after a dot, and a host
-		// has none (splitPageURL ends it there).
-		d := has(x, '.')
-		dots |= d & (d<<8 | before)
-		class |= hostClass[byte(x)] | hostClass[byte(x>>8)] | hostClass[byte(x>>16)] | hostClass[byte(x>>24)] |
-			hostClass[byte(x>>32)] | hostClass[byte(x>>40)] | hostClass[byte(x>>48)] | hostClass[byte(x>>56)]
-	}
-	return class, dots != 0
-}
-
 // labelsFit reports whether every dot-separated label of name is at most
 // 63 bytes long, as DNS requires.
 func labelsFit(name string) bool {
@@ -394,40 +346,16 @@ func splitHostPort(a string) (host, port string) {
 }
 
 // schemeLen is the length of u's "https://" or "http://" prefix, in any
-// case, or 0 if it has neither. u has no control characters (splitPageURL
-// refused them): setting bit 5 of each byte then folds the letters and
-// leaves ":" and "/" as they are, and one word compare does what a
-// case-folding byte loop would.
+// case, or 0 if it has neither.
 func schemeLen(u string) int {
-	if len(u) < 8 {
-		if hasPrefixFold(u, "http://") {
-			return len("http://")
-		}
-		return 0
-	}
-	x := load64(u) | ones*0x20
 	switch {
-	case x == httpsWord:
+	case hasPrefixFold(u, "https://"):
 		return len("https://")
-	case x&(1<<56-1) == httpWord:
+	case hasPrefixFold(u, "http://"):
 		return len("http://")
 	}
 	return 0
 }
-
-var (
-	httpsWord = load64("https://")
-	httpWord  = load64("http://\x00")
-)
-
-// urlPlain marks the bytes splitPageURL's scan passes over without a
-// second look: printable ASCII other than "#", "%", quote and backslash.
-var urlPlain = func() (t [256]bool) {
-	for c := '!'; c < 0x7f; c++ {
-		t[c] = c != '#' && c != '%' && c != '"' && c != '\\'
-	}
-	return t
-}()
 
 // The bits of hostClass: a byte a domain may not hold, and one that is
 // not ASCII (an internationalized domain not in its punycode form).

@@ -13,7 +13,7 @@ func (a *App) ServeWeCom(dst []byte, req *Request, agentID string, corp, agent *
 		return r
 	}
 	var scratch [512]byte
-	page, _, err := a.page(req, scratch[:0])
+	page, err := a.page(req, scratch[:0])
 	if err != nil {
 		r.Fail(dst, err)
 		return r

@@ -295,8 +295,7 @@ func TestSettingsCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close(context.Background())
-	// Tickets of WeChat's length, so that the module signs through its
-	// cached TicketSigner, which must follow each change of ticket.
+	// Tickets of WeChat's length; each change of ticket must take effect.
 	t1, t2, t3 := strings.Repeat("1", 86), strings.Repeat("2", 86), strings.Repeat("3", 86)
 	in := testhost.ConfigInput{Method: "GET", URL: "https://w/config?url=https%3A%2F%2Fa.example.com%2F", AppID: "wxapp", AllowedHosts: "a.example.com", Ticket: record(t1, now+3600)}
 	steps := []struct {

@@ -148,12 +148,10 @@ func wxsWarm() {
 	// What a GET /config touches, on local values: the record, the
 	// settings, the query, the URL rules and the allowlist. The ticket has
 	// expired, so ServeConfig stops before drawing a nonce; SignPage then
-	// runs the signature (through a TicketSigner, as requests do) and the
-	// payload with a given nonce.
+	// runs the signature and the payload with a given nonce.
 	rec := core.ParseRecord(`{"value":"warm","expires_at":1,"fetched_at":0}`)
-	ticket := strings.Repeat("w", 86) // WeChat's length: SignPage below runs the TicketSigner
-	a := core.App{AppID: "wxwarm", Hosts: core.ParseAllowlist("*.example.com"), Origins: core.ParseOriginList("https://h.example.com"),
-		Signer: core.NewTicketSigner(ticket)}
+	ticket := strings.Repeat("w", 86) // WeChat's length
+	a := core.App{AppID: "wxwarm", Hosts: core.ParseAllowlist("*.example.com"), Origins: core.ParseOriginList("https://h.example.com")}
 	req := core.Request{Method: "GET", Query: query("https://w/config?url=https%3A%2F%2Fh.example.com%2Fa%3Fb%3D1"), Origin: "https://h.example.com"}
 	var buf [512]byte
 	r := a.ServeConfig(buf[:0], &req, &rec, 2)

@@ -123,7 +123,6 @@ func serveConfig(req *core.Request, now int64) uint32 {
 	if act := need(a.ticket, now, 0); act != 0 {
 		return act
 	}
-	a.Signer = a.ticket.Signer
 	r := a.ServeConfig(body[:0:outputCap], req, &a.ticket.Rec, now)
 	if r.NeedTicket {
 		if act := ready(a.ticket, &r, now, 0); act != 0 {
