@@ -8,7 +8,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/api"
+	"github.com/wxsign/wxsign/core/cred"
 	"github.com/wxsign/wxsign/wechattest"
 )
 
@@ -25,9 +26,9 @@ type side struct {
 }
 
 // benchRecord is the ticket both Workers find in KV, as wxsign stores it.
-func benchRecord() core.Record {
+func benchRecord() cred.Record {
 	now := time.Now().Unix()
-	return core.Record{Value: "bench-ticket-" + appID, ExpiresAt: now + 7200, FetchedAt: now}
+	return cred.Record{Value: "bench-ticket-" + appID, ExpiresAt: now + 7200, FetchedAt: now}
 }
 
 // alternate takes *coldRounds samples of every side, the sides taking turns
@@ -82,8 +83,8 @@ func cold(r *report) {
 		fatal(err)
 	}
 	defer os.RemoveAll(tmp)
-	settings := core.LoadSettings(func(k string) string { return vars[k] })
-	key := settings.Key(core.JSAPITicket.Name, appID).String()
+	settings := api.LoadSettings(func(k string) string { return vars[k] })
+	key := settings.Key(cred.JSAPITicket.Name, appID).String()
 	rec := benchRecord()
 	recFile := filepath.Join(tmp, "record.json")
 	if err := os.WriteFile(recFile, rec.AppendJSON(nil), 0o600); err != nil {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/api"
 	"github.com/wxsign/wxsign/core/wechat"
 	"github.com/wxsign/wxsign/edge/service"
 	"github.com/wxsign/wxsign/internal/fakes"
@@ -22,7 +22,7 @@ func simulatedDay(r *report) {
 		wc := wechattest.New(appID, secret)
 		wc.SetClock(clock)
 		store := &fakes.MemStore{}
-		settings := core.LoadSettings(func(k string) string {
+		settings := api.LoadSettings(func(k string) string {
 			return map[string]string{"WECHAT_APPID": appID, "WECHAT_APPSECRET": secret, "WECHAT_TOKEN_MODE": mode}[k]
 		})
 		svc := &service.Service{Settings: settings, Store: store, Now: clock,

@@ -14,7 +14,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/api"
+	"github.com/wxsign/wxsign/core/cred"
 	"github.com/wxsign/wxsign/wechattest"
 )
 
@@ -52,7 +53,7 @@ type invocation struct {
 	of    string // the invocation whose share this is (coord or stub)
 }
 
-// The coordinator's paths (core.CredentialPath and core.RefreshPath where
+// The coordinator's paths (cred.CredentialPath and cred.RefreshPath where
 // the credential path runs in a Durable Object); its name is the AppID.
 var (
 	coordCredential = "/__wxsign/credential?key=" + url.QueryEscape("wxsign:"+appID+":jsapi_ticket")
@@ -82,19 +83,19 @@ var invocations = []invocation{
 // seedRecords is a KV state, as wxsign keeps its records (the reference
 // keeps them alike).
 func seedRecords(seed string, now int64, vars map[string]string) map[string]string {
-	settings := core.LoadSettings(func(k string) string { return vars[k] })
+	settings := api.LoadSettings(func(k string) string { return vars[k] })
 	key := func(kind string) string { return settings.Key(kind, appID).String() }
 	rec := func(value string, life int64) string {
-		r := core.Record{Value: value + "-" + appID, ExpiresAt: now + life, FetchedAt: now}
+		r := cred.Record{Value: value + "-" + appID, ExpiresAt: now + life, FetchedAt: now}
 		return string(r.AppendJSON(nil))
 	}
 	switch seed {
 	case seedTicket:
-		return map[string]string{key(core.JSAPITicket.Name): rec("bench-ticket", 7200)}
+		return map[string]string{key(cred.JSAPITicket.Name): rec("bench-ticket", 7200)}
 	case seedFull:
-		return map[string]string{key(core.StableToken.Name): rec("bench-token", 7200), key(core.JSAPITicket.Name): rec("bench-ticket", 7200)}
+		return map[string]string{key(cred.StableToken.Name): rec("bench-token", 7200), key(cred.JSAPITicket.Name): rec("bench-ticket", 7200)}
 	case seedDead:
-		return map[string]string{key(core.StableToken.Name): rec("dead-token", -60), key(core.JSAPITicket.Name): rec("dead-ticket", -60)}
+		return map[string]string{key(cred.StableToken.Name): rec("dead-token", -60), key(cred.JSAPITicket.Name): rec("dead-ticket", -60)}
 	}
 	return map[string]string{}
 }

@@ -24,8 +24,6 @@ const (
 	// in bytes: cardExt is JSON inside a JSON string, so a byte may take
 	// seven.
 	MaxCardFieldLen = 256
-	// maxAppIDLen bounds /debug/check's appId (AppIDs are shorter).
-	maxAppIDLen = 64
 )
 
 // FieldTooLong is the refusal of a request whose field, named, is longer
@@ -40,9 +38,9 @@ func FieldTooLong(field string, max int, asJSON bool) *Error {
 		Msg: field + " is longer than " + strconv.Itoa(max) + " bytes" + how + ": the answer could not hold it"}
 }
 
-// jsonLen is the length of s as appendJSONString writes it, after invalid
+// JSONLen is the length of s as appendJSONString writes it, after invalid
 // UTF-8 is replaced as the debug answers replace it.
-func jsonLen(s string) int {
+func JSONLen(s string) int {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	n := len(s)
 	for i := 0; i < len(s); i++ {

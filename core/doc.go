@@ -1,20 +1,21 @@
-// Package core computes what the WeChat JS-SDK's wx.config needs, with the
-// standard library only, so that the same code runs natively, in the signer
-// WebAssembly module and in the Worker's Go program.
+// Package core is what every part of wxsign speaks: the errors it answers
+// with (WeChat's own shape, {"errcode":N,"errmsg":"..."}), the strict JSON
+// it reads and writes, and the bounds on what it echoes. The roles sit in
+// the packages below it, each knowing only those above it in this list:
 //
-// It holds the signature (the canonical string and its SHA1; CardSign for
-// cards), the nonce, the page-URL rules, the host allowlist and the origin
-// list for CORS, the JSON payloads, a strict JSON object decoder for what
-// it reads, and the request handling of every page-facing endpoint
-// (/config, /nonce, /wecom/config, the card endpoints, /debug/info and
-// /debug/check with Check's diagnosis). It holds the facts both programs
-// share, each once: the settings (LoadSettings), the route table (Routes),
-// the table of credential kinds (Kinds, Settings.Keys) and the one cache
-// policy over it (Vault).
+//   - jssdk: the JS-SDK's signature, the nonce, the card signature, the
+//     wx.config payload;
+//   - pageurl: the page-URL rules, the host allowlist, the CORS origins;
+//   - cred: the kinds of credential, their keys and records, the cache
+//     policy (Vault) and an isolate's view (Held), the alerts, and the
+//     coordinator's protocol;
+//   - wechat: the WeChat client that fetches any kind of the table;
+//   - api: the settings, the routes and the handling of every endpoint;
+//   - diagnose: /debug/info and /debug/check.
 //
-// It knows nothing of Cloudflare Workers, Workers KV or wazero, and makes
-// no network call: storage and WeChat are the Store and Fetcher its
-// callers give it.
+// All of it uses the standard library only, knows nothing of Cloudflare
+// Workers, Workers KV or wazero, and makes no network call: storage and
+// WeChat are the Store and Fetcher its callers give it.
 //
 // # Error codes
 //

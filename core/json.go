@@ -3,6 +3,8 @@ package core
 import (
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/wxsign/wxsign/core/internal/ascii"
 )
 
 // A strict decoder for the flat JSON objects wxsign reads (request bodies,
@@ -18,22 +20,22 @@ import (
 // decoder's recursion.
 const maxJSONDepth = 32
 
-// jsonKind is the kind of a JSON value.
-type jsonKind uint8
+// JSONKind is the kind of a JSON value.
+type JSONKind uint8
 
 const (
-	jsonString jsonKind = iota + 1
-	jsonNumber
-	jsonTrue
-	jsonFalse
-	jsonNull
-	jsonObject // checked and skipped: only the kind is given
-	jsonArray  // checked and skipped: only the kind is given
+	JSONString JSONKind = iota + 1
+	JSONNumber
+	JSONTrue
+	JSONFalse
+	JSONNull
+	JSONObject // checked and skipped: only the kind is given
+	JSONArray  // checked and skipped: only the kind is given
 )
 
-// jsonValue is the value of one member of the object decodeObject reads.
-type jsonValue struct {
-	Kind jsonKind
+// JSONValue is the value of one member of the object decodeObject reads.
+type JSONValue struct {
+	Kind JSONKind
 	Str  string // a string's text, unescaped (a view of the input when it has no escapes); a number's literal
 	Int  int64  // a number's value, when IsInt
 
@@ -42,15 +44,15 @@ type jsonValue struct {
 	Dup     bool // the member's key came earlier in the object
 }
 
-// decodeObject reads data as one JSON object (RFC 8259; whitespace around
+// DecodeObject reads data as one JSON object (RFC 8259; whitespace around
 // it allowed, nothing else) and calls member for each of its members in
 // order. member may refuse a member with an error of its own, which
-// decodeObject returns; a member it lets through with Dup or BadText set is
+// DecodeObject returns; a member it lets through with Dup or BadText set is
 // refused with ErrBadRequest, as is anything malformed, nesting deeper than
 // maxJSONDepth, invalid text in a key or in a nested value, and trailing
 // data. Since the refusal may come after member has seen earlier members,
 // what member keeps counts only when decodeObject returns nil.
-func decodeObject(data string, member func(key string, v jsonValue) *Error) *Error {
+func DecodeObject(data string, member func(key string, v JSONValue) *Error) *Error {
 	d := jsonDecoder{s: data}
 	d.space()
 	if !d.consume('{') {
@@ -95,28 +97,28 @@ func decodeObject(data string, member func(key string, v jsonValue) *Error) *Err
 	return nil
 }
 
-// jsonField is one member decodeFields reads: into Str for a string, into
+// JSONField is one member decodeFields reads: into Str for a string, into
 // Int for an integer (set one of them).
-type jsonField struct {
+type JSONField struct {
 	Key string
 	Str *string
 	Int *int64
 }
 
-// decodeFields decodes the JSON object data into fields, matching keys
+// DecodeFields decodes the JSON object data into fields, matching keys
 // exactly. A field's member must be of its type (a string, or an integer
 // that fits in an int64); members with other keys are checked and skipped.
 // Anything decodeObject refuses, or a member of the wrong type, is
 // ErrBadRequest; fields may then be partly set. A field whose key is absent
 // keeps its value.
-func decodeFields(data string, fields ...jsonField) *Error {
-	return decodeObject(data, func(key string, v jsonValue) *Error {
+func DecodeFields(data string, fields ...JSONField) *Error {
+	return DecodeObject(data, func(key string, v JSONValue) *Error {
 		for _, f := range fields {
 			if f.Key != key {
 				continue
 			}
 			switch {
-			case f.Str != nil && v.Kind == jsonString && !v.BadText:
+			case f.Str != nil && v.Kind == JSONString && !v.BadText:
 				*f.Str = v.Str
 			case f.Int != nil && v.IsInt:
 				*f.Int = v.Int
@@ -191,22 +193,22 @@ func (d *jsonDecoder) consume(c byte) bool {
 // value reads the value at d.i, at nesting depth (of the object holding
 // it). ok is false for malformed JSON or, within a nested value, invalid
 // text.
-func (d *jsonDecoder) value(depth int) (v jsonValue, ok bool) {
+func (d *jsonDecoder) value(depth int) (v JSONValue, ok bool) {
 	if d.i >= len(d.s) {
 		return v, false
 	}
 	switch c := d.s[d.i]; {
 	case c == '"':
-		v.Kind = jsonString
+		v.Kind = JSONString
 		v.Str, v.BadText, ok = d.str()
 		if v.BadText {
 			v.Str = ""
 		}
 		return v, ok
 	case c == '{' || c == '[':
-		v.Kind = jsonObject
+		v.Kind = JSONObject
 		if c == '[' {
-			v.Kind = jsonArray
+			v.Kind = JSONArray
 		}
 		return v, d.skip(depth + 1)
 	case c == '-' || '0' <= c && c <= '9':
@@ -214,8 +216,8 @@ func (d *jsonDecoder) value(depth int) (v jsonValue, ok bool) {
 	}
 	for _, lit := range [...]struct {
 		text string
-		kind jsonKind
-	}{{"true", jsonTrue}, {"false", jsonFalse}, {"null", jsonNull}} {
+		kind JSONKind
+	}{{"true", JSONTrue}, {"false", JSONFalse}, {"null", JSONNull}} {
 		if len(d.s)-d.i >= len(lit.text) && d.s[d.i:d.i+len(lit.text)] == lit.text {
 			d.i += len(lit.text)
 			v.Kind = lit.kind
@@ -371,16 +373,16 @@ func (d *jsonDecoder) hex4(i int) (rune, bool) {
 	}
 	var r rune
 	for _, c := range []byte(d.s[i : i+4]) {
-		if hexValue[c] > 0xf {
+		if ascii.HexValue[c] > 0xf {
 			return 0, false
 		}
-		r = r<<4 | rune(hexValue[c])
+		r = r<<4 | rune(ascii.HexValue[c])
 	}
 	return r, true
 }
 
 // number reads the number at d.i, as RFC 8259 writes them.
-func (d *jsonDecoder) number() (v jsonValue, ok bool) {
+func (d *jsonDecoder) number() (v JSONValue, ok bool) {
 	start, s := d.i, d.s
 	i := start
 	digits := func() bool { // one or more
@@ -418,7 +420,7 @@ func (d *jsonDecoder) number() (v jsonValue, ok bool) {
 		integer = false
 	}
 	d.i = i
-	v.Kind, v.Str = jsonNumber, s[start:i]
+	v.Kind, v.Str = JSONNumber, s[start:i]
 	if integer {
 		n, err := strconv.ParseInt(v.Str, 10, 64)
 		v.Int, v.IsInt = n, err == nil

@@ -13,11 +13,11 @@ import (
 func TestDecodeObject(t *testing.T) {
 	type member struct {
 		key string
-		v   jsonValue
+		v   JSONValue
 	}
-	str := func(s string) jsonValue { return jsonValue{Kind: jsonString, Str: s} }
-	num := func(lit string, n int64, isInt bool) jsonValue {
-		return jsonValue{Kind: jsonNumber, Str: lit, Int: n, IsInt: isInt}
+	str := func(s string) JSONValue { return JSONValue{Kind: JSONString, Str: s} }
+	num := func(lit string, n int64, isInt bool) JSONValue {
+		return JSONValue{Kind: JSONNumber, Str: lit, Int: n, IsInt: isInt}
 	}
 	tests := []struct {
 		in   string
@@ -34,14 +34,14 @@ func TestDecodeObject(t *testing.T) {
 			{"big", num("9223372036854775808", 9223372036854775807, false)}, {"min", num("-9223372036854775808", -9223372036854775808, true)},
 		}, nil},
 		{`{"t":true,"f":false,"z":null,"o":{"a":[1,{"b":null}]},"l":[]}`, []member{
-			{"t", jsonValue{Kind: jsonTrue}}, {"f", jsonValue{Kind: jsonFalse}}, {"z", jsonValue{Kind: jsonNull}},
-			{"o", jsonValue{Kind: jsonObject}}, {"l", jsonValue{Kind: jsonArray}},
+			{"t", JSONValue{Kind: JSONTrue}}, {"f", JSONValue{Kind: JSONFalse}}, {"z", JSONValue{Kind: JSONNull}},
+			{"o", JSONValue{Kind: JSONObject}}, {"l", JSONValue{Kind: JSONArray}},
 		}, nil},
 		{`{"a":1,"A":2}`, []member{{"a", num("1", 1, true)}, {"A", num("2", 2, true)}}, nil}, // keys are exact
-		{`{"a":1,"a":2}`, []member{{"a", num("1", 1, true)}, {"a", jsonValue{Kind: jsonNumber, Str: "2", Int: 2, IsInt: true, Dup: true}}}, ErrBadRequest},
-		{`{"a":"\ud800"}`, []member{{"a", jsonValue{Kind: jsonString, BadText: true}}}, ErrBadRequest},
-		{"{\"a\":\"\xff\"}", []member{{"a", jsonValue{Kind: jsonString, BadText: true}}}, ErrBadRequest},
-		{`{"a":"\ud800\u0041"}`, []member{{"a", jsonValue{Kind: jsonString, BadText: true}}}, ErrBadRequest},
+		{`{"a":1,"a":2}`, []member{{"a", num("1", 1, true)}, {"a", JSONValue{Kind: JSONNumber, Str: "2", Int: 2, IsInt: true, Dup: true}}}, ErrBadRequest},
+		{`{"a":"\ud800"}`, []member{{"a", JSONValue{Kind: JSONString, BadText: true}}}, ErrBadRequest},
+		{"{\"a\":\"\xff\"}", []member{{"a", JSONValue{Kind: JSONString, BadText: true}}}, ErrBadRequest},
+		{`{"a":"\ud800\u0041"}`, []member{{"a", JSONValue{Kind: JSONString, BadText: true}}}, ErrBadRequest},
 		{`{"\ud800":1}`, nil, ErrBadRequest},
 		{`{"a":["\ud800"]}`, nil, ErrBadRequest},
 		{`{"a":{"\udc00":1}}`, nil, ErrBadRequest},
@@ -70,13 +70,13 @@ func TestDecodeObject(t *testing.T) {
 		{`[]`, nil, ErrBadRequest},
 		{`"a"`, nil, ErrBadRequest},
 		{``, nil, ErrBadRequest},
-		{`{"a":` + strings.Repeat("[", 31) + strings.Repeat("]", 31) + `}`, []member{{"a", jsonValue{Kind: jsonArray}}}, nil},
+		{`{"a":` + strings.Repeat("[", 31) + strings.Repeat("]", 31) + `}`, []member{{"a", JSONValue{Kind: JSONArray}}}, nil},
 		{`{"a":` + strings.Repeat("[", 32) + strings.Repeat("]", 32) + `}`, nil, ErrBadRequest},
 		{`{"a":` + strings.Repeat(`{"b":`, 32) + `1` + strings.Repeat("}", 32) + `}`, nil, ErrBadRequest},
 	}
 	for _, tt := range tests {
 		var got []member
-		err := decodeObject(tt.in, func(key string, v jsonValue) *Error {
+		err := DecodeObject(tt.in, func(key string, v JSONValue) *Error {
 			got = append(got, member{key, v})
 			return nil
 		})
@@ -93,7 +93,7 @@ func TestDecodeObject(t *testing.T) {
 	// member's own refusal stops the decoding and is returned.
 	mine := &Error{Code: 1, Msg: "mine"}
 	calls := 0
-	if err := decodeObject(`{"a":1,"b":2}`, func(string, jsonValue) *Error { calls++; return mine }); err != mine || calls != 1 {
+	if err := DecodeObject(`{"a":1,"b":2}`, func(string, JSONValue) *Error { calls++; return mine }); err != mine || calls != 1 {
 		t.Errorf("member's error: %v after %d calls", err, calls)
 	}
 }
@@ -106,37 +106,44 @@ func TestDecodeObjectManyKeys(t *testing.T) {
 		b.WriteString(`"k` + strconv.Itoa(i) + `":1,`)
 	}
 	for _, last := range []string{`"k39":2}`, `"k1":2}`, `"k40":2}`} { // k39 and k1 came before; k40 did not
-		err := decodeObject(b.String()+last, func(string, jsonValue) *Error { return nil })
+		err := DecodeObject(b.String()+last, func(string, JSONValue) *Error { return nil })
 		if want := last != `"k40":2}`; (err != nil) != want {
 			t.Errorf("%s after 40 keys: %v", last, err)
 		}
 	}
 }
 
+// record is three members of a credential record, as KV holds them.
+type record struct {
+	Value     string
+	ExpiresAt int64
+	FetchedAt int64
+}
+
 func TestDecodeFields(t *testing.T) {
 	tests := []struct {
 		in   string
-		want Record
+		want record
 		err  *Error
 	}{
-		{`{"value":"T","expires_at":1700000000,"fetched_at":1699990000}`, Record{Value: "T", ExpiresAt: 1700000000, FetchedAt: 1699990000}, nil},
-		{`{"fetched_at":5,"other":[1,{"x":null}],"value":"T\u0031"}`, Record{Value: "T1", FetchedAt: 5}, nil},
-		{`{}`, Record{}, nil},
-		{`{"value":1}`, Record{}, ErrBadRequest},
-		{`{"value":null}`, Record{}, ErrBadRequest},
-		{`{"expires_at":"1"}`, Record{}, ErrBadRequest},
-		{`{"expires_at":1.0}`, Record{}, ErrBadRequest},
-		{`{"expires_at":1e3}`, Record{}, ErrBadRequest},
-		{`{"expires_at":9223372036854775808}`, Record{}, ErrBadRequest},
-		{`{"value":"a","value":"b"}`, Record{}, ErrBadRequest},
-		{`{"other":1,"other":2}`, Record{}, ErrBadRequest},
-		{`{"Value":"T"}`, Record{}, nil}, // keys are exact: not the value field
-		{`{"value":"\udfff"}`, Record{}, ErrBadRequest},
+		{`{"value":"T","expires_at":1700000000,"fetched_at":1699990000}`, record{Value: "T", ExpiresAt: 1700000000, FetchedAt: 1699990000}, nil},
+		{`{"fetched_at":5,"other":[1,{"x":null}],"value":"T\u0031"}`, record{Value: "T1", FetchedAt: 5}, nil},
+		{`{}`, record{}, nil},
+		{`{"value":1}`, record{}, ErrBadRequest},
+		{`{"value":null}`, record{}, ErrBadRequest},
+		{`{"expires_at":"1"}`, record{}, ErrBadRequest},
+		{`{"expires_at":1.0}`, record{}, ErrBadRequest},
+		{`{"expires_at":1e3}`, record{}, ErrBadRequest},
+		{`{"expires_at":9223372036854775808}`, record{}, ErrBadRequest},
+		{`{"value":"a","value":"b"}`, record{}, ErrBadRequest},
+		{`{"other":1,"other":2}`, record{}, ErrBadRequest},
+		{`{"Value":"T"}`, record{}, nil}, // keys are exact: not the value field
+		{`{"value":"\udfff"}`, record{}, ErrBadRequest},
 	}
 	for _, tt := range tests {
-		var r Record
-		err := decodeFields(tt.in, jsonField{Key: "value", Str: &r.Value},
-			jsonField{Key: "expires_at", Int: &r.ExpiresAt}, jsonField{Key: "fetched_at", Int: &r.FetchedAt})
+		var r record
+		err := DecodeFields(tt.in, JSONField{Key: "value", Str: &r.Value},
+			JSONField{Key: "expires_at", Int: &r.ExpiresAt}, JSONField{Key: "fetched_at", Int: &r.FetchedAt})
 		if err != tt.err || err == nil && r != tt.want {
 			t.Errorf("decodeFields(%q) = %+v, %v; want %+v, %v", tt.in, r, err, tt.want, tt.err)
 		}
@@ -147,10 +154,10 @@ func TestDecodeFields(t *testing.T) {
 // views of the input.
 func TestDecodeFieldsAllocs(t *testing.T) {
 	in := `{"value":"sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg","expires_at":1700007200,"fetched_at":1700000000}`
-	var r Record
+	var r record
 	n := testing.AllocsPerRun(100, func() {
-		if err := decodeFields(in, jsonField{Key: "value", Str: &r.Value},
-			jsonField{Key: "expires_at", Int: &r.ExpiresAt}, jsonField{Key: "fetched_at", Int: &r.FetchedAt}); err != nil {
+		if err := DecodeFields(in, JSONField{Key: "value", Str: &r.Value},
+			JSONField{Key: "expires_at", Int: &r.ExpiresAt}, JSONField{Key: "fetched_at", Int: &r.FetchedAt}); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -166,7 +173,7 @@ var surrogateEscape = regexp.MustCompile(`\\u[dD][89a-fA-F]`)
 // FuzzDecodeObject holds decodeObject to encoding/json: for an input of
 // valid text (no invalid UTF-8, no surrogate escapes), the same accepted and
 // refused, and the same members with the same values, except where
-// decodeObject is stricter by design: a key given twice at the top, or
+// DecodeObject is stricter by design: a key given twice at the top, or
 // nesting deeper than maxJSONDepth. For any input, what it accepts holds
 // valid text only.
 func FuzzDecodeObject(f *testing.F) {
@@ -176,8 +183,8 @@ func FuzzDecodeObject(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
-		got := map[string]jsonValue{}
-		err := decodeObject(in, func(key string, v jsonValue) *Error {
+		got := map[string]JSONValue{}
+		err := DecodeObject(in, func(key string, v JSONValue) *Error {
 			got[key] = v
 			return nil
 		})
@@ -217,23 +224,23 @@ func FuzzDecodeObject(f *testing.F) {
 	})
 }
 
-func checkJSONValue(t *testing.T, in, key string, v jsonValue, w any) {
+func checkJSONValue(t *testing.T, in, key string, v JSONValue, w any) {
 	t.Helper()
 	ok := false
 	switch w := w.(type) {
 	case string:
-		ok = v.Kind == jsonString && v.Str == w && utf8.ValidString(v.Str)
+		ok = v.Kind == JSONString && v.Str == w && utf8.ValidString(v.Str)
 	case json.Number:
 		n, err := w.Int64()
-		ok = v.Kind == jsonNumber && v.Str == string(w) && v.IsInt == (err == nil && !strings.ContainsAny(string(w), ".eE")) && (!v.IsInt || v.Int == n)
+		ok = v.Kind == JSONNumber && v.Str == string(w) && v.IsInt == (err == nil && !strings.ContainsAny(string(w), ".eE")) && (!v.IsInt || v.Int == n)
 	case bool:
-		ok = v.Kind == jsonTrue && w || v.Kind == jsonFalse && !w
+		ok = v.Kind == JSONTrue && w || v.Kind == JSONFalse && !w
 	case nil:
-		ok = v.Kind == jsonNull
+		ok = v.Kind == JSONNull
 	case map[string]any:
-		ok = v.Kind == jsonObject
+		ok = v.Kind == JSONObject
 	case []any:
-		ok = v.Kind == jsonArray
+		ok = v.Kind == JSONArray
 	}
 	if !ok || v.Dup || v.BadText {
 		t.Fatalf("decodeObject(%q): %q is %+v, encoding/json has %#v", in, key, v, w)

@@ -220,7 +220,7 @@ export default {
 const WAKE = "x-wxsign-wake"; // "<Unix seconds> <path>": when to wake, and what to ask then
 const WAKE_PATH = "wake"; // where a coordinator keeps that path, for its alarm
 // "<receipt key> <id> <URL, base64> <body, base64>", one per alert the Go
-// program decided (core.AlertHeader): sent after the answer, never with it.
+// program decided (cred.AlertHeader): sent after the answer, never with it.
 const ALERT = "x-wxsign-alert";
 const ALERT_TRIES = 3; // a webhook that does not answer, or answers 5xx or 429, is tried again
 const ALERT_TIMEOUT_MS = 5000; // per try
@@ -327,7 +327,7 @@ async function startProgram(env) {
 }
 
 // runPass runs one pass of a coordinator in the Go program: the path
-// says what (core.CredentialPath, core.RefreshPath), storage is that
+// says what (cred.CredentialPath, cred.RefreshPath), storage is that
 // coordinator's memory.
 function runPass(env, storage, path) {
   const run = passQueue.then(async () => {

@@ -51,7 +51,7 @@ func (s *kv) put(key, value string, loc int, now int64) {
 	s.maxRate = max(s.maxRate, m[now/1000])
 }
 
-// view is KV as one location reads and writes it: a core.Store. who
+// view is KV as one location reads and writes it: a cred.Store. who
 // counts its reads (isolates' or coordinators').
 type view struct {
 	kv  *kv

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/cred"
 	"github.com/wxsign/wxsign/wechattest"
 )
 
@@ -126,7 +127,7 @@ func (o *outages) signed(k wkey, now int64) {
 }
 
 // refused counts a 503 answered at loc for k with the held body.
-func (s *sim) refused(loc int, k *core.Key, body []byte, retry int64) {
+func (s *sim) refused(loc int, k *cred.Key, body []byte, retry int64) {
 	s.rep.Refused++
 	var e struct {
 		ErrCode int `json:"errcode"`
@@ -261,13 +262,13 @@ func (r *Report) inRefusal(t int64) bool {
 func ticketKey(t wechattest.TicketInfo) string {
 	switch t.Type {
 	case "jsapi":
-		return "wxsign:" + t.AppID + ":" + core.JSAPITicket.Name
+		return "wxsign:" + t.AppID + ":" + cred.JSAPITicket.Name
 	case "wx_card":
-		return "wxsign:" + t.AppID + ":" + core.CardTicket.Name
+		return "wxsign:" + t.AppID + ":" + cred.CardTicket.Name
 	case "corp_jsapi":
-		return "wxsign:" + t.AppID + "/" + t.AgentID + ":" + core.WeComCorpTicket.Name
+		return "wxsign:" + t.AppID + "/" + t.AgentID + ":" + cred.WeComCorpTicket.Name
 	}
-	return "wxsign:" + t.AppID + "/" + t.AgentID + ":" + core.WeComAgentTicket.Name
+	return "wxsign:" + t.AppID + "/" + t.AgentID + ":" + cred.WeComAgentTicket.Name
 }
 
 // clock is seconds into the day as hh:mm:ss.

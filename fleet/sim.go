@@ -6,10 +6,10 @@
 // keep their first expiry, quotas, WeCom budgets, faults).
 //
 // It runs the project's policy code, not a model of it: each isolate
-// holds its records in core.Held and acts on Held.Next as the signer
+// holds its records in cred.Held and acts on Held.Next as the signer
 // module's need/ready do; each coordinator is an edge/service.Service
-// (core.Vault over its memory and KV) answering the entry's two paths; the
-// credential table is core.Settings.Keys; WeChat calls go through
+// (cred.Vault over its memory and KV) answering the entry's two paths; the
+// credential table is api.Settings.Keys; WeChat calls go through
 // core/wechat.Client to the stand-in's handler in-process. The old design
 // (Isolated) runs the same Vault without memory in every isolate.
 //
@@ -31,7 +31,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/api"
+	"github.com/wxsign/wxsign/core/cred"
 	"github.com/wxsign/wxsign/core/wechat"
 	"github.com/wxsign/wxsign/edge/service"
 	"github.com/wxsign/wxsign/internal/fakes"
@@ -44,13 +45,13 @@ type Design uint8
 const (
 	// Coordinated is the design on main: an isolate reads a record from KV
 	// once and trusts it until it expires; a dead or missing record is
-	// asked of its owner's coordinator, which runs edge/service (core.Vault
+	// asked of its owner's coordinator, which runs edge/service (cred.Vault
 	// over its memory, then KV) one pass at a time and sets its alarm from
 	// the Wake header; the cron wakes every coordinator.
 	Coordinated Design = iota
 	// Isolated is the design before it: an isolate reads a record from KV
-	// again every core.RecordTTL seconds and on a dead or missing record
-	// runs core.Vault itself, without memory, on its location's view of KV;
+	// again every api.RecordTTL seconds and on a dead or missing record
+	// runs cred.Vault itself, without memory, on its location's view of KV;
 	// the cron runs Vault.Refresh over every key against KV.
 	Isolated
 )
@@ -175,10 +176,10 @@ func Before(s Scenario) Scenario {
 type sim struct {
 	sc       Scenario
 	now      int64 // Unix milliseconds
-	settings core.Settings
+	settings api.Settings
 	pages    []page
 	wc       *wechattest.Server
-	fetcher  core.Fetcher
+	fetcher  cred.Fetcher
 	kv       *kv
 	coords   map[string]*coordinator
 	isolates [][]*isolate
@@ -194,12 +195,12 @@ type sim struct {
 
 type page struct {
 	name string
-	keys []*core.Key
+	keys []*cred.Key
 }
 
 // call is a fetch from WeChat: which key, when (ms).
 type call struct {
-	key *core.Key
+	key *cred.Key
 	at  int64
 }
 
@@ -207,13 +208,13 @@ type call struct {
 type isolate struct {
 	loc  int
 	born int64
-	held map[*core.Key]*core.Held
+	held map[*cred.Key]*cred.Held
 }
 
-func (i *isolate) entry(k *core.Key) *core.Held {
+func (i *isolate) entry(k *cred.Key) *cred.Held {
 	h := i.held[k]
 	if h == nil {
-		h = &core.Held{Key: k}
+		h = &cred.Held{Key: k}
 		i.held[k] = h
 	}
 	return h
@@ -249,7 +250,7 @@ func newSim(sc Scenario) *sim {
 	s.rep = &Report{Name: sc.Name, Design: sc.Design, Locations: sc.Locations, Isolates: sc.Isolates, MemInMap: sc.MemInMap}
 	s.win1055, s.win503 = windows{open: map[wkey]span{}}, windows{open: map[wkey]span{}}
 	s.out = outages{since: map[wkey]int64{}}
-	s.settings = core.LoadSettings(func(k string) string { return sc.Env[k] })
+	s.settings = api.LoadSettings(func(k string) string { return sc.Env[k] })
 	s.kv = newKV(s, sc.Lag)
 
 	s.wc = wechattest.New("wxfleetunused0000", "unused") // the stand-in wants a first app; the settings' are added
@@ -272,12 +273,12 @@ func newSim(sc Scenario) *sim {
 		p := page{name: m.Endpoint + " " + m.Owner}
 		switch m.Endpoint {
 		case "config":
-			p.keys = []*core.Key{s.settings.Key(core.JSAPITicket.Name, m.Owner)}
+			p.keys = []*cred.Key{s.settings.Key(cred.JSAPITicket.Name, m.Owner)}
 		case "card":
-			p.keys = []*core.Key{s.settings.Key(core.CardTicket.Name, m.Owner)}
+			p.keys = []*cred.Key{s.settings.Key(cred.CardTicket.Name, m.Owner)}
 		case "wecom":
 			owner := s.settings.WeCom.CorpID + "/" + m.Owner
-			p.keys = []*core.Key{s.settings.Key(core.WeComCorpTicket.Name, owner), s.settings.Key(core.WeComAgentTicket.Name, owner)}
+			p.keys = []*cred.Key{s.settings.Key(cred.WeComCorpTicket.Name, owner), s.settings.Key(cred.WeComAgentTicket.Name, owner)}
 		}
 		if slices.Contains(p.keys, nil) {
 			panic("fleet: no key for " + p.name)
@@ -289,7 +290,7 @@ func newSim(sc Scenario) *sim {
 	s.isolates = make([][]*isolate, sc.Locations)
 	for l := range s.isolates {
 		for range sc.Isolates {
-			s.isolates[l] = append(s.isolates[l], &isolate{loc: l, born: s.now, held: map[*core.Key]*core.Held{}})
+			s.isolates[l] = append(s.isolates[l], &isolate{loc: l, born: s.now, held: map[*cred.Key]*cred.Held{}})
 		}
 	}
 	return s
@@ -342,19 +343,19 @@ func (s *sim) schedule() {
 }
 
 // serve answers one page request as the signer module would: each ticket
-// the page needs is readied by core.Held.Next (read it from KV, ask for
+// the page needs is readied by cred.Held.Next (read it from KV, ask for
 // it, or answer the refusal held), at most 8 turns as the entry allows.
 func (s *sim) serve(r request) {
 	s.rep.Pages++
 	iso := s.isolates[r.loc][r.iso]
 	if s.sc.IsolateLife > 0 && s.now-iso.born >= s.sc.IsolateLife*1000 {
-		iso = &isolate{loc: r.loc, born: s.now, held: map[*core.Key]*core.Held{}}
+		iso = &isolate{loc: r.loc, born: s.now, held: map[*cred.Key]*cred.Held{}}
 		s.isolates[r.loc][r.iso] = iso
 		s.rep.FreshIsolates++
 	}
 	maxAge := int64(0) // page signing: a ticket is trusted until it expires
 	if s.sc.Design == Isolated {
-		maxAge = core.RecordTTL
+		maxAge = api.RecordTTL
 	}
 turns:
 	for range 8 {
@@ -362,13 +363,13 @@ turns:
 		for _, k := range r.page.keys {
 			h := iso.entry(k)
 			switch h.Next(now, maxAge) {
-			case core.NeedNothing:
+			case cred.NeedNothing:
 				continue
-			case core.NeedRead:
+			case cred.NeedRead:
 				s.read(iso, h)
-			case core.NeedAsk:
+			case cred.NeedAsk:
 				s.ask(iso, h)
-			case core.NeedWait:
+			case cred.NeedWait:
 				body, retry := h.Failure(now)
 				s.refused(r.loc, k, body, retry)
 				return
@@ -388,50 +389,50 @@ turns:
 }
 
 // read reads h's record from the isolate's location's view of KV.
-func (s *sim) read(iso *isolate, h *core.Held) {
+func (s *sim) read(iso *isolate, h *cred.Held) {
 	v := view{s.kv, iso.loc, &s.rep.KVReadsIsolates}
 	value, ok, _ := v.Get(context.Background(), h.Key.String())
 	if ok {
-		h.Hand(core.FromKV, []byte(value), 0, s.sec())
+		h.Hand(cred.FromKV, []byte(value), 0, s.sec())
 	} else {
-		h.Hand(core.Absent, nil, 0, s.sec())
+		h.Hand(cred.Absent, nil, 0, s.sec())
 	}
 }
 
 // ask gets h's record: from its owner's coordinator, or in the old
 // design from the Go program run in the isolate.
-func (s *sim) ask(iso *isolate, h *core.Held) {
+func (s *sim) ask(iso *isolate, h *cred.Held) {
 	now := s.sec()
 	if s.sc.Design == Isolated {
 		s.rep.ColdRuns++
-		v := &core.Vault{Store: view{s.kv, iso.loc, &s.rep.KVReadsIsolates}, Fetcher: s.fetcher, Now: now,
+		v := &cred.Vault{Store: view{s.kv, iso.loc, &s.rep.KVReadsIsolates}, Fetcher: s.fetcher, Now: now,
 			RefreshMargin: s.settings.RefreshMargin}
 		ctx, cancel := context.WithTimeout(context.Background(), service.ColdPathTimeout)
 		defer cancel()
 		rec, err := v.Get(ctx, h.Key)
 		if err != nil {
-			h.Hand(core.CoordRefuse, err.Error.AppendJSON(nil), retryAfter(err.RetryAt, now), now)
+			h.Hand(cred.CoordRefuse, err.Error.AppendJSON(nil), retryAfter(err.RetryAt, now), now)
 			return
 		}
-		h.Hand(core.FromCoord, rec.AppendJSON(nil), 0, now)
+		h.Hand(cred.FromCoord, rec.AppendJSON(nil), 0, now)
 		return
 	}
 	s.rep.Asks++
 	c := s.coordinator(h.Key.Coordinator(), iso.loc)
 	w := c.pass(s, h.Key.AskPath())
 	if w.Code == http.StatusOK {
-		h.Hand(core.FromCoord, w.Body.Bytes(), 0, now)
+		h.Hand(cred.FromCoord, w.Body.Bytes(), 0, now)
 		return
 	}
 	retry, _ := strconv.ParseInt(w.Header().Get("Retry-After"), 10, 64)
-	h.Hand(core.CoordRefuse, w.Body.Bytes(), retry, now)
+	h.Hand(cred.CoordRefuse, w.Body.Bytes(), retry, now)
 }
 
 func retryAfter(at, now int64) int64 {
 	if d := at - now; d > 0 {
 		return d
 	}
-	return core.RetryAfterSeconds
+	return api.RetryAfterSeconds
 }
 
 // coordinator is the named Durable Object, made where it is first called.
@@ -453,10 +454,10 @@ func (c *coordinator) pass(s *sim, path string) *httptest.ResponseRecorder {
 	c.wake(s)
 	w := httptest.NewRecorder()
 	c.svc.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "https://coordinator.wxsign"+path, nil))
-	for _, v := range w.Header().Values(core.AlertHeader) {
+	for _, v := range w.Header().Values(cred.AlertHeader) {
 		s.rep.Alerts += len(strings.Split(v, ", "))
 	}
-	at, refresh, _ := strings.Cut(w.Header().Get(core.WakeHeader), " ")
+	at, refresh, _ := strings.Cut(w.Header().Get(cred.WakeHeader), " ")
 	if wake, _ := strconv.ParseInt(at, 10, 64); wake > 0 && wake*1000 != c.alarm {
 		s.rep.AlarmsSet++
 		c.alarm, c.refresh = wake*1000, refresh
@@ -491,7 +492,7 @@ func (s *sim) cron() {
 	loc := s.rng.IntN(s.sc.Locations)
 	s.rep.CronRuns++
 	if s.sc.Design == Isolated {
-		v := &core.Vault{Store: view{s.kv, loc, &s.rep.KVReadsCoordinators}, Fetcher: s.fetcher, Now: s.sec(),
+		v := &cred.Vault{Store: view{s.kv, loc, &s.rep.KVReadsCoordinators}, Fetcher: s.fetcher, Now: s.sec(),
 			RefreshMargin: s.settings.RefreshMargin}
 		ctx, cancel := context.WithTimeout(context.Background(), service.CronTimeout)
 		defer cancel()
@@ -506,7 +507,7 @@ func (s *sim) cron() {
 	}
 	for _, name := range names {
 		s.rep.CronPokes++
-		s.coordinator(name, loc).pass(s, core.RefreshAsk(name))
+		s.coordinator(name, loc).pass(s, cred.RefreshAsk(name))
 	}
 }
 
@@ -555,11 +556,11 @@ func (s *sim) timesOut(path string) bool {
 // counting notes every fetch from WeChat, by key.
 type counting struct {
 	s    *sim
-	next core.Fetcher
+	next cred.Fetcher
 }
 
 // Fetch notes the call and makes it.
-func (c counting) Fetch(ctx context.Context, k *core.Key, token string, force bool) (core.Record, error) {
+func (c counting) Fetch(ctx context.Context, k *cred.Key, token string, force bool) (cred.Record, error) {
 	c.s.calls = append(c.s.calls, call{key: k, at: c.s.now})
 	return c.next.Fetch(ctx, k, token, force)
 }

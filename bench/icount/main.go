@@ -16,7 +16,7 @@ import (
 	"strconv"
 
 	"github.com/tetratelabs/wazero"
-	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/cred"
 	"github.com/wxsign/wxsign/internal/testhost"
 )
 
@@ -43,7 +43,7 @@ func main() {
 		log.Fatal(err)
 	}
 	const now = 1_700_000_000
-	rec := core.Record{Value: "sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg", ExpiresAt: now + 3600, FetchedAt: now - 60}
+	rec := cred.Record{Value: "sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg", ExpiresAt: now + 3600, FetchedAt: now - 60}
 	env, req := testhost.HotPath()
 	b := testhost.Records{"wxsign:wx0123456789abcdef:jsapi_ticket": string(rec.AppendJSON(nil))}
 	// One call outside the count: it instantiates, parses the settings and

@@ -4,7 +4,7 @@
 // none usable), the cron (every credential that is due fetched from WeChat,
 // KV written only on change), /token and /ticket for holders of API_KEY,
 // and /healthz (the credentials' KV records as JSON) — the way wxsign's
-// edge/service and core/vault.go do it, with none of wxsign's other checks.
+// edge/service and core/cred/vault.go do it, with none of wxsign's other checks.
 // It is kept with the benchmark, never shipped.
 let ticket = null;
 let readAt = -Infinity;

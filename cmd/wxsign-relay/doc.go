@@ -10,7 +10,7 @@
 // the environment variable WXSIGN_RELAY_KEY in the X-Wxsign-Relay-Key
 // header. GET /healthz needs no key. See docs/relay.md.
 //
-// The list is made from core's credential table (core.Kinds), so that the
+// The list is made from core's credential table (cred.Kinds), so that the
 // relay forwards what the Worker calls and nothing else: it must not
 // become an open proxy to WeChat. It keeps nothing, and logs no query,
 // body or key.

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/cred"
 	"github.com/wxsign/wxsign/core/wechat"
 )
 
@@ -48,7 +49,7 @@ type route struct{ method, path string }
 // the relay is not an open proxy to WeChat.
 var routes = func() []route {
 	var rs []route
-	for _, k := range core.Kinds {
+	for _, k := range cred.Kinds {
 		r := route{k.Call.Method, k.Call.Path}
 		if !slices.Contains(rs, r) {
 			rs = append(rs, r)

@@ -17,7 +17,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/api"
 	"github.com/wxsign/wxsign/core/wechat"
 	"github.com/wxsign/wxsign/internal/testkit"
 	"github.com/wxsign/wxsign/wechattest"
@@ -639,9 +639,9 @@ func TestWechatClientThroughRelay(t *testing.T) {
 	srv := httptest.NewServer(h)
 	defer srv.Close()
 	ctx := context.Background()
-	for _, mode := range []string{core.ModeStable, core.ModeClassic} {
+	for _, mode := range []string{api.ModeStable, api.ModeClassic} {
 		env := map[string]string{"WECHAT_APPID": "wx0123456789abcdef", "WECHAT_APPSECRET": "the-app-secret", "WECHAT_TOKEN_MODE": mode}
-		settings := core.LoadSettings(func(k string) string { return env[k] })
+		settings := api.LoadSettings(func(k string) string { return env[k] })
 		keys := settings.Keys()
 		c := &wechat.Client{BaseURL: srv.URL + "/wx", RelayKey: testKey, Doer: srv.Client()}
 		tok, err := c.Fetch(ctx, keys[0], "", false)

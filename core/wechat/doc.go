@@ -4,7 +4,7 @@
 //
 // It talks through Doer, so that a Cloudflare Worker can send requests with
 // the Workers fetch API and tests with net/http; it never uses
-// http.DefaultClient. It keeps nothing: core.Vault caches around it, and
+// http.DefaultClient. It keeps nothing: cred.Vault caches around it, and
 // the client must not know the cache, Workers KV or which kinds exist
 // (it reads the call from the Kind it is given).
 // Errors never contain a secret or an access_token: both travel in request

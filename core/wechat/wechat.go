@@ -11,7 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/cred"
+	"github.com/wxsign/wxsign/core/pageurl"
 )
 
 // Doer sends an HTTP request; *http.Client has it.
@@ -58,31 +59,31 @@ func (e *TransportError) Error() string {
 func (e *TransportError) Unwrap() error { return e.Err }
 
 // Fetch makes k's call, with token for a kind that needs one, and returns
-// the record WeChat's answer holds. It implements core.Fetcher.
+// the record WeChat's answer holds. It implements cred.Fetcher.
 //
 // A relay key goes only to its own base, and never to WeChat's own hosts
-// (core.WeChatHost), whatever the settings say. A redirect is not
+// (cred.WeChatHost), whatever the settings say. A redirect is not
 // followed: the Doer must return it (in Workers, fetch with redirect
 // "manual"), and it is an error naming the base, since following it would
 // send the secret, the token and the relay key to another URL.
-func (c *Client) Fetch(ctx context.Context, k *core.Key, token string, force bool) (core.Record, error) {
+func (c *Client) Fetch(ctx context.Context, k *cred.Key, token string, force bool) (cred.Record, error) {
 	call := k.Kind.Call
 	base, key := c.BaseURL, c.RelayKey
-	if k.Kind.API == core.APIWeCom {
+	if k.Kind.API == cred.APIWeCom {
 		base, key = c.WeComBaseURL, c.WeComRelayKey
 	}
-	if core.WeChatHost(base) {
+	if cred.WeChatHost(base) {
 		key = ""
 	}
-	value := func(p core.Param) string {
+	value := func(p cred.Param) string {
 		switch p.From {
-		case core.FromAppID:
+		case cred.FromAppID:
 			return k.AppID
-		case core.FromSecret:
+		case cred.FromSecret:
 			return k.Secret()
-		case core.FromToken:
+		case cred.FromToken:
 			return token
-		case core.FromForce:
+		case cred.FromForce:
 			if force {
 				return "true"
 			}
@@ -104,7 +105,7 @@ func (c *Client) Fetch(ctx context.Context, k *core.Key, token string, force boo
 	return c.do(ctx, k.Kind, base, key, call.Method, target, body)
 }
 
-func (c *Client) do(ctx context.Context, kind *core.Kind, base, key, method, target string, body []byte) (core.Record, error) {
+func (c *Client) do(ctx context.Context, kind *cred.Kind, base, key, method, target string, body []byte) (cred.Record, error) {
 	name := kind.Call.Name
 	timeout := c.Timeout
 	if timeout <= 0 {
@@ -120,7 +121,7 @@ func (c *Client) do(ctx context.Context, kind *core.Kind, base, key, method, tar
 	}
 	req, err := http.NewRequestWithContext(ctx, method, target, rd)
 	if err != nil {
-		return core.Record{}, &TransportError{Call: name, Err: errors.New("bad API base URL")}
+		return cred.Record{}, &TransportError{Call: name, Err: errors.New("bad API base URL")}
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -129,41 +130,41 @@ func (c *Client) do(ctx context.Context, kind *core.Kind, base, key, method, tar
 		req.Header.Set(RelayKeyHeader, key)
 	}
 	if c.Doer == nil {
-		return core.Record{}, &TransportError{Call: name, Err: errors.New("no Doer")}
+		return cred.Record{}, &TransportError{Call: name, Err: errors.New("no Doer")}
 	}
 	res, err := c.Doer.Do(req)
 	if err != nil {
-		return core.Record{}, &TransportError{Call: name, Err: cause(ctx, err)}
+		return cred.Record{}, &TransportError{Call: name, Err: cause(ctx, err)}
 	}
 	defer res.Body.Close()
 	if redirected(req, res) {
-		return core.Record{}, &TransportError{Call: name, Status: res.StatusCode,
-			Err: errors.New("the API base " + core.SafeURL(base) + " answers with a redirect, which is never followed (it would take the secrets along): set the base to where it leads, over https")}
+		return cred.Record{}, &TransportError{Call: name, Status: res.StatusCode,
+			Err: errors.New("the API base " + pageurl.SafeURL(base) + " answers with a redirect, which is never followed (it would take the secrets along): set the base to where it leads, over https")}
 	}
 	raw, err := io.ReadAll(io.LimitReader(res.Body, maxBody))
 	if err != nil {
-		return core.Record{}, &TransportError{Call: name, Status: res.StatusCode, Err: cause(ctx, err)}
+		return cred.Record{}, &TransportError{Call: name, Status: res.StatusCode, Err: cause(ctx, err)}
 	}
 	if res.StatusCode != http.StatusOK {
-		return core.Record{}, &TransportError{Call: name, Status: res.StatusCode, Err: errors.New(statusCause(res.StatusCode, raw))}
+		return cred.Record{}, &TransportError{Call: name, Status: res.StatusCode, Err: errors.New(statusCause(res.StatusCode, raw))}
 	}
 	a, ok := kind.ParseAnswer(string(raw))
 	if !ok {
-		return core.Record{}, &TransportError{Call: name, Status: res.StatusCode, Err: errors.New("answer is not JSON")}
+		return cred.Record{}, &TransportError{Call: name, Status: res.StatusCode, Err: errors.New("answer is not JSON")}
 	}
 	if a.ErrCode != 0 {
-		return core.Record{}, &core.APIError{Call: name, Code: int(a.ErrCode), Msg: a.ErrMsg}
+		return cred.Record{}, &cred.APIError{Call: name, Code: int(a.ErrCode), Msg: a.ErrMsg}
 	}
 	value := a.Value
 	if value == "" || a.ExpiresIn <= 0 {
-		return core.Record{}, &TransportError{Call: name, Status: res.StatusCode, Err: fmt.Errorf("answer has no %s", kind.Field)}
+		return cred.Record{}, &TransportError{Call: name, Status: res.StatusCode, Err: fmt.Errorf("answer has no %s", kind.Field)}
 	}
 	now := time.Now
 	if c.Now != nil {
 		now = c.Now
 	}
 	t := now().Unix()
-	return core.Record{Value: value, FetchedAt: t, ExpiresAt: t + max(a.ExpiresIn-core.ExpirySafety, 1)}, nil
+	return cred.Record{Value: value, FetchedAt: t, ExpiresAt: t + max(a.ExpiresIn-cred.ExpirySafety, 1)}, nil
 }
 
 // redirected reports whether an answer is a redirect, or came after one

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/api"
+	"github.com/wxsign/wxsign/core/cred"
 	"github.com/wxsign/wxsign/core/wechat"
 	"github.com/wxsign/wxsign/wechattest"
 )
@@ -46,7 +48,7 @@ func env(extra map[string]string) func(string) string {
 }
 
 // key is the settings' key named name (its KV key).
-func key(t *testing.T, s *core.Settings, name string) *core.Key {
+func key(t *testing.T, s *api.Settings, name string) *cred.Key {
 	t.Helper()
 	for _, k := range s.Keys() {
 		if k.String() == name {
@@ -100,7 +102,7 @@ type fixture struct {
 	wc       *wechattest.Server
 	rec      *recorder
 	client   *wechat.Client
-	settings core.Settings
+	settings api.Settings
 }
 
 func newFixture(t *testing.T, extra map[string]string) *fixture {
@@ -108,7 +110,7 @@ func newFixture(t *testing.T, extra map[string]string) *fixture {
 	wc := wechattest.New(appID, secret)
 	wc.AddCorp(corpID, map[string]string{"1000002": secret2, "1000003": secret3})
 	wc.SetClock(func() time.Time { return clock })
-	f := &fixture{wc: wc, rec: &recorder{next: wc.Doer()}, settings: core.LoadSettings(env(extra))}
+	f := &fixture{wc: wc, rec: &recorder{next: wc.Doer()}, settings: api.LoadSettings(env(extra))}
 	f.client = &wechat.Client{BaseURL: "http://api.test", WeComBaseURL: "http://qyapi.test", RelayKey: f.settings.RelayKey,
 		Doer: f.rec, Timeout: 2 * time.Second, Now: func() time.Time { return clock }}
 	if !f.settings.OK() {
@@ -119,7 +121,7 @@ func newFixture(t *testing.T, extra map[string]string) *fixture {
 
 // fetch fetches k, with a token fetched first for a kind that needs one,
 // and returns that token too.
-func (f *fixture) fetch(t *testing.T, k *core.Key, force bool) (core.Record, string, error) {
+func (f *fixture) fetch(t *testing.T, k *cred.Key, force bool) (cred.Record, string, error) {
 	t.Helper()
 	token := ""
 	if k.Token != nil {
@@ -195,7 +197,7 @@ func TestFetchEachKind(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := core.Record{Value: tt.value(f.wc), FetchedAt: clock.Unix(), ExpiresAt: clock.Unix() + 7200 - core.ExpirySafety}
+			want := cred.Record{Value: tt.value(f.wc), FetchedAt: clock.Unix(), ExpiresAt: clock.Unix() + 7200 - cred.ExpirySafety}
 			if want.Value == "" || rec != want {
 				t.Fatalf("Fetch = %+v, want %+v", rec, want)
 			}
@@ -373,7 +375,7 @@ func TestFetchErrors(t *testing.T) {
 			if err == nil {
 				t.Fatalf("no error, %+v", rec)
 			}
-			var api *core.APIError
+			var api *cred.APIError
 			var tr *wechat.TransportError
 			switch {
 			case tt.code != 0:
@@ -384,7 +386,7 @@ func TestFetchErrors(t *testing.T) {
 				if !errors.As(err, &tr) || !errors.Is(err, context.DeadlineExceeded) {
 					t.Fatalf("error %v, want a timeout", err)
 				}
-				if d := core.Describe(err); d.Code != core.ErrUpstream.Code || !strings.Contains(d.Msg, "in time") {
+				if d := cred.Describe(err); d.Code != core.ErrUpstream.Code || !strings.Contains(d.Msg, "in time") {
 					t.Errorf("described as %+v", d)
 				}
 			default:
@@ -396,12 +398,12 @@ func TestFetchErrors(t *testing.T) {
 				t.Errorf("the gateway saw %+v, want one chunked POST refused", st)
 			}
 			msg := err.Error()
-			t.Logf("%s; described: %s", msg, core.Describe(err).Msg)
-			if !strings.Contains(msg, tt.has) || !strings.Contains(core.Describe(err).Msg, tt.has) {
-				t.Errorf("error %q (described %q) lacks %q", msg, core.Describe(err).Msg, tt.has)
+			t.Logf("%s; described: %s", msg, cred.Describe(err).Msg)
+			if !strings.Contains(msg, tt.has) || !strings.Contains(cred.Describe(err).Msg, tt.has) {
+				t.Errorf("error %q (described %q) lacks %q", msg, cred.Describe(err).Msg, tt.has)
 			}
 			for _, s := range []string{secret, secret2, secret3, "wrong-secret-0123", secretToken, token, "ACCESS_TOKEN_"} {
-				if s != "" && (strings.Contains(msg, s) || strings.Contains(core.Describe(err).Msg, s)) {
+				if s != "" && (strings.Contains(msg, s) || strings.Contains(cred.Describe(err).Msg, s)) {
 					t.Errorf("error %q reveals %q", msg, s)
 				}
 			}
@@ -421,11 +423,11 @@ func TestRelayKey(t *testing.T) {
 		{name: "no keys", base: "http://api.test", wecomBase: "http://qyapi.test"},
 		{name: "relay for both", base: "http://api.test", wecomBase: "http://qyapi.test", key: relayKey, wecomKey: relayKey,
 			wantKey: relayKey, wantWeComKey: relayKey},
-		{name: "relay for official accounts, WeCom direct", base: "http://api.test", wecomBase: core.DefaultWeComAPIBase,
+		{name: "relay for official accounts, WeCom direct", base: "http://api.test", wecomBase: cred.DefaultWeComAPIBase,
 			key: relayKey, wecomKey: relayKey, wantKey: relayKey},
 		{name: "two relays, two keys", base: "http://api.test", wecomBase: "http://qyapi.test", key: relayKey, wecomKey: "wecom-key",
 			wantKey: relayKey, wantWeComKey: "wecom-key"},
-		{name: "WeChat's own hosts never get a key", base: core.DefaultAPIBase, wecomBase: core.DefaultWeComAPIBase, key: relayKey, wecomKey: relayKey},
+		{name: "WeChat's own hosts never get a key", base: cred.DefaultAPIBase, wecomBase: cred.DefaultWeComAPIBase, key: relayKey, wecomKey: relayKey},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture(t, nil)
@@ -504,7 +506,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 	defer srv.Close()
 	f := newFixture(t, nil)
 	f.client.BaseURL, f.client.Doer = srv.URL, srv.Client()
-	_, err := f.client.Fetch(context.Background(), f.settings.Key(core.StableToken.Name, appID), "", false)
+	_, err := f.client.Fetch(context.Background(), f.settings.Key(cred.StableToken.Name, appID), "", false)
 	if err == nil || !strings.Contains(err.Error(), "redirect") {
 		t.Errorf("a redirect the Doer followed: %v", err)
 	}
@@ -526,7 +528,7 @@ func TestTransportErrorHidesSecrets(t *testing.T) {
 	const token = "ACCESS_TOKEN_SECRET_VALUE_0123"
 	for _, mode := range []string{"stable", "classic"} {
 		for _, quote := range []bool{false, true} {
-			settings := core.LoadSettings(env(map[string]string{"WECHAT_TOKEN_MODE": mode, "WECHAT_RELAY_KEY": relayKey}))
+			settings := api.LoadSettings(env(map[string]string{"WECHAT_TOKEN_MODE": mode, "WECHAT_RELAY_KEY": relayKey}))
 			c := &wechat.Client{BaseURL: "http://api.test", WeComBaseURL: "http://qyapi.test", RelayKey: relayKey, Doer: failingDoer{quote}}
 			for _, k := range settings.Keys() {
 				_, err := c.Fetch(context.Background(), k, token, false)
@@ -536,7 +538,7 @@ func TestTransportErrorHidesSecrets(t *testing.T) {
 					t.Fatalf("%s %s: error %v", mode, k, err)
 				}
 				for _, s := range []string{secret, secret2, secret3, token, relayKey} {
-					if strings.Contains(err.Error(), s) || strings.Contains(core.Describe(err).Msg, s) {
+					if strings.Contains(err.Error(), s) || strings.Contains(cred.Describe(err).Msg, s) {
 						t.Errorf("%s %s (quoting %v): error %q reveals %q", mode, k, quote, err, s)
 					}
 				}

@@ -13,7 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/api"
+	"github.com/wxsign/wxsign/core/cred"
 	"github.com/wxsign/wxsign/core/wechat"
 	"github.com/wxsign/wxsign/internal/fakes"
 	"github.com/wxsign/wxsign/wechattest"
@@ -52,7 +53,7 @@ func newAlertCoordinator(t *testing.T, env map[string]string) *alertCoordinator 
 	for k, v := range env {
 		vars[k] = v
 	}
-	settings := core.LoadSettings(func(k string) string { return vars[k] })
+	settings := api.LoadSettings(func(k string) string { return vars[k] })
 	if !settings.OK() {
 		t.Fatal(settings.Problems)
 	}
@@ -84,15 +85,15 @@ func (c *alertCoordinator) pass(target string) (*httptest.ResponseRecorder, []st
 	w := httptest.NewRecorder()
 	c.svc.ServeHTTP(w, httptest.NewRequest("GET", target, nil))
 	var sent []string
-	for _, h := range w.Header().Values(core.AlertHeader) {
+	for _, h := range w.Header().Values(cred.AlertHeader) {
 		f := strings.Split(h, " ")
 		if len(f) != 4 {
-			c.t.Fatalf("%s: %q", core.AlertHeader, h)
+			c.t.Fatalf("%s: %q", cred.AlertHeader, h)
 		}
 		to, err1 := base64.StdEncoding.DecodeString(f[2])
 		body, err2 := base64.StdEncoding.DecodeString(f[3])
 		if err1 != nil || err2 != nil {
-			c.t.Fatalf("%s: %q: %v %v", core.AlertHeader, h, err1, err2)
+			c.t.Fatalf("%s: %q: %v %v", cred.AlertHeader, h, err1, err2)
 		}
 		if string(to) != c.svc.Settings.AlertWebhook {
 			c.t.Errorf("an alert for %q", to)
@@ -110,11 +111,11 @@ func (c *alertCoordinator) pass(target string) (*httptest.ResponseRecorder, []st
 }
 
 func (c *alertCoordinator) ask(kind string) (*httptest.ResponseRecorder, []string) {
-	return c.pass(core.CredentialPath + "?key=" + url.QueryEscape("wxsign:"+alertApp+":"+kind))
+	return c.pass(cred.CredentialPath + "?key=" + url.QueryEscape("wxsign:"+alertApp+":"+kind))
 }
 
 func (c *alertCoordinator) refresh() (*httptest.ResponseRecorder, []string) {
-	return c.pass(core.RefreshAsk(alertApp))
+	return c.pass(cred.RefreshAsk(alertApp))
 }
 
 // TestServiceAlerts: the coordinator's program hands over exactly one
@@ -179,7 +180,7 @@ func TestServiceAlerts(t *testing.T) {
 	}
 	// The receipts ride in the token's record with the recovery's write.
 	raw, _, _ := c.kv.Get(context.Background(), "wxsign:"+alertApp+":access_token")
-	if r := core.ParseRecord(raw); r.AlertOK == 0 || r.AlertAt <= r.AlertOK || r.Alerted != 0 {
+	if r := cred.ParseRecord(raw); r.AlertOK == 0 || r.AlertAt <= r.AlertOK || r.Alerted != 0 {
 		t.Errorf("the token's record: %+v", r)
 	}
 }
@@ -190,7 +191,7 @@ func TestServiceAlertsWithoutWebhook(t *testing.T) {
 	c := newAlertCoordinator(t, map[string]string{"ALERT_WEBHOOK": ""})
 	c.wc.SetWhitelist([]string{"203.0.113.9"})
 	w, sent := c.ask("jsapi_ticket")
-	if w.Code != 503 || len(sent) != 0 || len(w.Header().Values(core.AlertHeader)) != 0 {
+	if w.Code != 503 || len(sent) != 0 || len(w.Header().Values(cred.AlertHeader)) != 0 {
 		t.Fatalf("%d %s, alerts %q", w.Code, w.Body, sent)
 	}
 	logged := 0

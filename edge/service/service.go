@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/api"
+	"github.com/wxsign/wxsign/core/cred"
 )
 
 // ColdPathTimeout bounds an ask that has to fetch from WeChat: the page
@@ -20,11 +22,11 @@ const CronTimeout = 20 * time.Second
 
 // Service answers a coordinator's requests.
 type Service struct {
-	Settings core.Settings
-	Store    core.Store // Workers KV
-	Mem      core.Store // the coordinator's memory; nil keeps everything in Store
-	State    core.Store // the coordinator's durable storage, for the alerts' state; nil uses Mem
-	WeChat   core.Fetcher
+	Settings api.Settings
+	Store    cred.Store // Workers KV
+	Mem      cred.Store // the coordinator's memory; nil keeps everything in Store
+	State    cred.Store // the coordinator's durable storage, for the alerts' state; nil uses Mem
+	WeChat   cred.Fetcher
 	Now      func() time.Time              // defaults to time.Now
 	Logf     func(format string, a ...any) // one line per event; never given a secret
 }
@@ -44,10 +46,10 @@ func (s *Service) logf(format string, a ...any) {
 
 // vault is one pass of the cache policy; the alerts it decides go to
 // events.
-func (s *Service) vault(events *[]core.Event) *core.Vault {
-	return &core.Vault{Store: s.Store, Mem: s.Mem, State: s.State, Fetcher: s.WeChat, Now: s.now(),
+func (s *Service) vault(events *[]cred.Event) *cred.Vault {
+	return &cred.Vault{Store: s.Store, Mem: s.Mem, State: s.State, Fetcher: s.WeChat, Now: s.now(),
 		RefreshMargin: s.Settings.RefreshMargin, Logf: s.Logf,
-		Notify: func(e core.Event) { *events = append(*events, e) }}
+		Notify: func(e cred.Event) { *events = append(*events, e) }}
 }
 
 // alert ends a pass of the coordinator owner: the KV state is settled,
@@ -55,7 +57,7 @@ func (s *Service) vault(events *[]core.Event) *core.Vault {
 // handed to the coordinator in AlertHeader, which sends it after the
 // answer: an alert never delays signing. The Go program cannot send it
 // itself after answering: syumai/workers ends it when the answer closes.
-func (s *Service) alert(w http.ResponseWriter, ctx context.Context, v *core.Vault, owner string, events *[]core.Event) {
+func (s *Service) alert(w http.ResponseWriter, ctx context.Context, v *cred.Vault, owner string, events *[]cred.Event) {
 	v.Settle(ctx, owner)
 	if len(*events) == 0 {
 		return
@@ -69,8 +71,8 @@ func (s *Service) alert(w http.ResponseWriter, ctx context.Context, v *core.Vaul
 		if s.Settings.AlertWebhook == "" {
 			continue
 		}
-		body := core.AppendAlert(nil, a.Format, text)
-		w.Header().Add(core.AlertHeader, core.ReceiptKey(e.Key, owner)+" "+strconv.FormatInt(e.At, 10)+" "+url+" "+
+		body := cred.AppendAlert(nil, a.Format, text)
+		w.Header().Add(cred.AlertHeader, cred.ReceiptKey(e.Key, owner)+" "+strconv.FormatInt(e.At, 10)+" "+url+" "+
 			base64.StdEncoding.EncodeToString(body))
 	}
 }
@@ -85,13 +87,13 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	if !s.Settings.OK() {
-		writeError(w, s.Settings.Unconfigured(), core.RetryAfterSeconds)
+		writeError(w, s.Settings.Unconfigured(), api.RetryAfterSeconds)
 		return
 	}
 	switch r.URL.EscapedPath() {
-	case core.CredentialPath:
+	case cred.CredentialPath:
 		s.serveCredential(w, r)
-	case core.RefreshPath:
+	case cred.RefreshPath:
 		s.serveRefresh(w, r)
 	default:
 		writeError(w, core.ErrNotFound, 0)
@@ -109,7 +111,7 @@ func (s *Service) serveCredential(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), ColdPathTimeout)
 	defer cancel()
-	var events []core.Event
+	var events []cred.Event
 	v := s.vault(&events)
 	rec, err := v.Get(ctx, k)
 	s.alert(w, ctx, v, k.Coordinator(), &events)
@@ -134,7 +136,7 @@ func (s *Service) serveRefresh(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), CronTimeout)
 	defer cancel()
-	var events []core.Event
+	var events []cred.Event
 	v := s.vault(&events)
 	err := v.Refresh(ctx, keys)
 	if v.Wrote == 0 && err == nil {
@@ -146,19 +148,19 @@ func (s *Service) serveRefresh(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err.Error, retryAfter(err.RetryAt, v.Now))
 		return
 	}
-	writeResponse(w, &core.Response{Status: 200, Body: []byte(`{"errcode":0,"errmsg":"ok"}`)})
+	writeResponse(w, &api.Response{Status: 200, Body: []byte(`{"errcode":0,"errmsg":"ok"}`)})
 }
 
 // wake tells the coordinator when its keys next need a pass, and the
 // path that runs it: "<Unix seconds> <path>".
-func (s *Service) wake(w http.ResponseWriter, ctx context.Context, v *core.Vault, owner string) {
+func (s *Service) wake(w http.ResponseWriter, ctx context.Context, v *cred.Vault, owner string) {
 	if t := v.Wake(ctx, s.keys(owner)); t != 0 {
-		w.Header().Set(core.WakeHeader, strconv.FormatInt(t, 10)+" "+core.RefreshAsk(owner))
+		w.Header().Set(cred.WakeHeader, strconv.FormatInt(t, 10)+" "+cred.RefreshAsk(owner))
 	}
 }
 
 // key finds a key of the table by its KV name.
-func (s *Service) key(name string) *core.Key {
+func (s *Service) key(name string) *cred.Key {
 	for _, k := range s.Settings.Keys() {
 		if k.String() == name {
 			return k
@@ -168,8 +170,8 @@ func (s *Service) key(name string) *core.Key {
 }
 
 // keys are the keys one coordinator keeps, tokens before their tickets.
-func (s *Service) keys(owner string) []*core.Key {
-	var keys []*core.Key
+func (s *Service) keys(owner string) []*cred.Key {
+	var keys []*cred.Key
 	for _, k := range s.Settings.Keys() {
 		if k.Coordinator() == owner {
 			keys = append(keys, k)
@@ -185,7 +187,7 @@ func (s *Service) Cron(ctx context.Context) error {
 		s.logf("wxsign: cron skipped: %s", strings.Join(s.Settings.Problems, "; "))
 		return nil
 	}
-	var events []core.Event
+	var events []cred.Event
 	v := s.vault(&events)
 	err := v.Refresh(ctx, s.Settings.Keys())
 	for _, e := range events { // no coordinator to send them: logged only
@@ -201,11 +203,11 @@ func retryAfter(at, now int64) int {
 	if d := at - now; d > 0 {
 		return int(d)
 	}
-	return core.RetryAfterSeconds
+	return api.RetryAfterSeconds
 }
 
 func writeError(w http.ResponseWriter, e *core.Error, retry int) {
-	r := core.Response{}
+	r := api.Response{}
 	r.Fail(nil, e)
 	if retry > 0 {
 		r.RetryAfter = retry
@@ -213,7 +215,7 @@ func writeError(w http.ResponseWriter, e *core.Error, retry int) {
 	writeResponse(w, &r)
 }
 
-func writeResponse(w http.ResponseWriter, r *core.Response) {
+func writeResponse(w http.ResponseWriter, r *api.Response) {
 	for _, h := range r.Headers(nil) {
 		w.Header().Set(h.Name, h.Value)
 	}

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/api"
+	"github.com/wxsign/wxsign/core/cred"
 	"github.com/wxsign/wxsign/core/wechat"
 	"github.com/wxsign/wxsign/internal/fakes"
 	"github.com/wxsign/wxsign/wechattest"
@@ -35,7 +37,7 @@ const (
 // countingStore counts KV writes by kind of credential (the KV key's last
 // part).
 type countingStore struct {
-	core.Store
+	cred.Store
 	mu   sync.Mutex
 	puts map[string]int
 }
@@ -111,7 +113,7 @@ func newFixture(t *testing.T, env map[string]string) *fixture {
 	for k, v := range env {
 		vars[k] = v
 	}
-	settings := core.LoadSettings(func(k string) string { return vars[k] })
+	settings := api.LoadSettings(func(k string) string { return vars[k] })
 	switches := fakes.LoadSwitches(func(k string) string { return vars[k] })
 	f.relay = &relayDoer{next: f.wc.Doer()}
 	client := &wechat.Client{BaseURL: settings.APIBase, WeComBaseURL: settings.WeComAPIBase, RelayKey: settings.RelayKey, WeComRelayKey: settings.WeComRelayKey,
@@ -135,14 +137,14 @@ func (f *fixture) do(method, target string) *httptest.ResponseRecorder {
 
 // credential is an isolate asking the coordinator for key's record.
 func (f *fixture) credential(key string) *httptest.ResponseRecorder {
-	return f.do("GET", core.CredentialPath+"?key="+url.QueryEscape(key))
+	return f.do("GET", cred.CredentialPath+"?key="+url.QueryEscape(key))
 }
 
 // ask is credential, with the record it answered.
-func (f *fixture) ask(t *testing.T, key string) (core.Record, *httptest.ResponseRecorder) {
+func (f *fixture) ask(t *testing.T, key string) (cred.Record, *httptest.ResponseRecorder) {
 	t.Helper()
 	w := f.credential(key)
-	var rec core.Record
+	var rec cred.Record
 	if w.Code == 200 {
 		if err := json.Unmarshal(w.Body.Bytes(), &rec); err != nil {
 			t.Fatalf("%s: %q: %v", key, w.Body, err)
@@ -153,26 +155,26 @@ func (f *fixture) ask(t *testing.T, key string) (core.Record, *httptest.Response
 
 // refresh is the cron or the alarm waking owner's coordinator.
 func (f *fixture) refresh(owner string) *httptest.ResponseRecorder {
-	return f.do("GET", core.RefreshAsk(owner))
+	return f.do("GET", cred.RefreshAsk(owner))
 }
 
 // wake is the coordinator's next alarm as an answer sets it: it must be
 // in the future, and ask for the refresh of the coordinator's owner.
 func (f *fixture) wake(t *testing.T, w *httptest.ResponseRecorder) int64 {
 	t.Helper()
-	h := w.Header().Get(core.WakeHeader)
+	h := w.Header().Get(cred.WakeHeader)
 	at, path, _ := strings.Cut(h, " ")
 	wake, err := strconv.ParseInt(at, 10, 64)
-	if err != nil || wake <= f.clock().Unix() || !strings.HasPrefix(path, core.RefreshPath+"?owner=") {
-		t.Fatalf("%s: %q at %d: %v", core.WakeHeader, h, f.clock().Unix(), err)
+	if err != nil || wake <= f.clock().Unix() || !strings.HasPrefix(path, cred.RefreshPath+"?owner=") {
+		t.Fatalf("%s: %q at %d: %v", cred.WakeHeader, h, f.clock().Unix(), err)
 	}
 	return wake
 }
 
 // record is what KV holds at key.
-func (f *fixture) record(key string) core.Record {
+func (f *fixture) record(key string) cred.Record {
 	raw, _, _ := f.mem.Get(context.Background(), key)
-	return core.ParseRecord(raw)
+	return cred.ParseRecord(raw)
 }
 
 type errBody struct {
@@ -200,19 +202,19 @@ var owners = []string{appA, appB, corp}
 func TestCoordinatorRefuses(t *testing.T) {
 	f := newFixture(t, nil)
 	for _, target := range []string{
-		"/token", "/ticket", "/healthz", "/config", "/__test/panic", "/nope", core.CredentialPath + "/",
-		core.CredentialPath + "?key=wxsign:wxother:jsapi_ticket",
-		core.CredentialPath + "?key=" + url.QueryEscape("other:"+appA+":jsapi_ticket"),
-		core.CredentialPath,
-		core.RefreshPath + "?owner=wxother",
-		core.RefreshPath + "?owner=" + url.QueryEscape(corp+"/1000002"), // an agent is no coordinator
-		core.RefreshPath,
+		"/token", "/ticket", "/healthz", "/config", "/__test/panic", "/nope", cred.CredentialPath + "/",
+		cred.CredentialPath + "?key=wxsign:wxother:jsapi_ticket",
+		cred.CredentialPath + "?key=" + url.QueryEscape("other:"+appA+":jsapi_ticket"),
+		cred.CredentialPath,
+		cred.RefreshPath + "?owner=wxother",
+		cred.RefreshPath + "?owner=" + url.QueryEscape(corp+"/1000002"), // an agent is no coordinator
+		cred.RefreshPath,
 	} {
 		w := f.do("GET", target)
 		if e := decodeErr(t, w); w.Code != 404 || e.Code != core.ErrNotFound.Code {
 			t.Errorf("%s: %d %s", target, w.Code, w.Body)
 		}
-		if w.Header().Get(core.WakeHeader) != "" {
+		if w.Header().Get(cred.WakeHeader) != "" {
 			t.Errorf("%s: a refusal set the alarm", target)
 		}
 	}
@@ -371,7 +373,7 @@ func TestRefusalsWriteKVOnChange(t *testing.T) {
 			f.refresh(appA)
 		}
 		tries += f.wc.Stats().Calls() - before
-		mem := core.ParseRecord(must(f.coord.Get(context.Background(), tokenKey)))
+		mem := cred.ParseRecord(must(f.coord.Get(context.Background(), tokenKey)))
 		f.advance(time.Duration(mem.NextAttempt-f.clock().Unix()) * time.Second)
 	}
 	for i := 0; i < 8; i++ {
@@ -380,7 +382,7 @@ func TestRefusalsWriteKVOnChange(t *testing.T) {
 	if tries != 8 {
 		t.Errorf("%d WeChat calls over 8 steps of the back-off, want one try each", tries)
 	}
-	mem := core.ParseRecord(must(f.coord.Get(context.Background(), tokenKey)))
+	mem := cred.ParseRecord(must(f.coord.Get(context.Background(), tokenKey)))
 	if mem.Failures != 8 || mem.LastErrCode != 40164 {
 		t.Errorf("the coordinator's memory: %+v", mem)
 	}
@@ -529,7 +531,7 @@ func TestKVFailure(t *testing.T) {
 // panicker is a Fetcher that panics, as a bug would.
 type panicker struct{}
 
-func (panicker) Fetch(context.Context, *core.Key, string, bool) (core.Record, error) {
+func (panicker) Fetch(context.Context, *cred.Key, string, bool) (cred.Record, error) {
 	panic("fetcher bug with " + secretA)
 }
 
@@ -559,12 +561,12 @@ func TestConcurrentRequests(t *testing.T) {
 	f := newFixture(t, nil)
 	var wg sync.WaitGroup
 	targets := []string{
-		core.CredentialPath + "?key=wxsign:" + appA + ":jsapi_ticket",
-		core.CredentialPath + "?key=wxsign:" + appB + ":jsapi_ticket",
-		core.CredentialPath + "?key=" + url.QueryEscape("wxsign:"+corp+"/1000002:wecom_token"),
-		core.CredentialPath + "?key=" + url.QueryEscape("wxsign:"+corp+"/1000003:wecom_agent_ticket"),
-		core.RefreshAsk(appA),
-		core.RefreshAsk(corp),
+		cred.CredentialPath + "?key=wxsign:" + appA + ":jsapi_ticket",
+		cred.CredentialPath + "?key=wxsign:" + appB + ":jsapi_ticket",
+		cred.CredentialPath + "?key=" + url.QueryEscape("wxsign:"+corp+"/1000002:wecom_token"),
+		cred.CredentialPath + "?key=" + url.QueryEscape("wxsign:"+corp+"/1000003:wecom_agent_ticket"),
+		cred.RefreshAsk(appA),
+		cred.RefreshAsk(corp),
 	}
 	for i := 0; i < 24; i++ {
 		wg.Add(1)
@@ -595,11 +597,11 @@ func TestTicketGap(t *testing.T) {
 	if wake := f.wake(t, w); wake != old.Dies()+1 {
 		t.Fatalf("wakes at +%d, want the second after the ticket dies, +%d", wake-f.now.Unix(), old.Dies()+1-f.now.Unix())
 	}
-	f.advance(time.Duration(3600-core.ExpirySafety/2) * time.Second)
+	f.advance(time.Duration(3600-cred.ExpirySafety/2) * time.Second)
 	before := f.wc.Stats()
 	w = f.credential(ticketKey)
 	retry, _ := strconv.Atoi(w.Header().Get("Retry-After"))
-	if e := decodeErr(t, w); w.Code != 503 || e.Code != core.ErrStillOld.Code || retry < 1 || retry > core.ExpirySafety+1 ||
+	if e := decodeErr(t, w); w.Code != 503 || e.Code != core.ErrStillOld.Code || retry < 1 || retry > cred.ExpirySafety+1 ||
 		f.clock().Unix()+int64(retry) <= old.Dies() {
 		t.Fatalf("in the gap: %d %s, Retry-After %q", w.Code, w.Body, w.Header().Get("Retry-After"))
 	}
@@ -636,7 +638,7 @@ func TestAlarms(t *testing.T) {
 	for _, owner := range owners {
 		t.Run(owner, func(t *testing.T) {
 			f := newFixture(t, nil)
-			var keys []*core.Key
+			var keys []*cred.Key
 			for _, k := range f.svc.Settings.Keys() {
 				if k.Coordinator() == owner && k.Kind.Sticky && !k.Kind.Lazy {
 					keys = append(keys, k)
@@ -722,7 +724,7 @@ func (d *wecomCounter) Do(r *http.Request) (*http.Response, error) {
 // out (1055 only between a ticket's expiry and its death, without a WeChat
 // call), WeCom's budgets hold, and WeChat calls and KV writes stay few.
 func TestCronDay(t *testing.T) {
-	for _, mode := range []string{core.ModeStable, core.ModeClassic} {
+	for _, mode := range []string{api.ModeStable, api.ModeClassic} {
 		t.Run(mode, func(t *testing.T) { cronDay(t, mode) })
 	}
 }
@@ -812,7 +814,7 @@ func cronDay(t *testing.T, mode string) {
 	t.Logf("%s: %d answers 1055 in a gap over the day", mode, gaps)
 	st := f.wc.Stats()
 	tokens, other := st.StableToken-before.StableToken, st.Token-before.Token
-	if mode == core.ModeClassic {
+	if mode == api.ModeClassic {
 		tokens, other = other, tokens
 	}
 	day := map[string][2]int{ // calls, writes by kind over the day
@@ -823,8 +825,8 @@ func cronDay(t *testing.T, mode string) {
 		"wecom_corp_ticket":  {st.CorpTicket - before.CorpTicket, f.kv.puts["wecom_corp_ticket"] - writes["wecom_corp_ticket"]},
 		"wecom_agent_ticket": {st.AgentTicket - before.AgentTicket, f.kv.puts["wecom_agent_ticket"] - writes["wecom_agent_ticket"]},
 	}
-	kinds := map[string]*core.Kind{}
-	for _, k := range core.Kinds {
+	kinds := map[string]*cred.Kind{}
+	for _, k := range cred.Kinds {
 		kinds[k.Name] = k
 	}
 	totalCalls, totalWrites := 0, 0

@@ -2,8 +2,8 @@
 
 package main
 
-import "github.com/wxsign/wxsign/core"
+import "github.com/wxsign/wxsign/core/cred"
 
 // withFaults is Workers KV as it is: the program that ships injects no
 // fault (faults_on.go is the end-to-end tests' build).
-func withFaults(s core.Store, _ func() int64) core.Store { return s }
+func withFaults(s cred.Store, _ func() int64) cred.Store { return s }

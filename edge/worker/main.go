@@ -19,6 +19,8 @@ import (
 	"github.com/syumai/workers/cloudflare/kv"
 
 	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/api"
+	"github.com/wxsign/wxsign/core/cred"
 	"github.com/wxsign/wxsign/core/wechat"
 	"github.com/wxsign/wxsign/edge/service"
 )
@@ -51,7 +53,7 @@ func runPass(ctx context.Context, base *service.Service) {
 	id, path, _ := strings.Cut(ev.Cron, " ")
 	rec := httptest.NewRecorder()
 	if base == nil {
-		e := core.Response{}
+		e := api.Response{}
 		e.Fail(nil, core.ErrStorage)
 		for _, h := range e.Headers(nil) {
 			rec.Header().Set(h.Name, h.Value)
@@ -78,7 +80,7 @@ func runPass(ctx context.Context, base *service.Service) {
 }
 
 func newService() (*service.Service, error) {
-	settings := core.LoadSettings(cloudflare.Getenv)
+	settings := api.LoadSettings(cloudflare.Getenv)
 	ns, err := cloudflare.NewKVNamespace("WXSIGN_KV")
 	if err != nil {
 		return nil, fmt.Errorf("the WXSIGN_KV binding is missing: %w", err)
@@ -162,7 +164,7 @@ func (s kvStore) Put(ctx context.Context, key, value string) error {
 // passStore is one pass's view of the coordinators' memory: the entry
 // finds the pass's own coordinator by the id before the key.
 type passStore struct {
-	mem core.Store
+	mem cred.Store
 	id  string
 }
 

@@ -143,9 +143,9 @@ func around(rng *rand.Rand, limit int) int { return limit - 2 + rng.IntN(5) }
 // generateSized makes a request whose size lands next to a fixed limit.
 func generateSized(rng *rand.Rand) sizedRequest {
 	const host = "https://h.example.com/"
-	quotes := func(prefix string, jsonLen int) string { // prefix + quotes, jsonLen bytes as JSON
-		n := max(0, (jsonLen-len(prefix))/2)
-		return prefix + strings.Repeat(`"`, n) + strings.Repeat("a", max(0, jsonLen-len(prefix)-2*n))
+	quotes := func(prefix string, JSONLen int) string { // prefix + quotes, jsonLen bytes as JSON
+		n := max(0, (JSONLen-len(prefix))/2)
+		return prefix + strings.Repeat(`"`, n) + strings.Repeat("a", max(0, JSONLen-len(prefix)-2*n))
 	}
 	plain := func(prefix string, n int) string { return prefix + strings.Repeat("p", max(0, n-len(prefix))) }
 	jsonBody := func(v any) string { b, _ := json.Marshal(v); return string(b) }

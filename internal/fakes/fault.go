@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/cred"
 )
 
 // Switches are the end-to-end tests' switches, read from WXSIGN_TEST_*
@@ -20,7 +20,7 @@ type Switches struct {
 	Panic     bool  // WXSIGN_TEST_PANIC: GET /__test/panic panics in the signer module
 }
 
-// LoadSwitches reads the switches through getenv, as core.LoadSettings
+// LoadSwitches reads the switches through getenv, as api.LoadSettings
 // reads the settings.
 func LoadSwitches(getenv func(string) string) Switches {
 	env := func(name string) string { return strings.TrimSpace(getenv(name)) }
@@ -49,14 +49,14 @@ var ErrInjected = errors.New("KV failure injected by WXSIGN_TEST_KV_FAULT")
 // what the Worker does when Workers KV does (local KV never fails by
 // itself).
 type FaultyStore struct {
-	core.Store
+	cred.Store
 	Switches *Switches
 	Now      func() int64
 }
 
 // WithFaults returns s wrapped in a FaultyStore when the switches turn a
 // KV fault on, else s itself.
-func WithFaults(s core.Store, sw *Switches, now func() int64) core.Store {
+func WithFaults(s cred.Store, sw *Switches, now func() int64) cred.Store {
 	if !sw.KVRead && !sw.KVWrite {
 		return s
 	}

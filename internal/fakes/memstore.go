@@ -5,7 +5,7 @@ import (
 	"sync"
 )
 
-// MemStore is a core.Store in memory, for the tests, the fleet simulation
+// MemStore is a cred.Store in memory, for the tests, the fleet simulation
 // and `make bench`. It counts writes, which is what Workers KV's
 // free plan limits (1,000 a day). The zero value is ready to use.
 type MemStore struct {

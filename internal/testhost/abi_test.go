@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/tetratelabs/wazero"
-	"github.com/tetratelabs/wazero/api"
+	wazeroapi "github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/wxsign/wxsign/core"
@@ -18,10 +18,10 @@ import (
 // abi is one instance of the module driven through its exports directly,
 // as the Worker's JavaScript does, to reach inputs the host never sends.
 type abi struct {
-	m                   api.Module
+	m                   wazeroapi.Module
 	in, out             uint32
 	inCap, outCap       uint32
-	config, env, record api.Function
+	config, env, record wazeroapi.Function
 }
 
 func newABI(t testing.TB) *abi {
@@ -44,7 +44,7 @@ func newABI(t testing.TB) *abi {
 }
 
 // abiOf finds the module's exports and buffers.
-func abiOf(m api.Module) *abi {
+func abiOf(m wazeroapi.Module) *abi {
 	a := &abi{m: m, config: m.ExportedFunction(wasmabi.ExportServe),
 		env: m.ExportedFunction(wasmabi.ExportEnv), record: m.ExportedFunction(wasmabi.ExportRecord)}
 	get := func(name string) uint32 {
@@ -86,7 +86,7 @@ func request(method, url, contentType, origin, body string) []byte {
 // call writes raw to the input region, calls fn with n (and now for
 // wxs_serve) and checks the answer's shape: it never traps, the length
 // fits the output region, the headers parse and the body is JSON.
-func (a *abi) call(t testing.TB, fn api.Function, raw []byte, n uint32) (status int, need bool, body []byte) {
+func (a *abi) call(t testing.TB, fn wazeroapi.Function, raw []byte, n uint32) (status int, need bool, body []byte) {
 	t.Helper()
 	ctx := context.Background()
 	if !a.m.Memory().Write(a.in, raw[:min(len(raw), int(a.inCap))]) {
@@ -150,7 +150,7 @@ func TestABIMalformed(t *testing.T) {
 	binary.LittleEndian.PutUint32(huge, 0xffffffff)
 	tests := []struct {
 		name string
-		fn   api.Function
+		fn   wazeroapi.Function
 		raw  []byte
 		n    uint32
 	}{
@@ -241,7 +241,7 @@ func FuzzABI(f *testing.F) {
 // answerOrAction is call for inputs that may make the module ask for
 // something (an action, status < 100) rather than answer: it returns 0
 // for an action, else the answer's status, checked as call checks it.
-func (a *abi) answerOrAction(t testing.TB, fn api.Function, raw []byte, n uint32) int {
+func (a *abi) answerOrAction(t testing.TB, fn wazeroapi.Function, raw []byte, n uint32) int {
 	t.Helper()
 	if !a.m.Memory().Write(a.in, raw[:min(len(raw), int(a.inCap))]) {
 		t.Fatal("write")

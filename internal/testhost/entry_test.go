@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/api"
 )
 
 // TestEntryInternalError: the Worker's entry answers what the module
@@ -25,7 +26,7 @@ func TestEntryInternalError(t *testing.T) {
 		t.Fatal("edge/entry.mjs has no function internalError")
 	}
 	fn := js[start : start+end]
-	var want core.Response
+	var want api.Response
 	want.Fail(nil, core.ErrInternal)
 
 	_, body, _ := strings.Cut(fn, "new Response('")

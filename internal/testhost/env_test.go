@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/api"
 	"github.com/wxsign/wxsign/internal/testhost"
 )
 
@@ -26,7 +27,7 @@ func TestServeLargeEnv(t *testing.T) {
 		big[fmt.Sprintf("AAA_PAD_%03d", i)] = strings.Repeat("v", 5000)
 	}
 	huge := serveEnv("ALLOWED_HOSTS", "h.example.com")
-	huge["AAA_HUGE"] = strings.Repeat("v", core.MaxEnvLen)
+	huge["AAA_HUGE"] = strings.Repeat("v", api.MaxEnvLen)
 	config := func(page string) string { return "https://w.example/config?url=" + url.QueryEscape(page) }
 	for _, c := range []struct {
 		name    string

@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"net/url"
 
-	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/cred"
+	"github.com/wxsign/wxsign/core/jssdk"
 	"github.com/wxsign/wxsign/internal/testhost"
 )
 
@@ -24,7 +25,7 @@ func ExampleSigner_Serve() {
 	defer s.Close(ctx)
 	const now = 1700000000
 	ticket := "sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg"
-	rec, _ := json.Marshal(core.Record{Value: ticket, FetchedAt: now - 60, ExpiresAt: now + 7000})
+	rec, _ := json.Marshal(cred.Record{Value: ticket, FetchedAt: now - 60, ExpiresAt: now + 7000})
 	kv := testhost.Records{"wxsign:wx0123456789abcdef:jsapi_ticket": string(rec)}
 	env := map[string]string{"WECHAT_APPID": "wx0123456789abcdef", "WECHAT_APPSECRET": "-", "ALLOWED_HOSTS": "*.example.com"}
 	req := testhost.Request{Method: "GET", URL: "https://wxsign.example.com/config?url=" + url.QueryEscape("https://www.example.com/a?b=1#top")}
@@ -44,7 +45,7 @@ func ExampleSigner_Serve() {
 	}
 	fmt.Println(r.Status, r.Get("Content-Type"))
 	fmt.Println(c.URL)
-	fmt.Println(c.Signature == core.Sign(ticket, c.NonceStr, c.Timestamp, c.URL))
+	fmt.Println(c.Signature == jssdk.Sign(ticket, c.NonceStr, c.Timestamp, c.URL))
 	// Output:
 	// 200 application/json; charset=utf-8
 	// https://www.example.com/a?b=1

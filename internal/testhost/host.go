@@ -16,10 +16,12 @@ import (
 	"unsafe"
 
 	"github.com/tetratelabs/wazero"
-	"github.com/tetratelabs/wazero/api"
+	wazeroapi "github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/api"
+	"github.com/wxsign/wxsign/core/cred"
 	"github.com/wxsign/wxsign/wasm/abi"
 )
 
@@ -37,7 +39,7 @@ type Backend interface {
 	// Read returns what KV holds at key; ok is false when it holds nothing.
 	Read(ctx context.Context, key string) (value string, ok bool, err error)
 	// Fetch asks the coordinator of key's owner for a usable record (the
-	// Worker asks it at core.CredentialPath?key=key): status 200 and the
+	// Worker asks it at cred.CredentialPath?key=key): status 200 and the
 	// record, or an error status, JSON body and Retry-After.
 	Fetch(ctx context.Context, key string) (status int, body, retryAfter string)
 	// Limit reports whether the binding allows one more request for key.
@@ -61,7 +63,7 @@ type ConfigInput struct {
 // Result is the module's answer.
 type Result struct {
 	Status     int
-	Header     []core.Header
+	Header     []api.Header
 	Body       []byte
 	NeedTicket bool // Config: no usable ticket was given; the caller should fetch one
 }
@@ -119,8 +121,8 @@ func (s *Signer) Close(ctx context.Context) error { return s.rt.Close(ctx) }
 
 // instance is one module instance with what a call needs, reused.
 type instance struct {
-	m                    api.Module
-	serve, record, envFn api.Function
+	m                    wazeroapi.Module
+	serve, record, envFn wazeroapi.Function
 	in, out              uint32
 	inCap                uint32
 	frame                []byte
@@ -187,8 +189,8 @@ func (in *instance) setEnv(ctx context.Context, env map[string]string) error {
 	}
 	in.headers = strings.Fields(string(out))
 	in.ticketKey = ""
-	if settings := core.LoadSettings(func(k string) string { return env[k] }); len(settings.Apps) > 0 {
-		in.ticketKey = settings.Key(core.JSAPITicket.Name, settings.Apps[0].AppID).String()
+	if settings := api.LoadSettings(func(k string) string { return env[k] }); len(settings.Apps) > 0 {
+		in.ticketKey = settings.Key(cred.JSAPITicket.Name, settings.Apps[0].AppID).String()
 	}
 	in.env = maps.Clone(env)
 	if in.env == nil {
@@ -227,7 +229,7 @@ func (in *instance) output() ([]byte, error) {
 
 // invoke runs fn on the framed input and returns the output it wrote
 // (packed & 0xffff bytes); packed is left in in.stack[0].
-func (in *instance) invoke(ctx context.Context, fn api.Function, now int64) ([]byte, error) {
+func (in *instance) invoke(ctx context.Context, fn wazeroapi.Function, now int64) ([]byte, error) {
 	if uint32(len(in.frame)) > in.inCap {
 		return nil, fmt.Errorf("input of %d bytes exceeds the module's %d", len(in.frame), in.inCap)
 	}
@@ -299,12 +301,12 @@ func (s *Signer) serve(ctx context.Context, in *instance, env map[string]string,
 		case abi.ActRead:
 			for _, key := range strings.Split(text, "\n") {
 				v, ok, err := b.Read(ctx, key)
-				outcome := core.FromKV
+				outcome := cred.FromKV
 				switch {
 				case err != nil:
-					outcome = core.Unreadable
+					outcome = cred.Unreadable
 				case !ok:
-					outcome = core.Absent
+					outcome = cred.Absent
 				}
 				if err := in.hand(ctx, key, outcome, v, "", now); err != nil {
 					return Result{}, err
@@ -313,9 +315,9 @@ func (s *Signer) serve(ctx context.Context, in *instance, env map[string]string,
 		case abi.ActFetch:
 			text, _, _ = strings.Cut(text, "\n") // the key; the coordinator and path are the Worker's
 			status, body, retry := b.Fetch(ctx, text)
-			outcome := core.FromCoord
+			outcome := cred.FromCoord
 			if status != 200 {
-				outcome = core.CoordRefuse
+				outcome = cred.CoordRefuse
 			}
 			if err := in.hand(ctx, text, outcome, body, retry, now); err != nil {
 				return Result{}, err
@@ -360,7 +362,7 @@ func (s *Signer) config(ctx context.Context, in *instance, c ConfigInput, now in
 	key := in.ticketKey
 	if key != "" {
 		// The record given is the one KV holds, and the one a fetch would get.
-		if err := in.hand(ctx, key, core.FromCoord, string(c.Ticket), "", now); err != nil {
+		if err := in.hand(ctx, key, cred.FromCoord, string(c.Ticket), "", now); err != nil {
 			return Result{}, err
 		}
 	}
@@ -370,7 +372,7 @@ func (s *Signer) config(ctx context.Context, in *instance, c ConfigInput, now in
 	if err == nil && b.fetched {
 		// Forget the refusal, so that the next call sees only its own record.
 		r.NeedTicket = true
-		err = in.hand(ctx, key, core.FromCoord, string(c.Ticket), "", now)
+		err = in.hand(ctx, key, cred.FromCoord, string(c.Ticket), "", now)
 	}
 	return r, err
 }
@@ -389,7 +391,7 @@ func (b *recordBackend) Limit(context.Context, string, string) bool { return tru
 // noTicket is a coordinator's refusal for want of a ticket, as a Backend's
 // Fetch returns it.
 func noTicket() (status int, body, retryAfter string) {
-	return core.ErrNoTicket.Status, string(core.ErrNoTicket.AppendJSON(nil)), strconv.Itoa(core.RetryAfterSeconds)
+	return core.ErrNoTicket.Status, string(core.ErrNoTicket.AppendJSON(nil)), strconv.Itoa(api.RetryAfterSeconds)
 }
 
 // appendField frames a field as the ABI wants: u32 LE length, then bytes.
@@ -411,7 +413,7 @@ func parse(packed uint32, out []byte) (Result, error) {
 	buf := make([]byte, len(out))
 	copy(buf, out)
 	head := unsafe.String(unsafe.SliceData(buf), i+1) // each line ends in "\n"
-	r.Header = make([]core.Header, 0, strings.Count(head, "\n"))
+	r.Header = make([]api.Header, 0, strings.Count(head, "\n"))
 	for head != "" {
 		var line string
 		line, head, _ = strings.Cut(head, "\n")
@@ -419,7 +421,7 @@ func parse(packed uint32, out []byte) (Result, error) {
 		if !ok {
 			return r, errors.New("malformed header from the signer module")
 		}
-		r.Header = append(r.Header, core.Header{Name: name, Value: value})
+		r.Header = append(r.Header, api.Header{Name: name, Value: value})
 	}
 	r.Body = buf[i+2 : len(buf) : len(buf)]
 	return r, nil

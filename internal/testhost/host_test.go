@@ -18,6 +18,9 @@ import (
 	"github.com/tetratelabs/wazero"
 
 	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/api"
+	"github.com/wxsign/wxsign/core/cred"
+	"github.com/wxsign/wxsign/core/pageurl"
 	"github.com/wxsign/wxsign/internal/testhost"
 	"github.com/wxsign/wxsign/internal/testkit"
 )
@@ -79,7 +82,7 @@ func TestGolden(t *testing.T) {
 			if at <= 0 {
 				at = now // no request is served at time 0: the URL is signed at now
 			}
-			rec, _ := json.Marshal(core.Record{Value: g.Ticket, ExpiresAt: at + 3600, FetchedAt: at - 60})
+			rec, _ := json.Marshal(cred.Record{Value: g.Ticket, ExpiresAt: at + 3600, FetchedAt: at - 60})
 			r, err := s.Config(context.Background(), testhost.ConfigInput{Method: "GET", URL: "https://w/config?url=" + url.QueryEscape(g.URL),
 				AppID: "wxgolden", Ticket: rec}, at)
 			if err != nil {
@@ -99,7 +102,7 @@ func TestGolden(t *testing.T) {
 const now = 1_700_000_000
 
 func record(value string, expiresAt int64) []byte {
-	b, _ := json.Marshal(core.Record{Value: value, ExpiresAt: expiresAt, FetchedAt: now - 60})
+	b, _ := json.Marshal(cred.Record{Value: value, ExpiresAt: expiresAt, FetchedAt: now - 60})
 	return b
 }
 
@@ -169,7 +172,7 @@ func TestConfig(t *testing.T) {
 		{"ticket of the wrong JSON type", testhost.ConfigInput{Method: "GET", URL: get, Ticket: []byte(`{"value":"T","expires_at":"soon"}`)}, 503, core.ErrNoTicket, true},
 		{"no ticket but a bad request: the request's error first", testhost.ConfigInput{Method: "GET", URL: "https://w/config", Ticket: []byte{}}, 400, core.ErrURLMissing, false},
 		{"not configured", testhost.ConfigInput{Method: "GET", URL: get, AppID: "-"}, 503, core.ErrNotConfigured, false},
-		{"body too large", testhost.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "application/json", Body: make([]byte, core.MaxBodyLen+1)}, 413, core.ErrBodyTooLarge, false},
+		{"body too large", testhost.ConfigInput{Method: "POST", URL: "https://w/config", ContentType: "application/json", Body: make([]byte, api.MaxBodyLen+1)}, 413, core.ErrBodyTooLarge, false},
 		{"PUT", testhost.ConfigInput{Method: "PUT", URL: get}, 405, core.ErrMethod, false},
 	}
 	for _, tt := range tests {
@@ -391,29 +394,32 @@ func FuzzNativeVsWasm(f *testing.F) {
 	s := newSigner(f)
 	f.Fuzz(func(t *testing.T, ticket, hosts, method, rawQuery, contentType, origin, body, origins string) {
 		ctx := context.Background()
-		app := core.App{AppID: "wxfuzz", Hosts: core.ParseAllowlist(hosts), Origins: core.ParseOriginList(origins)}
+		app := api.App{AppID: "wxfuzz", Hosts: pageurl.ParseAllowlist(hosts), Origins: pageurl.ParseOriginList(origins)}
 
 		// The request path. The ticket goes through JSON as it does in KV
 		// (which turns invalid UTF-8 into U+FFFD): the native side gets the
 		// value the module will read.
 		rec := record(ticket, now+3600)
-		var nrec core.Record
+		var nrec cred.Record
 		if err := json.Unmarshal(rec, &nrec); err != nil {
 			t.Fatal(err)
 		}
-		if len(body) > core.MaxBodyLen+1 {
-			body = body[:core.MaxBodyLen+1] // what the Worker passes at most
+		if len(body) > api.MaxBodyLen+1 {
+			body = body[:api.MaxBodyLen+1] // what the Worker passes at most
 		}
 		reqURL := "https://w/config?" + rawQuery
 		q, _, _ := strings.Cut(rawQuery, "#")
-		req := core.Request{Method: method, Query: q, ContentType: contentType, Origin: origin, Body: []byte(body)}
+		req := api.Request{Method: method, Query: q, ContentType: contentType, Origin: origin, Body: []byte(body)}
 		nr := app.ServeConfig(nil, &req, &nrec, now)
+		if route, err := api.Route(method, "/config"); err != nil && route != nil {
+			nr.Allow = route.Methods // the module's router answers a method /config does not take, as it says
+		}
 		wr, err := s.Config(ctx, testhost.ConfigInput{Method: method, URL: reqURL, ContentType: contentType, Origin: origin, Body: []byte(body),
 			Ticket: rec, AppID: "wxfuzz", AllowedHosts: hosts, AllowedOrigins: origins}, now)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var nh []core.Header
+		var nh []api.Header
 		nh = nr.Headers(nh)
 		if nr.Status != wr.Status || nr.NeedTicket != wr.NeedTicket || len(nh) != len(wr.Header) {
 			t.Fatalf("ServeConfig: native %d %v %s, wasm %d %v %s", nr.Status, nh, nr.Body, wr.Status, wr.Header, wr.Body)

@@ -10,7 +10,7 @@ import (
 )
 
 // TestServeRateKey: the rate-limit bindings count an IPv6 client per /64
-// (core.RateKey), so rotating addresses within it gets no fresh bucket;
+// (api.RateKey), so rotating addresses within it gets no fresh bucket;
 // IPv4 clients per address. Both limits, /config's and failed keys'.
 func TestServeRateKey(t *testing.T) {
 	page := "https://w.example/config?url=" + url.QueryEscape("https://h.example.com/a")

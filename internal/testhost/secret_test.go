@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/api"
+	"github.com/wxsign/wxsign/core/cred"
 	"github.com/wxsign/wxsign/core/wechat"
 	"github.com/wxsign/wxsign/edge/service"
 	"github.com/wxsign/wxsign/internal/fakes"
@@ -86,7 +88,7 @@ func newWorker(t testing.TB, env map[string]string) *worker {
 	w.wc.AddApp(appB, secretB)
 	w.wc.AddCorp(corp, map[string]string{"1000002": secret2, "1000003": secret3})
 	w.wc.SetClock(w.clock)
-	settings := core.LoadSettings(func(k string) string { return w.env[k] })
+	settings := api.LoadSettings(func(k string) string { return w.env[k] })
 	client := &wechat.Client{BaseURL: settings.APIBase, WeComBaseURL: settings.WeComAPIBase, RelayKey: settings.RelayKey,
 		Doer: relayDoer{w.wc.Doer()}, Timeout: 300 * time.Millisecond, Now: w.clock}
 	w.svc = &service.Service{Settings: settings, Store: w.kv, Mem: &fakes.MemStore{}, WeChat: client, Now: w.clock}
@@ -131,7 +133,7 @@ func (w *worker) Fetch(_ context.Context, key string) (int, string, string) {
 	w.fetches = append(w.fetches, key)
 	w.mu.Unlock()
 	rec := httptest.NewRecorder()
-	w.svc.ServeHTTP(rec, httptest.NewRequest("GET", core.CredentialPath+"?key="+url.QueryEscape(key), nil))
+	w.svc.ServeHTTP(rec, httptest.NewRequest("GET", cred.CredentialPath+"?key="+url.QueryEscape(key), nil))
 	return rec.Code, rec.Body.String(), rec.Header().Get("Retry-After")
 }
 
@@ -362,7 +364,7 @@ func TestSecretAuth(t *testing.T) {
 			} else if string(r.Body) != first {
 				t.Errorf("%s: refusals differ: %s and %s", path, first, r.Body)
 			}
-			if want := []string{core.LimitConfig + " " + clientIP, core.LimitAuth + " " + clientIP}; !slices.Equal(w.limits, want) {
+			if want := []string{api.LimitConfig + " " + clientIP, api.LimitAuth + " " + clientIP}; !slices.Equal(w.limits, want) {
 				t.Errorf("%s with %q: rate-limit checks %q, want %q", path, h, w.limits, want)
 			}
 		}
@@ -391,7 +393,7 @@ func TestSecretRereads(t *testing.T) {
 	ctx := context.Background()
 	key := "wxsign:" + appA + ":access_token"
 	put := func(v string) {
-		rec := core.Record{Value: v, ExpiresAt: w.clock().Unix() + 7000, FetchedAt: w.clock().Unix()}
+		rec := cred.Record{Value: v, ExpiresAt: w.clock().Unix() + 7000, FetchedAt: w.clock().Unix()}
 		w.kv.Put(ctx, key, string(rec.AppendJSON(nil)))
 	}
 	put("TOKEN_ONE")
@@ -399,7 +401,7 @@ func TestSecretRereads(t *testing.T) {
 		t.Fatalf("%d %s", r.Status, r.Body)
 	}
 	put("TOKEN_TWO")
-	w.advance((core.RecordTTL - 1) * time.Second)
+	w.advance((api.RecordTTL - 1) * time.Second)
 	reads, _ := w.counts()
 	if v, _, _ := w.secret(t, "/token"); v != "TOKEN_ONE" {
 		t.Errorf("within RecordTTL: %q", v)
@@ -496,7 +498,7 @@ func TestHealthz(t *testing.T) {
 		h.Config.Host != "wx.example.com" {
 		t.Errorf("config %+v", h.Config)
 	}
-	if c := h.Cred("wecom_corp_ticket", corp+"/1000002"); c == nil || c.Budget != 50-core.CronPerHour {
+	if c := h.Cred("wecom_corp_ticket", corp+"/1000002"); c == nil || c.Budget != 50-cred.CronPerHour {
 		t.Errorf("the corp ticket's budget: %+v", c)
 	}
 	// Nothing secret anywhere in the body.
@@ -554,7 +556,7 @@ func TestHealthzError(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("another isolate", decodeHealth(t, r))
-	w.advance(core.HealthTTL * time.Second)
+	w.advance(api.HealthTTL * time.Second)
 	h, _ := w.healthz(t, "wx.example.com")
 	check("the isolate that asked, after HealthTTL", h)
 }
@@ -576,7 +578,7 @@ func TestHealthzTTL(t *testing.T) {
 	if err := w.svc.Cron(ctx); err != nil {
 		t.Fatal(err)
 	}
-	w.advance((core.HealthTTL - 1) * time.Second)
+	w.advance((api.HealthTTL - 1) * time.Second)
 	for range 5 {
 		h, _ = w.healthz(t, "wx.example.com")
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/api"
 	"github.com/wxsign/wxsign/internal/testhost"
 )
 
@@ -84,7 +85,7 @@ func TestServeHardening(t *testing.T) {
 		config = "CONFIG_RATE_LIMIT 198.51.100.7"
 		auth   = "AUTH_RATE_LIMIT 198.51.100.7"
 	)
-	both := []string{core.LimitConfig, core.LimitAuth}
+	both := []string{api.LimitConfig, api.LimitAuth}
 	bearer := map[string]string{"authorization": "Bearer " + serveKey}
 	tests := []struct {
 		name    string
@@ -111,7 +112,7 @@ func TestServeHardening(t *testing.T) {
 		{name: "405 names /healthz's methods", method: "PUT", url: "https://w.example/healthz", status: 405, errcode: 1020,
 			headers: map[string]string{"Allow": "GET, HEAD"}, limits: []string{config}},
 		{name: "405 names /config's methods", method: "DELETE", url: page, status: 405, errcode: 1020,
-			headers: map[string]string{"Allow": core.ConfigMethods}, limits: []string{config}},
+			headers: map[string]string{"Allow": api.ConfigMethods}, limits: []string{config}},
 		{name: "a 405 is limited", method: "DELETE", url: "https://w.example/nonce", deny: both, status: 429, errcode: 1026,
 			headers: map[string]string{"Retry-After": "60"}, limits: []string{config}},
 		{name: "413 by Content-Length", method: "POST", url: "https://w.example/config",
@@ -123,7 +124,7 @@ func TestServeHardening(t *testing.T) {
 		{name: "413 on /healthz by Content-Length", method: "GET", url: "https://w.example/healthz",
 			header: map[string]string{"content-length": "20000"}, status: 413, errcode: 1022, limits: []string{config}},
 		{name: "signed when the binding allows", method: "GET", url: page, status: 200, limits: []string{config}},
-		{name: "429 when CONFIG_RATE_LIMIT says no", method: "GET", url: page, deny: []string{core.LimitConfig}, status: 429, errcode: 1026,
+		{name: "429 when CONFIG_RATE_LIMIT says no", method: "GET", url: page, deny: []string{api.LimitConfig}, status: 429, errcode: 1026,
 			headers: map[string]string{"Retry-After": "60"}, limits: []string{config}},
 		{name: "RATE_LIMITS=off", env: serveEnv("RATE_LIMITS", "off"), method: "GET", url: page, deny: both, status: 200},
 		{name: "no binding, no limit", env: serveEnv("@CONFIG_RATE_LIMIT", "-"), method: "GET", url: page, deny: both, status: 200},
@@ -132,14 +133,14 @@ func TestServeHardening(t *testing.T) {
 		{name: "/healthz is limited", method: "GET", url: "https://w.example/healthz", deny: both, status: 429, errcode: 1026,
 			headers: map[string]string{"Retry-After": "60"}, limits: []string{config}},
 		{name: "/token is limited before its key is looked at", method: "GET", url: "https://w.example/token", header: bearer,
-			deny: []string{core.LimitConfig}, status: 429, errcode: 1026, limits: []string{config}},
+			deny: []string{api.LimitConfig}, status: 429, errcode: 1026, limits: []string{config}},
 		{name: "401 with its challenge", method: "GET", url: "https://w.example/token", status: 401, errcode: 1040,
 			headers: map[string]string{"WWW-Authenticate": `Bearer realm="wxsign"`}, limits: []string{config, auth}},
 		{name: "429 when AUTH_RATE_LIMIT says no", method: "GET", url: "https://w.example/ticket",
-			header: map[string]string{"authorization": "Bearer wrong"}, deny: []string{core.LimitAuth}, status: 429, errcode: 1026,
+			header: map[string]string{"authorization": "Bearer wrong"}, deny: []string{api.LimitAuth}, status: 429, errcode: 1026,
 			headers: map[string]string{"Retry-After": "60"}, limits: []string{config, auth}},
 		{name: "the right key: the module answers /token", method: "GET", url: "https://w.example/token",
-			header: bearer, deny: []string{core.LimitAuth}, status: 200, limits: []string{config}, token: "TOKEN"},
+			header: bearer, deny: []string{api.LimitAuth}, status: 200, limits: []string{config}, token: "TOKEN"},
 		{name: "no API_KEY: /token does not exist", env: serveEnv("API_KEY", "-"), method: "GET", url: "https://w.example/token",
 			header: map[string]string{"authorization": "Bearer "}, status: 404, errcode: 1030, limits: []string{config}},
 	}

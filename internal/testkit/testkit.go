@@ -6,8 +6,12 @@ package testkit
 
 import (
 	"bytes"
+	"crypto/sha1"
+	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -106,4 +110,42 @@ func (h *Health) Cred(kind, owner string) *CredHealth {
 		}
 	}
 	return nil
+}
+
+// Env is a getenv over vars, for LoadSettings.
+func Env(vars map[string]string) func(string) string {
+	return func(name string) string { return vars[name] }
+}
+
+// HasProblems reports why problems are not exactly one per wanted
+// substring, in any order; "" when they are.
+func HasProblems(problems, want []string) string {
+	if len(problems) != len(want) {
+		return fmt.Sprintf("%d problems %q, want %d matching %q", len(problems), problems, len(want), want)
+	}
+	used := make([]bool, len(problems))
+next:
+	for _, w := range want {
+		for i, p := range problems {
+			if !used[i] && strings.Contains(p, w) {
+				used[i] = true
+				continue next
+			}
+		}
+		return fmt.Sprintf("no problem says %q: %q", w, problems)
+	}
+	return ""
+}
+
+// BenchTicket is a jsapi_ticket of the usual shape.
+const BenchTicket = "sM4AOVdWfPE4DxkXGEs8VMCPGGVi4C3VM0P37wVUCFvkVAy_90u5h9nbSlYy3-Sl-HhTdfl2fzFy1AOcHKP7qg"
+
+// BenchURL is a page URL of the usual shape, for benchmarks and tests.
+const BenchURL = "https://h.example.com/article/2024/11/24?id=123456&from=singlemessage&isappinstalled=0"
+
+// Signature is the JS-SDK signature computed the plain way, independently
+// of the code under test.
+func Signature(ticket, nonce string, ts int64, url string) string {
+	sum := sha1.Sum([]byte(fmt.Sprintf("jsapi_ticket=%s&noncestr=%s&timestamp=%d&url=%s", ticket, nonce, ts, url)))
+	return hex.EncodeToString(sum[:])
 }

@@ -23,11 +23,11 @@
 // value. It is larger than the input region may hold (Cloudflare allows
 // 128 variables of 5 KB), so the host first asks wxs_env_buffer for a
 // buffer of its n bytes, writes the fields there and calls wxs_env(n).
-// wxs_env_buffer returns 0 above core.MaxEnvLen; the host then calls
+// wxs_env_buffer returns 0 above api.MaxEnvLen; the host then calls
 // wxs_env(n) without writing it, and the module, like for any environment
 // that did not arrive whole, keeps a problem that refuses every signing
 // request (503, errcode 1050, naming it) rather than lose settings. The
-// module parses the settings from it (core.LoadSettings) and keeps them;
+// module parses the settings from it (api.LoadSettings) and keeps them;
 // the host calls it again only when the environment changes. It writes to
 // the output the request header names wxs_serve wants, one per line, and
 // returns their number.
@@ -51,7 +51,7 @@
 //	wxs_record(n u32, now i64)
 //
 // hands over a record: fields 0 KV key, 1 outcome, 2 value, 3 Retry-After
-// seconds. The outcomes are core's (core.FromKV and the others beside
+// seconds. The outcomes are core's (cred.FromKV and the others beside
 // it): "kv" (value is what KV holds), "absent" (KV holds nothing),
 // "unreadable" (the KV read failed: the record in memory is kept while
 // valid), "fetched" (value is the record the coordinator handed), "failed"

@@ -2,7 +2,7 @@
 
 package main
 
-import "github.com/wxsign/wxsign/core"
+import "github.com/wxsign/wxsign/core/api"
 
 // The module that ships has no test switches: each hook is a constant the
 // compiler folds away. hooks_on.go is the end-to-end tests' build.
@@ -13,10 +13,10 @@ func loadHooks(func(string) string) {}
 func kvReadFails(int64) bool { return false }
 
 // recordTTL is how long a token read from KV is handed out.
-func recordTTL() int64 { return core.RecordTTL }
+func recordTTL() int64 { return api.RecordTTL }
 
 // healthTTL is how long /healthz answers from what was read.
-func healthTTL() int64 { return core.HealthTTL }
+func healthTTL() int64 { return api.HealthTTL }
 
 // testRoute answers a request URL no route has, in the test build only.
 func testRoute(string) {}

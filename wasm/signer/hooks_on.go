@@ -3,7 +3,7 @@
 package main
 
 import (
-	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/api"
 	"github.com/wxsign/wxsign/internal/fakes"
 )
 
@@ -23,7 +23,7 @@ func recordTTL() int64 {
 	if switches.RecordTTL > 0 {
 		return switches.RecordTTL
 	}
-	return core.RecordTTL
+	return api.RecordTTL
 }
 
 // healthTTL is how long /healthz answers from what was read.
@@ -31,7 +31,7 @@ func healthTTL() int64 {
 	if switches.RecordTTL > 0 {
 		return switches.RecordTTL
 	}
-	return core.HealthTTL
+	return api.HealthTTL
 }
 
 // testRoute panics at /__test/panic with a secret in the message: the

@@ -9,6 +9,9 @@ import (
 	"unsafe"
 
 	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/api"
+	"github.com/wxsign/wxsign/core/cred"
+	"github.com/wxsign/wxsign/core/pageurl"
 	"github.com/wxsign/wxsign/wasm/abi"
 )
 
@@ -42,7 +45,7 @@ func wxsOutput() uint32 { return uint32(uintptr(unsafe.Pointer(&output[0]))) }
 func wxsOutputCap() uint32 { return outputCap }
 
 //go:wasmexport wxs_body_cap
-func wxsBodyCap() uint32 { return core.MaxBodyLen + 1 }
+func wxsBodyCap() uint32 { return api.MaxBodyLen + 1 }
 
 // headerNames are the request headers wxs_serve reads, in field order.
 var headerNames = [...]string{"content-type", "origin", "authorization", "cf-connecting-ip", "content-length"}
@@ -68,7 +71,7 @@ var envBuf []byte
 //go:wasmexport wxs_env_buffer
 func wxsEnvBuffer(n uint32) uint32 {
 	envBuf = nil
-	if n == 0 || n > core.MaxEnvLen {
+	if n == 0 || n > api.MaxEnvLen {
 		return 0 // the host then hands over n without the bytes: refused by wxs_env
 	}
 	envBuf = make([]byte, n)
@@ -81,10 +84,10 @@ func wxsEnv(n uint32) uint32 {
 	if envBuf != nil {
 		in = envBuf[:min(int(n), len(envBuf))]
 	}
-	env, whole := core.ParseEnvFields(in, int(n))
+	env, whole := api.ParseEnvFields(in, int(n))
 	configure(env)
 	if !whole {
-		settings.Problems = append([]string{core.EnvCut(int(n))}, settings.Problems...) // first: it explains the rest
+		settings.Problems = append([]string{api.EnvCut(int(n))}, settings.Problems...) // first: it explains the rest
 	}
 	envBuf = nil
 	out := output[:0]
@@ -123,7 +126,7 @@ func wxsRecord(n uint32, now int64) {
 	}
 	retry, _ := strconv.ParseInt(string(f[3]), 10, 64)
 	e.Hand(string(f[1]), f[2], retry, now)
-	if o := string(f[1]); o == core.FromCoord || o == core.CoordRefuse {
+	if o := string(f[1]); o == cred.FromCoord || o == cred.CoordRefuse {
 		coordinated = true
 	}
 }
@@ -132,7 +135,7 @@ func wxsRecord(n uint32, now int64) {
 func wxsCron() uint32 {
 	var lines []string
 	for _, k := range settings.Keys() {
-		c := k.Coordinator() + "\n" + core.RefreshAsk(k.Coordinator())
+		c := k.Coordinator() + "\n" + cred.RefreshAsk(k.Coordinator())
 		if len(lines) == 0 || lines[len(lines)-1] != c {
 			lines = append(lines, c)
 		}
@@ -149,15 +152,15 @@ func wxsWarm() {
 	// settings, the query, the URL rules and the allowlist. The ticket has
 	// expired, so ServeConfig stops before drawing a nonce; SignPage then
 	// runs the signature and the payload with a given nonce.
-	rec := core.ParseRecord(`{"value":"warm","expires_at":1,"fetched_at":0}`)
+	rec := cred.ParseRecord(`{"value":"warm","expires_at":1,"fetched_at":0}`)
 	ticket := strings.Repeat("w", 86) // WeChat's length
-	a := core.App{AppID: "wxwarm", Hosts: core.ParseAllowlist("*.example.com"), Origins: core.ParseOriginList("https://h.example.com")}
-	req := core.Request{Method: "GET", Query: query("https://w/config?url=https%3A%2F%2Fh.example.com%2Fa%3Fb%3D1"), Origin: "https://h.example.com"}
+	a := api.App{AppID: "wxwarm", Hosts: pageurl.ParseAllowlist("*.example.com"), Origins: pageurl.ParseOriginList("https://h.example.com")}
+	req := api.Request{Method: "GET", Query: query("https://w/config?url=https%3A%2F%2Fh.example.com%2Fa%3Fb%3D1"), Origin: "https://h.example.com"}
 	var buf [512]byte
 	r := a.ServeConfig(buf[:0], &req, &rec, 2)
 	var hb [512]byte
 	r.AppendHeaderLines(hb[:0])
-	core.Route("GET", "/config")
+	api.Route("GET", "/config")
 	a.SignPage(buf[:0], "https://h.example.com/a?b=1", ticket, "warm", 2)
 }
 
@@ -260,7 +263,7 @@ func path(u string) string {
 }
 
 func fail(e *core.Error) uint32 {
-	var r core.Response
+	var r api.Response
 	r.Fail(body[:0:outputCap], e)
 	return answer(&r)
 }
@@ -279,11 +282,11 @@ func act(action int, text ...string) uint32 {
 
 // answer writes the header lines and the body (in body, or elsewhere if
 // it outgrew it) into the output region and packs the result.
-func answer(r *core.Response) uint32 {
+func answer(r *api.Response) uint32 {
 	head := r.AppendHeaderLines(output[:0:outputCap])
 	size := len(head) + 1 + len(r.Body)
 	if size > outputCap {
-		r2 := core.Response{}
+		r2 := api.Response{}
 		r2.Fail(body[:0:outputCap], core.ErrInternal)
 		return answer(&r2)
 	}

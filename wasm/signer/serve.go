@@ -7,6 +7,9 @@ import (
 	"strings"
 
 	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/api"
+	"github.com/wxsign/wxsign/core/cred"
+	"github.com/wxsign/wxsign/core/diagnose"
 	"github.com/wxsign/wxsign/wasm/abi"
 )
 
@@ -14,13 +17,13 @@ import (
 // needs first.
 func serve(f *[nFields][]byte, now int64) uint32 {
 	method, url := view(f[fMethod]), view(f[fURL])
-	route, err := core.Route(method, path(url))
+	route, err := api.Route(method, path(url))
 	if err == core.ErrNotFound {
 		testRoute(url)
 	}
 	// Every request is counted, unknown paths too: a loop from one address
 	// must not spend the plan's requests or KV reads.
-	budget := core.LimitConfig
+	budget := api.LimitConfig
 	if route != nil {
 		budget = route.Limit
 	}
@@ -32,7 +35,7 @@ func serve(f *[nFields][]byte, now int64) uint32 {
 		verdicts++
 	}
 	if err != nil {
-		var r core.Response // no CORS: the route is none a page may call so
+		var r api.Response // no CORS: the route is none a page may call so
 		r.Fail(body[:0:outputCap], err)
 		if route != nil {
 			r.Allow = route.Methods
@@ -43,25 +46,25 @@ func serve(f *[nFields][]byte, now int64) uint32 {
 		if settings.APIKey == "" {
 			return fail(core.ErrNotFound)
 		}
-		if !core.Authorized(view(f[fAuthorization]), settings.APIKey) {
-			if limiting(core.LimitAuth) {
-				if a, _ := limit(f, core.LimitAuth, verdicts); a != 0 {
+		if !api.Authorized(view(f[fAuthorization]), settings.APIKey) {
+			if limiting(api.LimitAuth) {
+				if a, _ := limit(f, api.LimitAuth, verdicts); a != 0 {
 					return a
 				}
 			}
-			r := core.Response{Authenticate: true} // no CORS: keyed endpoints are for back-ends
+			r := api.Response{Authenticate: true} // no CORS: keyed endpoints are for back-ends
 			r.Fail(body[:0:outputCap], core.ErrUnauthorized)
 			return answer(&r)
 		}
 	}
-	req := core.Request{
+	req := api.Request{
 		Method:      method,
 		Query:       query(url),
 		ContentType: view(f[fContentType]),
 		Origin:      view(f[fOrigin]),
 		Body:        f[fBody],
 	}
-	if len(req.Body) > core.MaxBodyLen || tooLong(view(f[fContentLength])) {
+	if len(req.Body) > api.MaxBodyLen || tooLong(view(f[fContentLength])) {
 		return refuse(&req, core.ErrBodyTooLarge)
 	}
 	switch route.Path {
@@ -102,17 +105,17 @@ func limit(f *[nFields][]byte, binding string, n int) (uint32, bool) {
 		if ip == "" {
 			ip = "unknown"
 		}
-		return act(abi.ActLimit, binding, core.RateKey(ip)), true
+		return act(abi.ActLimit, binding, api.RateKey(ip)), true
 	}
 	if v[n] == '0' {
 		r := refusal(view(f[fOrigin]), core.ErrRateLimited)
-		r.RetryAfter = core.RateLimitPeriod
+		r.RetryAfter = api.RateLimitPeriod
 		return answer(&r), true
 	}
 	return 0, false
 }
 
-func serveConfig(req *core.Request, now int64) uint32 {
+func serveConfig(req *api.Request, now int64) uint32 {
 	a, err := pickApp(req.Query)
 	if err != nil {
 		return refuse(req, err)
@@ -132,26 +135,26 @@ func serveConfig(req *core.Request, now int64) uint32 {
 	return answer(&r)
 }
 
-func serveNonce(req *core.Request) uint32 {
+func serveNonce(req *api.Request) uint32 {
 	r := cors.ServeNonce(body[:0:outputCap], req)
 	return answer(&r)
 }
 
 // refusal is the answer to a request refused before an endpoint's own
 // checks, with the CORS decision made, so that a page can read why.
-func refusal(origin string, e *core.Error) core.Response {
-	r := core.Response{AllowOrigin: cors.CORS(origin), Vary: !origins.Empty()}
+func refusal(origin string, e *core.Error) api.Response {
+	r := api.Response{AllowOrigin: cors.CORS(origin), Vary: !origins.Empty()}
 	r.Fail(body[:0:outputCap], e)
 	return r
 }
 
-func refuse(req *core.Request, e *core.Error) uint32 {
+func refuse(req *api.Request, e *core.Error) uint32 {
 	r := refusal(req.Origin, e)
 	return answer(&r)
 }
 
 // serveWeCom answers /wecom/config for ?agentid= (the first agent by default).
-func serveWeCom(req *core.Request, now int64) uint32 {
+func serveWeCom(req *api.Request, now int64) uint32 {
 	id, err := param(req.Query, "agentid")
 	if err != nil {
 		return refuse(req, err)
@@ -166,15 +169,15 @@ func serveWeCom(req *core.Request, now int64) uint32 {
 	if a == nil {
 		return refuse(req, core.ErrUnknownApp)
 	}
-	var r core.Response
-	for _, e := range []*core.Held{a.corp, a.agent} {
+	var r api.Response
+	for _, e := range []*cred.Held{a.corp, a.agent} {
 		if act := need(e, now, 0); act != 0 {
 			return act
 		}
 	}
 	r = a.ServeWeCom(body[:0:outputCap], req, a.id, &a.corp.Rec, &a.agent.Rec, now)
 	if r.NeedTicket {
-		for _, e := range []*core.Held{a.corp, a.agent} {
+		for _, e := range []*cred.Held{a.corp, a.agent} {
 			if act := ready(e, &r, now, 0); act != 0 {
 				return act
 			}
@@ -185,8 +188,8 @@ func serveWeCom(req *core.Request, now int64) uint32 {
 
 // serveCard answers /card/ext and /card/choose with the app's wx_card
 // ticket, which is fetched the first time a card endpoint needs it.
-func serveCard(path string, req *core.Request, now int64) uint32 {
-	a, err := appByID(core.CardAppID(req.Body))
+func serveCard(path string, req *api.Request, now int64) uint32 {
+	a, err := appByID(api.CardAppID(req.Body))
 	if err != nil {
 		return refuse(req, err)
 	}
@@ -196,11 +199,11 @@ func serveCard(path string, req *core.Request, now int64) uint32 {
 	if act := need(a.card, now, 0); act != 0 {
 		return act
 	}
-	var r core.Response
+	var r api.Response
 	if path == "/card/ext" {
-		r = core.ServeCardExt(body[:0:outputCap], req.Body, &a.card.Rec, now)
+		r = api.ServeCardExt(body[:0:outputCap], req.Body, &a.card.Rec, now)
 	} else {
-		r = core.ServeCardChoose(body[:0:outputCap], a.AppID, req.Body, &a.card.Rec, now)
+		r = api.ServeCardChoose(body[:0:outputCap], a.AppID, req.Body, &a.card.Rec, now)
 	}
 	if r.NeedTicket {
 		if act := ready(a.card, &r, now, 0); act != 0 {
@@ -211,7 +214,7 @@ func serveCard(path string, req *core.Request, now int64) uint32 {
 }
 
 // serveDebug answers the debug page's endpoints with the app's jsapi_ticket.
-func serveDebug(path string, req *core.Request, now int64) uint32 {
+func serveDebug(path string, req *api.Request, now int64) uint32 {
 	a, err := pickApp(req.Query)
 	if err != nil {
 		return refuse(req, err)
@@ -222,11 +225,11 @@ func serveDebug(path string, req *core.Request, now int64) uint32 {
 	if act := need(a.ticket, now, 0); act != 0 {
 		return act
 	}
-	var r core.Response
+	var r api.Response
 	if path == "/debug/info" {
-		r = a.ServeDebugInfo(body[:0:outputCap], req, &a.ticket.Rec, now)
+		r = diagnose.ServeDebugInfo(&a.App, body[:0:outputCap], req, &a.ticket.Rec, now)
 	} else {
-		r = a.ServeDebugCheck(body[:0:outputCap], req, &a.ticket.Rec, now)
+		r = diagnose.ServeDebugCheck(&a.App, body[:0:outputCap], req, &a.ticket.Rec, now)
 	}
 	if r.NeedTicket {
 		if act := ready(a.ticket, &r, now, 0); act != 0 {
@@ -243,24 +246,24 @@ func tooLong(cl string) bool {
 		return false
 	}
 	n, err := strconv.ParseInt(cl, 10, 64)
-	return err == nil && n > core.MaxBodyLen
+	return err == nil && n > api.MaxBodyLen
 }
 
 // serveSecret answers /token and /ticket for back-ends holding API_KEY.
 // Tokens can be revoked before they expire, so the record is read from KV
-// again after core.RecordTTL, not held until it expires.
-func serveSecret(req *core.Request, field string, now int64) uint32 {
+// again after api.RecordTTL, not held until it expires.
+func serveSecret(req *api.Request, field string, now int64) uint32 {
 	k, err := settings.SecretKey(req.Query, field)
 	if err != nil {
 		return fail(err)
 	}
 	e := entries[k.String()]
-	var r core.Response
+	var r api.Response
 	r.Body = body[:0:outputCap]
 	if a := ready(e, &r, now, recordTTL()); a != 0 {
 		return a
 	}
-	r = core.Response{Status: 200, Body: core.AppendSecret(body[:0:outputCap], field, &e.Rec)}
+	r = api.Response{Status: 200, Body: api.AppendSecret(body[:0:outputCap], field, &e.Rec)}
 	return answer(&r)
 }
 
@@ -273,7 +276,7 @@ func serveHealth(url string, now int64) uint32 {
 	for _, k := range settings.Keys() {
 		if e := entries[k.String()]; e.Stale(now, healthTTL()) || coordinated {
 			if kvReadFails(now) {
-				e.Hand(core.Unreadable, nil, 0, now)
+				e.Hand(cred.Unreadable, nil, 0, now)
 				continue
 			}
 			unread = append(unread, k.String())
@@ -283,8 +286,8 @@ func serveHealth(url string, now int64) uint32 {
 	if len(unread) > 0 {
 		return act(abi.ActRead, unread...)
 	}
-	status, b := settings.AppendHealth(body[:0:outputCap], host(url), now, func(k *core.Key) *core.Held { return entries[k.String()] })
-	r := core.Response{Status: status, Body: b}
+	status, b := settings.AppendHealth(body[:0:outputCap], host(url), now, func(k *cred.Key) *cred.Held { return entries[k.String()] })
+	r := api.Response{Status: status, Body: b}
 	return answer(&r)
 }
 

@@ -7,6 +7,9 @@ import (
 	"strings"
 
 	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/api"
+	"github.com/wxsign/wxsign/core/cred"
+	"github.com/wxsign/wxsign/core/pageurl"
 	"github.com/wxsign/wxsign/wasm/abi"
 )
 
@@ -15,13 +18,13 @@ import (
 // agent holds its entries by pointer, so that a request finds its app's
 // ticket without a map look-up, and alternating apps rebuild nothing.
 var (
-	settings core.Settings
+	settings api.Settings
 	apps     []*app
 	agents   []*agent
-	entries  = map[string]*core.Held{}
+	entries  = map[string]*cred.Held{}
 	limiters []string // the rate-limit bindings the environment has
-	origins  core.OriginList
-	cors     core.App // no app's, only ALLOWED_ORIGINS: the CORS of answers made before an app is known
+	origins  pageurl.OriginList
+	cors     api.App // no app's, only ALLOWED_ORIGINS: the CORS of answers made before an app is known
 
 	// coordinated is set when a coordinator answered this isolate: it may
 	// have written KV, which /healthz then reads again.
@@ -30,37 +33,37 @@ var (
 
 // app is an official account as the signing endpoints need it.
 type app struct {
-	core.App
-	ticket, card *core.Held
+	api.App
+	ticket, card *cred.Held
 }
 
 // agent is a WeCom agent: the corp's App (its AppID is the CorpID) and
 // the agent's two tickets.
 type agent struct {
-	core.App
+	api.App
 	id          string
-	corp, agent *core.Held
+	corp, agent *cred.Held
 }
 
 // configure parses the settings from the environment and rebuilds the
 // state: records already held for keys that remain are kept.
 func configure(env map[string]string) {
-	settings = core.LoadSettings(func(name string) string { return env[name] })
+	settings = api.LoadSettings(func(name string) string { return env[name] })
 	loadHooks(func(name string) string { return env[name] })
 	limiters = nil
 	for name := range env {
-		if b, ok := strings.CutPrefix(name, "@"); ok && settings.RateLimits && (b == core.LimitConfig || b == core.LimitAuth) {
+		if b, ok := strings.CutPrefix(name, "@"); ok && settings.RateLimits && (b == api.LimitConfig || b == api.LimitAuth) {
 			limiters = append(limiters, b)
 		}
 	}
-	origins = core.ParseOriginList(settings.AllowedOrigins)
-	cors = core.App{Origins: origins}
+	origins = pageurl.ParseOriginList(settings.AllowedOrigins)
+	cors = api.App{Origins: origins}
 	old := entries
-	entries = map[string]*core.Held{}
+	entries = map[string]*cred.Held{}
 	for _, k := range settings.Keys() {
 		e := old[k.String()]
 		if e == nil {
-			e = &core.Held{}
+			e = &cred.Held{}
 		}
 		e.Key = k
 		entries[k.String()] = e
@@ -68,19 +71,19 @@ func configure(env map[string]string) {
 	apps, agents = nil, nil
 	for _, a := range settings.Apps {
 		apps = append(apps, &app{
-			App:    core.App{AppID: a.AppID, Hosts: core.ParseAllowlist(a.AllowedHosts), Origins: origins},
-			ticket: entries[settings.Key(core.JSAPITicket.Name, a.AppID).String()],
-			card:   entries[settings.Key(core.CardTicket.Name, a.AppID).String()],
+			App:    api.App{AppID: a.AppID, Hosts: pageurl.ParseAllowlist(a.AllowedHosts), Origins: origins},
+			ticket: entries[settings.Key(cred.JSAPITicket.Name, a.AppID).String()],
+			card:   entries[settings.Key(cred.CardTicket.Name, a.AppID).String()],
 		})
 	}
 	if w := settings.WeCom; w != nil {
 		for _, a := range w.Agents {
 			owner := w.CorpID + "/" + a.AgentID
 			agents = append(agents, &agent{
-				App:   core.App{AppID: w.CorpID, Hosts: core.ParseAllowlist(w.AllowedHosts), Origins: origins},
+				App:   api.App{AppID: w.CorpID, Hosts: pageurl.ParseAllowlist(w.AllowedHosts), Origins: origins},
 				id:    a.AgentID,
-				corp:  entries[settings.Key(core.WeComCorpTicket.Name, owner).String()],
-				agent: entries[settings.Key(core.WeComAgentTicket.Name, owner).String()],
+				corp:  entries[settings.Key(cred.WeComCorpTicket.Name, owner).String()],
+				agent: entries[settings.Key(cred.WeComAgentTicket.Name, owner).String()],
 			})
 		}
 	}
@@ -89,12 +92,12 @@ func configure(env map[string]string) {
 // need returns the action an entry calls for before it can be looked
 // at, 0 when it has been read. Under an injected KV read fault the read
 // fails here, as it would in the host.
-func need(e *core.Held, now, maxAge int64) uint32 {
+func need(e *cred.Held, now, maxAge int64) uint32 {
 	if !e.Stale(now, maxAge) {
 		return 0
 	}
 	if kvReadFails(now) {
-		e.Hand(core.Unreadable, nil, 0, now)
+		e.Hand(cred.Unreadable, nil, 0, now)
 		return 0
 	}
 	return act(abi.ActRead, e.Key.String())
@@ -103,14 +106,14 @@ func need(e *core.Held, now, maxAge int64) uint32 {
 // ready is the action that gets e usable (read it, or ask the
 // coordinator), the answer of the coordinator's refusal while it holds,
 // or 0 when e is usable.
-func ready(e *core.Held, r *core.Response, now, maxAge int64) uint32 {
+func ready(e *cred.Held, r *api.Response, now, maxAge int64) uint32 {
 	if a := need(e, now, maxAge); a != 0 {
 		return a
 	}
 	switch e.Next(now, maxAge) {
-	case core.NeedNothing:
+	case cred.NeedNothing:
 		return 0
-	case core.NeedWait:
+	case cred.NeedWait:
 		failure, retry := e.Failure(now)
 		if len(failure) == 0 {
 			r.Fail(r.Body[:0], core.ErrUpstream)
@@ -126,13 +129,13 @@ func ready(e *core.Held, r *core.Response, now, maxAge int64) uint32 {
 
 // askCoordinator names the coordinator of e's owner and the path that
 // gets e's record from it.
-func askCoordinator(e *core.Held) uint32 {
+func askCoordinator(e *cred.Held) uint32 {
 	return act(abi.ActFetch, e.Key.String(), e.Key.Coordinator(), e.Key.AskPath())
 }
 
 // param is the value of a query parameter, "" when absent.
 func param(q, name string) (string, *core.Error) {
-	v, n := core.QueryParam(q, name)
+	v, n := api.QueryParam(q, name)
 	if n > 1 {
 		return "", core.ErrBadRequest
 	}

@@ -1,0 +1,66 @@
+package api
+
+import "github.com/wxsign/wxsign/core/cred"
+
+// Keys is every credential the settings call for, tokens before the
+// tickets that need them, in the order of the settings. LoadSettings
+// makes the table; Settings made otherwise make it on the first call,
+// which must then not race with others.
+func (s *Settings) Keys() []*cred.Key {
+	if s.keys != nil {
+		return s.keys
+	}
+	token := cred.StableToken
+	if s.TokenMode == ModeClassic {
+		token = cred.ClassicToken
+	}
+	var keys []*cred.Key
+	add := func(owner, appID, agent, secret string, kinds ...*cred.Kind) {
+		var tok *cred.Key
+		for _, kind := range kinds {
+			if kind.Token == "" {
+				tok = cred.NewKey(kind, owner, appID, agent, secret, nil)
+				keys = append(keys, tok)
+			} else {
+				keys = append(keys, cred.NewKey(kind, owner, appID, agent, secret, tok))
+			}
+		}
+	}
+	for _, a := range s.Apps {
+		add(a.AppID, a.AppID, "", a.Secret, token, cred.JSAPITicket, cred.CardTicket)
+	}
+	if w := s.WeCom; w != nil {
+		for _, a := range w.Agents {
+			add(w.CorpID+"/"+a.AgentID, w.CorpID, a.AgentID, a.Secret, cred.WeComToken, cred.WeComCorpTicket, cred.WeComAgentTicket)
+		}
+	}
+	cred.Share(keys)
+	s.keys = keys
+	return keys
+}
+
+// Key returns the key of kind for owner (an AppID, or "corp/agent"), nil
+// when the settings have none.
+func (s *Settings) Key(kind, owner string) *cred.Key {
+	for _, k := range s.Keys() {
+		if k.Kind.Name == kind && k.Owner == owner {
+			return k
+		}
+	}
+	return nil
+}
+
+// Alerter is the message builder the settings call for, with every
+// secret they hold to keep out of a message.
+func (s *Settings) Alerter() cred.Alerter {
+	secrets := []string{s.APIKey, s.RelayKey}
+	for _, app := range s.Apps {
+		secrets = append(secrets, app.Secret)
+	}
+	if s.WeCom != nil {
+		for _, ag := range s.WeCom.Agents {
+			secrets = append(secrets, ag.Secret)
+		}
+	}
+	return cred.NewAlerter(s.AlertFormat, s.AlertLang, s.AlertWebhook, secrets...)
+}

@@ -1,0 +1,29 @@
+package cred
+
+// The coordinator's paths: an isolate asks the coordinator of a key's
+// owner (Key.Coordinator) for a usable record at CredentialPath?key=<KV
+// key>, and the cron asks each coordinator to refresh what is due at
+// RefreshPath?owner=<its name>. An answer says in WakeHeader when to wake
+// next and what to ask then: "<Unix seconds> <path>". They are no routes:
+// only the Worker reaches a coordinator, and the module hands the entry
+// the path with each ask.
+//
+// The Go program hands the coordinator the alerts a pass decided in
+// AlertHeader, one value each: "<receipt key> <id> <URL, base64> <body,
+// base64>". The coordinator takes the header off, answers, and then POSTs
+// the body to the URL; the webhook's answer goes to its durable storage at
+// the receipt key as "<id> <HTTP status> <the answer's start>" (status 0:
+// none), which the Vault reads (ReceiptKey).
+const (
+	CredentialPath = "/__wxsign/credential"
+	RefreshPath    = "/__wxsign/refresh"
+	WakeHeader     = "X-Wxsign-Wake"
+	AlertHeader    = "X-Wxsign-Alert"
+)
+
+// AskPath is where an isolate asks k's coordinator for k's record.
+func (k *Key) AskPath() string { return CredentialPath + "?key=" + k.String() }
+
+// RefreshAsk is where the cron and the alarm ask owner's coordinator for
+// its refresh pass.
+func RefreshAsk(owner string) string { return RefreshPath + "?owner=" + owner }
