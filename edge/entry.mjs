@@ -13,12 +13,11 @@
 // and signing all live in Go (core/, compiled into build/signer.wasm); the
 // ABI is package wasm/abi's.
 import { DurableObject, env as globalEnv } from "cloudflare:workers";
-import { FETCH, LIMIT, READ, Signer } from "./signer.mjs";
+import { FETCH, LIMIT, READ, Signer, TURNS } from "./signer.mjs";
 import signerModule from "../build/signer.wasm";
 import "../build/go/wasm_exec.js"; // Go's own glue, as syumai/workers ships it: globalThis.Go
 import { createRuntimeContext, loadModule } from "../build/go/runtime.mjs";
 
-const TURNS = 8; // a request needs at most read, limit, fetch: more is a bug
 const NO_BODY = new Uint8Array(0);
 
 // The signer is made in global scope, which Workers run before the first

@@ -9,6 +9,8 @@ import { WASI } from "@bjorn3/browser_wasi_shim";
 export const READ = 1;
 export const FETCH = 3;
 export const LIMIT = 4;
+/** How many times wxs_serve may be called for one request (abi.MaxTurns): more is a bug. */
+export const TURNS = 8;
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

@@ -283,7 +283,7 @@ func (s *Signer) serve(ctx context.Context, in *instance, env map[string]string,
 		return Result{}, err
 	}
 	limit := ""
-	for turn := 0; turn < 8; turn++ {
+	for turn := 0; turn < abi.MaxTurns; turn++ {
 		f := appendField(in.frame[:0], req.Method)
 		f = appendField(f, req.URL)
 		for _, h := range in.headers {

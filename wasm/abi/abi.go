@@ -14,6 +14,11 @@ const (
 	ActLimit = 4 // ask the named rate-limit binding, and append its verdict to the request
 )
 
+// MaxTurns bounds the calls of wxs_serve for one request: a request needs
+// at most a read, a verdict per rate-limit binding and an ask, so a host
+// that counts more has met a bug, not a slow request.
+const MaxTurns = 8
+
 // The module's exports, by name; the package documentation says what
 // each takes and returns.
 const (
