@@ -18,8 +18,8 @@ import (
 // 43 base64 characters, the encoding of 32 bytes without its final "=".
 const EncodingAESKeyLen = 43
 
-// MaxBody is the largest push body, and the largest message Encrypt takes,
-// that the package accepts; WeChat's platform messages are a few hundred
+// MaxBody is the largest push body, and the longest Encrypt value, that the
+// package makes or accepts; WeChat's platform messages are a few hundred
 // bytes.
 const MaxBody = 64 << 10
 
@@ -66,12 +66,13 @@ func ParseKey(encodingAESKey string) (*Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: not standard base64", ErrKey)
 	}
+	// The decoder skips newlines, so 43 characters can still be too few.
 	if n != 32 {
 		return nil, fmt.Errorf("%w: decodes to %d bytes, want 32", ErrKey, n)
 	}
 	block, err := aes.NewCipher(raw[:32])
 	if err != nil {
-		return nil, fmt.Errorf("%w: %d-byte key refused by AES", ErrKey, n)
+		return nil, fmt.Errorf("%w: AES refused the key", ErrKey)
 	}
 	k := &Key{block: block}
 	copy(k.iv[:], raw[:aes.BlockSize])
@@ -109,12 +110,16 @@ func Verify(token, timestamp, nonce, encrypt, sig string) bool {
 // big-endian), msg and appID, padded with PKCS#7 to a multiple of 32 bytes.
 // rand is crypto/rand.Reader in production and fixed bytes in tests.
 func (k *Key) Encrypt(rand io.Reader, msg []byte, appID string) (string, error) {
-	// The bound also keeps the length within the 4-byte field.
+	// Checked before adding, so that the sum cannot overflow; the bound also
+	// keeps the length within its 4-byte field.
 	if len(msg) > MaxBody || len(appID) > MaxBody {
-		return "", fmt.Errorf("%w: message of %d bytes, limit %d", ErrTooLarge, len(msg), MaxBody)
+		return "", fmt.Errorf("%w: message of %d bytes", ErrTooLarge, len(msg))
 	}
 	n := randomLen + 4 + len(msg) + len(appID)
 	pad := blockPad - n%blockPad
+	if base64.StdEncoding.EncodedLen(n+pad) > MaxBody {
+		return "", fmt.Errorf("%w: message of %d bytes", ErrTooLarge, len(msg))
+	}
 	buf := make([]byte, n+pad)
 	if _, err := io.ReadFull(rand, buf[:randomLen]); err != nil {
 		return "", fmt.Errorf("msgcrypt: reading the random prefix: %w", err)
@@ -136,7 +141,7 @@ func (k *Key) Decrypt(encrypt, appID string) ([]byte, error) {
 	if encrypt == "" {
 		return nil, fmt.Errorf("%w: empty ciphertext", ErrMalformed)
 	}
-	if len(encrypt) > base64.StdEncoding.EncodedLen(MaxBody) {
+	if len(encrypt) > MaxBody {
 		return nil, fmt.Errorf("%w: ciphertext of %d characters", ErrTooLarge, len(encrypt))
 	}
 	buf := make([]byte, base64.StdEncoding.DecodedLen(len(encrypt)))
