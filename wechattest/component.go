@@ -573,7 +573,7 @@ func (s *Server) consent(q url.Values, referer, appID string) (*sealed, string, 
 			from = u.Hostname()
 		}
 		if from != p.Domain || redirect.Hostname() != p.Domain {
-			return nil, "", fmt.Sprintf("the entry page's domain (%s) and the callback's (%s) must both be the launch page domain %s",
+			return nil, "", fmt.Sprintf("the entry page domain (%s) and the callback domain (%s) must both be the launch page domain %s",
 				from, redirect.Hostname(), p.Domain)
 		}
 	}
