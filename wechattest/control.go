@@ -2,6 +2,7 @@ package wechattest
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 )
 
@@ -88,5 +89,61 @@ func (s *Server) controlAPI() *http.ServeMux {
 		ok(w)
 	})
 	m.HandleFunc("DELETE /__standin/fault", func(w http.ResponseWriter, r *http.Request) { s.ClearFaults(); ok(w) })
+	s.componentControl(m, ok)
 	return m
+}
+
+// componentControl serves /__standin/component/, the third-party
+// platform's part of the control API.
+func (s *Server) componentControl(m *http.ServeMux, ok func(http.ResponseWriter)) {
+	type request struct {
+		AppID    string `json:"appid"`
+		InfoType string `json:"info_type"`
+		Forge    string `json:"forge"`
+	}
+	// handle decodes a request and answers what do returns: a Push, an
+	// error (HTTP 400) or nil for {"ok":true}.
+	handle := func(pattern string, do func(request) (any, error)) {
+		m.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+			var req request
+			if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+				http.Error(w, "want a JSON object: "+err.Error(), http.StatusBadRequest)
+				return
+			}
+			v, err := do(req)
+			switch {
+			case err != nil:
+				http.Error(w, err.Error(), http.StatusBadRequest)
+			case v == nil:
+				ok(w)
+			default:
+				writeJSON(w, v)
+			}
+		})
+	}
+	handle("POST /__standin/component/consent", func(req request) (any, error) { return nil, s.SetConsent(req.AppID) })
+	handle("POST /__standin/component/rotate", func(req request) (any, error) { s.RotateRefreshToken(req.AppID); return nil, nil })
+	handle("POST /__standin/component/unauthorize", func(req request) (any, error) { return s.Unauthorize(req.AppID) })
+	handle("POST /__standin/component/push", func(req request) (any, error) {
+		switch {
+		case req.Forge != "":
+			return s.PushForged(req.InfoType, req.AppID, req.Forge)
+		case req.InfoType == "component_verify_ticket":
+			return s.PushVerifyTicket()
+		case req.InfoType == "unauthorized":
+			return s.Unauthorize(req.AppID)
+		case req.InfoType == "authorized" || req.InfoType == "updateauthorized":
+			return s.Authorize(req.AppID, req.InfoType)
+		}
+		return nil, fmt.Errorf("info_type must be component_verify_ticket, authorized, updateauthorized or unauthorized, not %q", req.InfoType)
+	})
+	m.HandleFunc("GET /__standin/component/pushes", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, s.Pushes()) })
+	m.HandleFunc("GET /__standin/component/state", func(w http.ResponseWriter, r *http.Request) {
+		st, found := s.ComponentState()
+		if !found {
+			http.Error(w, errNoComponent.Error(), http.StatusNotFound)
+			return
+		}
+		writeJSON(w, st)
+	})
 }

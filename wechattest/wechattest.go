@@ -24,6 +24,15 @@ type Stats struct {
 	CorpTicket  int `json:"corp_ticket"`  // WeCom get_jsapi_ticket
 	AgentTicket int `json:"agent_ticket"` // WeCom ticket/get
 
+	ComponentToken  int `json:"component_token"`   // api_component_token
+	PreAuthCode     int `json:"pre_auth_code"`     // api_create_preauthcode
+	QueryAuth       int `json:"query_auth"`        // api_query_auth
+	AuthorizerToken int `json:"authorizer_token"`  // api_authorizer_token
+	StartPushTicket int `json:"start_push_ticket"` // api_start_push_ticket
+	AuthPage        int `json:"auth_page"`         // views of the consent page, both paths
+	Pushes          int `json:"pushes"`            // pushes sent to the event URL
+	PushesFailed    int `json:"pushes_failed"`     // of which not answered "success" in time
+
 	Posts              int `json:"posts"`                // POSTs that reached the gateway
 	PostsWithoutLength int `json:"posts_without_length"` // of which without Content-Length
 	RejectedChunked    int `json:"rejected_chunked"`     // requests refused with 412
@@ -31,9 +40,16 @@ type Stats struct {
 	LeakedRelayKey     int `json:"leaked_relay_key"`     // requests carrying X-Wxsign-Relay-Key
 }
 
-// Calls counts the token and ticket calls of every kind.
+// Calls counts the token and ticket calls of every kind, the component
+// API's included.
 func (s Stats) Calls() int {
-	return s.Token + s.StableToken + s.Ticket + s.CardTicket + s.WeComToken + s.CorpTicket + s.AgentTicket
+	return s.Token + s.StableToken + s.Ticket + s.CardTicket + s.WeComToken + s.CorpTicket + s.AgentTicket +
+		s.ComponentCalls()
+}
+
+// ComponentCalls counts the calls to the component API.
+func (s Stats) ComponentCalls() int {
+	return s.ComponentToken + s.PreAuthCode + s.QueryAuth + s.AuthorizerToken + s.StartPushTicket
 }
 
 // Fault kinds.
@@ -53,7 +69,8 @@ const (
 var faultKinds = []string{Busy, HTTP500, NonJSON, Slow, Revoked, Quota, IP, Confirm, BadSecret, BadAppID}
 
 // Fault makes an endpoint ("token" for every token call, WeCom's included,
-// "ticket" for every ticket call, or "all") misbehave for its next Count
+// "ticket" for every ticket call, "component" for every call to the
+// component API, or "all") misbehave for its next Count
 // calls, or until cleared when Count is 0.
 type Fault struct {
 	Endpoint string `json:"endpoint"`
@@ -96,6 +113,17 @@ var errs = map[string]apiErr{
 	"bad_wecom_token":  {40014, "invalid access_token"},
 	"bad_wecom_type":   {40058, "invalid type"},
 	"wecom_freq_limit": {45009, "api freq out of limit"},
+
+	"c_ip":             {61004, "access clientip is not registered requestIP: {ip}"},
+	"c_ticket_expired": {61005, "component ticket is expired"},
+	"c_ticket_invalid": {61006, "component ticket is invalid"},
+	"c_not_authorized": {61003, "component is not authorized by this account"},
+	"c_unauthorized":   {61007, "api is unauthorized to component"},
+	"c_code_invalid":   {61009, "code is invalid"},
+	"c_code_expired":   {61010, "code is expired"},
+	"c_invalid":        {61011, "invalid component"},
+	"c_wrong_token":    {61014, "must use component token for component api"},
+	"c_refresh":        {61023, "refresh_token is invalid"},
 }
 
 // credential is an issued token.
@@ -119,9 +147,10 @@ type owner struct {
 
 // issuedToken is a token WeChat still knows.
 type issuedToken struct {
-	owner   *owner
-	classic bool
-	expires time.Time
+	owner     *owner
+	classic   bool
+	component bool // an authorizer_access_token, issued through the platform
+	expires   time.Time
 }
 
 // ticket is a ticket as issued, with its real expiry.
@@ -171,6 +200,7 @@ type Server struct {
 	whitelist map[netip.Addr]bool // empty: every IP may fetch tokens
 	stats     Stats
 	faults    []*Fault
+	comp      *platform // the third-party platform, nil until configured
 	ts        *httptest.Server
 	api       *http.ServeMux
 	control   *http.ServeMux
@@ -189,6 +219,14 @@ func New(appID, secret string) *Server {
 	s.api.HandleFunc("GET /cgi-bin/gettoken", s.wecomToken)
 	s.api.HandleFunc("GET /cgi-bin/get_jsapi_ticket", s.corpTicket)
 	s.api.HandleFunc("GET /cgi-bin/ticket/get", s.agentTicket)
+	s.api.HandleFunc("POST /cgi-bin/component/api_component_token", s.apiComponentToken)
+	s.api.HandleFunc("POST /cgi-bin/component/api_create_preauthcode", s.apiCreatePreAuthCode)
+	s.api.HandleFunc("POST /cgi-bin/component/api_query_auth", s.apiQueryAuth)
+	s.api.HandleFunc("POST /cgi-bin/component/api_authorizer_token", s.apiAuthorizerToken)
+	s.api.HandleFunc("POST /cgi-bin/component/api_start_push_ticket", s.apiStartPushTicket)
+	s.api.HandleFunc("GET /cgi-bin/componentloginpage", s.authPage)
+	s.api.HandleFunc("GET /safe/bindcomponent", s.authPage)
+	s.api.HandleFunc("GET /wxaopen/safe/bindcomponent", s.authPage)
 	s.control = s.controlAPI()
 	return s
 }
@@ -201,8 +239,14 @@ func NewServer(appID, secret string) *Server {
 	return s
 }
 
-// Close stops a server started by NewServer.
+// Close stops a server started by NewServer, and the pushes
+// StartTicketPushes started.
 func (s *Server) Close() {
+	s.mu.Lock()
+	if s.comp != nil && s.comp.stopPush != nil {
+		s.comp.stopPush()
+	}
+	s.mu.Unlock()
 	if s.ts != nil {
 		s.ts.Close()
 	}
@@ -323,10 +367,15 @@ func (s *Server) Revoke() {
 	defer s.mu.Unlock()
 	s.tokens = map[string]*issuedToken{}
 	s.eachOwner(func(o *owner) { o.current = credential{} })
+	if s.comp != nil {
+		s.comp.tokens = map[string]time.Time{}
+	}
 }
 
-// Reset forgets every token, ticket, counter and fault, and sets the
-// lifetimes back to 7200 s. Apps, corps and the whitelist stay.
+// Reset forgets every token, ticket, counter and fault, the platform's
+// verify ticket, codes, authorizations and pushes, and sets the lifetimes
+// back to 7200 s. Apps, corps, the platform's configuration, its
+// authorizers, the consent and the whitelist stay.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -337,6 +386,9 @@ func (s *Server) Reset() {
 	})
 	for _, c := range s.corps {
 		c.fetches = nil
+	}
+	if s.comp != nil {
+		s.comp.forget()
 	}
 }
 
@@ -355,9 +407,9 @@ func (s *Server) eachOwner(f func(*owner)) {
 // SetFault switches a fault on.
 func (s *Server) SetFault(f Fault) error {
 	switch f.Endpoint {
-	case "token", "ticket", "all":
+	case "token", "ticket", "component", "all":
 	default:
-		return fmt.Errorf("endpoint must be token, ticket or all, not %q", f.Endpoint)
+		return fmt.Errorf("endpoint must be token, ticket, component or all, not %q", f.Endpoint)
 	}
 	known := false
 	for _, k := range faultKinds {
@@ -577,6 +629,10 @@ func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	o := s.tokenOwner(w, r, q.Get("access_token"), false)
 	if o == nil {
+		return
+	}
+	if s.tokens[q.Get("access_token")].component && !s.granted(o, typ) {
+		fail(w, r, "c_unauthorized")
 		return
 	}
 	t, life := s.ticketFor(o, typ)

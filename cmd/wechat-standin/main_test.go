@@ -27,8 +27,8 @@ func get(t *testing.T, h interface {
 }
 
 func TestSetup(t *testing.T) {
-	s, addr, err := setup([]string{"-addr", "127.0.0.1:9", "-appid", "wx1", "-secret", "s1",
-		"-apps", "wx2:s2,wx3:s:3", "-corp", "wwc", "-agents", "1000002:sa,1000003:sb", "-whitelist", "127.0.0.2, 10.0.0.1"}, io.Discard)
+	s, addr, _, err := setup([]string{"-addr", "127.0.0.1:9", "-appid", "wx1", "-secret", "s1",
+		"-apps", "wx2:s2,wx3:s:3", "-corp", "wwc", "-agents", "1000002:sa,1000003:sb", "-whitelist", "127.0.0.2, 10.0.0.1"}, noEnv, io.Discard)
 	if err != nil || addr != "127.0.0.1:9" || s.AppID != "wx1" {
 		t.Fatalf("setup: %v, %q", err, addr)
 	}
@@ -64,11 +64,60 @@ func TestSetup(t *testing.T) {
 		{"-corp", "wwc", "-agents", "1:a,1:b"},
 		{"-whitelist", "127.0.0.300"},
 		{"-nope"},
+		{"-component-secret", "x"},
+		{"-component-pushes"},
+		{"-authorizers", "wxa"},
+		{"-component-appid", "wxc", "-component-secret", "s", "-component-token", "t", "-component-aes-key", "short"},
+		{"-component-appid", "wxc", "-component-secret", "s", "-component-token", "t", "-component-aes-key", testKey, "-authorizers", "wxa:1|x"},
+		{"-component-appid", "wxc", "-component-secret", "s", "-component-token", "t", "-component-aes-key", testKey, "-authorizers", ":1"},
+		{"-component-appid", "wxc", "-component-secret", "s", "-component-token", "t", "-component-aes-key", testKey, "-component-event-url", "events"},
 	}
 	for _, args := range bad {
-		if _, _, err := setup(args, io.Discard); err == nil {
+		if _, _, _, err := setup(args, noEnv, io.Discard); err == nil {
 			t.Errorf("setup(%q) accepted", args)
 		}
+	}
+}
+
+const testKey = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+
+func noEnv(string) string { return "" }
+
+// The platform's flags, each also read from the environment.
+func TestSetupComponent(t *testing.T) {
+	env := map[string]string{
+		"WECHAT_STANDIN_COMPONENT_SECRET":    "from-env",
+		"WECHAT_STANDIN_COMPONENT_AES_KEY":   testKey,
+		"WECHAT_STANDIN_COMPONENT_EVENT_URL": "http://127.0.0.1:8787/wechat/events",
+	}
+	s, _, pushes, err := setup([]string{"-component-appid", "wxc", "-component-token", "t", "-component-pushes",
+		"-authorizers", "wxa,wxb:1|2", "-component-domain", "127.0.0.1"}, func(k string) string { return env[k] }, io.Discard)
+	if err != nil || !pushes {
+		t.Fatalf("setup: %v, pushes %v", err, pushes)
+	}
+	st, ok := s.ComponentState()
+	if !ok || st.AppID != "wxc" || st.Consent != "wxa" || len(st.Authorizers) != 2 {
+		t.Fatalf("state %+v", st)
+	}
+	m := get(t, s.Doer(), "/__standin/stats", "127.0.0.1:1")
+	if _, ok := m["component_token"]; !ok {
+		t.Fatalf("stats lack the component counters: %v", m)
+	}
+	// The secret came from the environment: a wrong one is refused with 40125.
+	req, _ := http.NewRequest("POST", "http://wechat.test/cgi-bin/component/api_component_token",
+		strings.NewReader(`{"component_appid":"wxc","component_appsecret":"nope","component_verify_ticket":"x"}`))
+	res, err := s.Doer().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var ans map[string]any
+	json.NewDecoder(res.Body).Decode(&ans)
+	if ans["errcode"] != float64(40125) {
+		t.Fatalf("wrong secret: %v", ans)
+	}
+	if envName("component-event-url") != "WECHAT_STANDIN_COMPONENT_EVENT_URL" {
+		t.Fatal(envName("component-event-url"))
 	}
 }
 
