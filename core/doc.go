@@ -46,14 +46,17 @@
 //	1026     429   rate limit reached (CONFIG_RATE_LIMIT, AUTH_RATE_LIMIT)
 //	1027     400   a field is too long for the answer (errmsg names it: url, signed_url, code, ...)
 //	1030     404   no such endpoint
-//	1031     404   the appid or agentid asked for is not configured
+//	1031     404   the appid or agentid asked for is not configured, nor an authorizer of the platform
 //	1040     401   missing or wrong API key
 //	1041     403   wrong relay key (cmd/wxsign-relay)
+//	1042     403   a push to /component/event whose msg_signature does not match
+//	1043     400   a push to /component/event that does not decrypt, or names another AppID
 //	1050     503   the service is not configured (a required setting is missing)
 //	1051     503   no valid jsapi_ticket is available yet
 //	1052     503   WeChat could not be reached or answered garbage
 //	1053     503   Workers KV could not be read
 //	1054     503   the hourly fetch budget of a credential is spent (WeCom's limits)
 //	1055     503   WeChat still hands out the credential that is about to expire (seconds, once per lifetime)
+//	1056     503   the third-party platform has no component_verify_ticket yet
 //	1060     500   internal error
 package core

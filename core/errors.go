@@ -44,14 +44,17 @@ var (
 	ErrRateLimited     = &Error{1026, 429, "too many requests from this address: try again later"}
 	ErrFieldTooLong    = &Error{1027, 400, "a field is too long for the answer to hold"} // FieldTooLong names the field
 	ErrNotFound        = &Error{1030, 404, "not found"}
-	ErrUnknownApp      = &Error{1031, 404, "unknown appid or agentid: it is not in WECHAT_APPID or WECOM_AGENTS"}
+	ErrUnknownApp      = &Error{1031, 404, "unknown appid or agentid: it is not in WECHAT_APPID or WECOM_AGENTS, nor an account that authorized the platform"}
 	ErrUnauthorized    = &Error{1040, 401, "unauthorized"}
 	ErrForbidden       = &Error{1041, 403, "forbidden: wrong key"}
+	ErrPushSignature   = &Error{1042, 403, "the push's msg_signature does not match: it is not WeChat's, or COMPONENT_TOKEN is wrong"}
+	ErrPushMalformed   = &Error{1043, 400, "the push cannot be opened: its XML, encryption or AppID is wrong (COMPONENT_AES_KEY, COMPONENT_APPID)"}
 	ErrNotConfigured   = &Error{1050, 503, "the service is not configured"}
 	ErrNoTicket        = &Error{1051, 503, "no valid jsapi_ticket is available yet"}
 	ErrUpstream        = &Error{1052, 503, "WeChat could not be reached"}
 	ErrStorage         = &Error{1053, 503, "Workers KV is unavailable"}
 	ErrStillOld        = &Error{1055, 503, "WeChat still hands out the credential that is about to expire; a new one comes once it has"}
+	ErrNoVerifyTicket  = &Error{1056, 503, "the platform has no component_verify_ticket yet: WeChat pushes one to /component/event every 10 minutes"}
 	ErrBudget          = &Error{1054, 503, "WeChat's hourly limit for this credential is spent"}
 	ErrInternal        = &Error{1060, 500, "internal error"}
 )
@@ -84,14 +87,17 @@ var errorTable = []struct {
 	{ErrRateLimited, "rate limit reached (CONFIG_RATE_LIMIT, AUTH_RATE_LIMIT)"},
 	{ErrFieldTooLong, "a field is too long for the answer (errmsg names it: url, signed_url, code, ...)"},
 	{ErrNotFound, "no such endpoint"},
-	{ErrUnknownApp, "the appid or agentid asked for is not configured"},
+	{ErrUnknownApp, "the appid or agentid asked for is not configured, nor an authorizer of the platform"},
 	{ErrUnauthorized, "missing or wrong API key"},
 	{ErrForbidden, "wrong relay key (cmd/wxsign-relay)"},
+	{ErrPushSignature, "a push to /component/event whose msg_signature does not match"},
+	{ErrPushMalformed, "a push to /component/event that does not decrypt, or names another AppID"},
 	{ErrNotConfigured, "the service is not configured (a required setting is missing)"},
 	{ErrNoTicket, "no valid jsapi_ticket is available yet"},
 	{ErrUpstream, "WeChat could not be reached or answered garbage"},
 	{ErrStorage, "Workers KV could not be read"},
 	{ErrBudget, "the hourly fetch budget of a credential is spent (WeCom's limits)"},
 	{ErrStillOld, "WeChat still hands out the credential that is about to expire (seconds, once per lifetime)"},
+	{ErrNoVerifyTicket, "the third-party platform has no component_verify_ticket yet"},
 	{ErrInternal, "internal error"},
 }

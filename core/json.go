@@ -29,8 +29,8 @@ const (
 	JSONTrue
 	JSONFalse
 	JSONNull
-	JSONObject // checked and skipped: only the kind is given
-	JSONArray  // checked and skipped: only the kind is given
+	JSONObject // checked; Str holds its text, for DecodeObject to read in turn
+	JSONArray  // checked; Str holds its text
 )
 
 // JSONValue is the value of one member of the object decodeObject reads.
@@ -210,7 +210,10 @@ func (d *jsonDecoder) value(depth int) (v JSONValue, ok bool) {
 		if c == '[' {
 			v.Kind = JSONArray
 		}
-		return v, d.skip(depth + 1)
+		start := d.i
+		ok = d.skip(depth + 1)
+		v.Str = d.s[start:d.i]
+		return v, ok
 	case c == '-' || '0' <= c && c <= '9':
 		return d.number()
 	}

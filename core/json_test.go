@@ -35,7 +35,7 @@ func TestDecodeObject(t *testing.T) {
 		}, nil},
 		{`{"t":true,"f":false,"z":null,"o":{"a":[1,{"b":null}]},"l":[]}`, []member{
 			{"t", JSONValue{Kind: JSONTrue}}, {"f", JSONValue{Kind: JSONFalse}}, {"z", JSONValue{Kind: JSONNull}},
-			{"o", JSONValue{Kind: JSONObject}}, {"l", JSONValue{Kind: JSONArray}},
+			{"o", JSONValue{Kind: JSONObject, Str: `{"a":[1,{"b":null}]}`}}, {"l", JSONValue{Kind: JSONArray, Str: "[]"}},
 		}, nil},
 		{`{"a":1,"A":2}`, []member{{"a", num("1", 1, true)}, {"A", num("2", 2, true)}}, nil}, // keys are exact
 		{`{"a":1,"a":2}`, []member{{"a", num("1", 1, true)}, {"a", JSONValue{Kind: JSONNumber, Str: "2", Int: 2, IsInt: true, Dup: true}}}, ErrBadRequest},
@@ -70,7 +70,7 @@ func TestDecodeObject(t *testing.T) {
 		{`[]`, nil, ErrBadRequest},
 		{`"a"`, nil, ErrBadRequest},
 		{``, nil, ErrBadRequest},
-		{`{"a":` + strings.Repeat("[", 31) + strings.Repeat("]", 31) + `}`, []member{{"a", JSONValue{Kind: JSONArray}}}, nil},
+		{`{"a":` + strings.Repeat("[", 31) + strings.Repeat("]", 31) + `}`, []member{{"a", JSONValue{Kind: JSONArray, Str: strings.Repeat("[", 31) + strings.Repeat("]", 31)}}}, nil},
 		{`{"a":` + strings.Repeat("[", 32) + strings.Repeat("]", 32) + `}`, nil, ErrBadRequest},
 		{`{"a":` + strings.Repeat(`{"b":`, 32) + `1` + strings.Repeat("}", 32) + `}`, nil, ErrBadRequest},
 	}

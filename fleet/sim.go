@@ -560,9 +560,9 @@ type counting struct {
 }
 
 // Fetch notes the call and makes it.
-func (c counting) Fetch(ctx context.Context, k *cred.Key, token string, force bool) (cred.Record, error) {
+func (c counting) Fetch(ctx context.Context, k *cred.Key, in cred.Inputs) (cred.Record, error) {
 	c.s.calls = append(c.s.calls, call{key: k, at: c.s.now})
-	return c.next.Fetch(ctx, k, token, force)
+	return c.next.Fetch(ctx, k, in)
 }
 
 // events is the queue of timed events (cron runs, alarms, faults), in

@@ -43,14 +43,15 @@ const (
 // route is one call the relay forwards.
 type route struct{ method, path string }
 
-// routes is the whole of what the relay forwards: the calls of core's
-// credential table (tokens and tickets of official accounts and WeCom),
-// each with the method WeChat documents. Anything else is refused, so
+// routes is the whole of what the relay forwards: the calls wxsign makes
+// (cred.Calls: tokens and tickets of official accounts, WeCom and a
+// third-party platform's authorizers, and the platform's authorization
+// calls), each with the method WeChat documents. Anything else is refused, so
 // the relay is not an open proxy to WeChat.
 var routes = func() []route {
 	var rs []route
-	for _, k := range cred.Kinds {
-		r := route{k.Call.Method, k.Call.Path}
+	for _, c := range cred.Calls {
+		r := route{c.Method, c.Path}
 		if !slices.Contains(rs, r) {
 			rs = append(rs, r)
 		}

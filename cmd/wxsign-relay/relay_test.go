@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/wxsign/wxsign/core/api"
+	"github.com/wxsign/wxsign/core/cred"
 	"github.com/wxsign/wxsign/core/wechat"
 	"github.com/wxsign/wxsign/internal/testkit"
 	"github.com/wxsign/wxsign/wechattest"
@@ -644,11 +645,11 @@ func TestWechatClientThroughRelay(t *testing.T) {
 		settings := api.LoadSettings(func(k string) string { return env[k] })
 		keys := settings.Keys()
 		c := &wechat.Client{BaseURL: srv.URL + "/wx", RelayKey: testKey, Doer: srv.Client()}
-		tok, err := c.Fetch(ctx, keys[0], "", false)
+		tok, err := c.Fetch(ctx, keys[0], cred.Inputs{})
 		if err != nil || tok.Value == "" {
 			t.Fatalf("%s token through the relay: %v", mode, err)
 		}
-		tic, err := c.Fetch(ctx, keys[1], tok.Value, false)
+		tic, err := c.Fetch(ctx, keys[1], cred.Inputs{Token: tok.Value})
 		if err != nil || tic.Value == "" {
 			t.Fatalf("ticket through the relay: %v", err)
 		}

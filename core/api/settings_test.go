@@ -431,21 +431,34 @@ func TestBudgetShares(t *testing.T) {
 	}
 }
 
-// TestKindsTable checks the table's rows against each other: every kind
-// that needs a token names one that exists on the same API, and every
-// call sends what its kind says it is fetched with.
+// TestKindsTable checks the table's rows against each other: a pushed
+// kind has no call and a refusal for its absence; every other kind's call
+// sends what its kind says it is fetched with; the kinds it needs exist,
+// on the same API, and need no kind that needs them.
 func TestKindsTable(t *testing.T) {
 	byName := map[string][]*cred.Kind{}
 	for _, k := range cred.Kinds {
 		byName[k.Name] = append(byName[k.Name], k)
 	}
 	for _, k := range cred.Kinds {
-		if k.Field != "access_token" && k.Field != "ticket" {
-			t.Errorf("%s: field %q", k.Name, k.Field)
+		if k.Pushed {
+			if k.Call.Path != "" || k.Absent == nil || k.Token != "" {
+				t.Errorf("%s is pushed: no call, no token, a refusal while absent", k.Name)
+			}
+			continue
+		}
+		if k.Field == "" || k.Call.Path == "" {
+			t.Errorf("%s: field %q, call %q", k.Name, k.Field, k.Call.Path)
 		}
 		from := map[cred.From]int{}
 		for _, p := range k.Call.Params {
 			from[p.From]++
+		}
+		if from[cred.FromRefresh] != min(len(k.Refresh), 1) || from[cred.FromPlatform] != from[cred.FromRefresh] {
+			t.Errorf("%s refreshes with %q, but its call sends %v", k.Name, k.Refresh, k.Call.Params)
+		}
+		if k.Refresh != "" && (len(byName[k.Refresh]) != 1 || !byName[k.Refresh][0].Pushed) {
+			t.Errorf("%s refreshes with %q, which is no pushed kind", k.Name, k.Refresh)
 		}
 		if k.Token == "" {
 			if from[cred.FromAppID] != 1 || from[cred.FromSecret] != 1 || from[cred.FromToken] != 0 {
@@ -453,7 +466,7 @@ func TestKindsTable(t *testing.T) {
 			}
 			continue
 		}
-		if from[cred.FromToken] != 1 || from[cred.FromSecret] != 0 {
+		if from[cred.FromToken] != 1 {
 			t.Errorf("%s needs a token, but its call sends %v", k.Name, k.Call.Params)
 		}
 		toks := byName[k.Token]
@@ -461,12 +474,24 @@ func TestKindsTable(t *testing.T) {
 			t.Errorf("%s needs %q, which is no kind", k.Name, k.Token)
 		}
 		for _, tok := range toks {
-			if tok.API != k.API || tok.Token != "" {
-				t.Errorf("%s needs %s, of another API or itself needing a token", k.Name, tok.Name)
+			if !tok.Pushed && tok.API != k.API {
+				t.Errorf("%s needs %s, of another API", k.Name, tok.Name)
 			}
-		}
-		if k.Call.Method != "GET" {
-			t.Errorf("%s: %s", k.Name, k.Call.Method)
+			if tok.Pushed != (from[cred.FromSecret] == 1) {
+				t.Errorf("%s needs %s: with a secret only when that is pushed", k.Name, tok.Name)
+			}
+			for seen, n := map[string]bool{}, tok; n != nil && n.Token != ""; {
+				if seen[n.Name] || n.Token == k.Name {
+					t.Errorf("%s needs itself through %s", k.Name, n.Name)
+					break
+				}
+				seen[n.Name] = true
+				next := byName[n.Token]
+				n = nil
+				if len(next) > 0 {
+					n = next[0]
+				}
+			}
 		}
 	}
 	if cred.StableToken.Call.Method != "POST" || cred.ClassicToken.Call.Method != "GET" {

@@ -16,10 +16,15 @@ import (
 // boolean, true when value gives "true".
 func (c *Call) AppendBody(dst []byte, value func(Param) string) []byte {
 	dst = append(dst, '{')
-	for i, p := range c.Params {
-		if i > 0 {
+	first := true
+	for _, p := range c.Params {
+		if p.Query {
+			continue
+		}
+		if !first {
 			dst = append(dst, ',')
 		}
+		first = false
 		dst = core.AppendJSONString(dst, p.Name)
 		dst = append(dst, ':')
 		if p.From == FromForce {
@@ -39,14 +44,17 @@ type Answer struct {
 	ErrMsg    string
 	Value     string
 	ExpiresIn int64
+	Rotated   string // a new value of the kind's Refresh, when the answer hands one out
 }
 
 // ParseAnswer reads WeChat's answer to a call for kind k. ok is false when
 // raw is not one JSON object whose members of those names have WeChat's
 // types (strings, integers); other members are skipped.
 func (k *Kind) ParseAnswer(raw string) (a Answer, ok bool) {
-	err := core.DecodeFields(raw,
-		core.JSONField{Key: "errcode", Int: &a.ErrCode}, core.JSONField{Key: "errmsg", Str: &a.ErrMsg},
-		core.JSONField{Key: k.Field, Str: &a.Value}, core.JSONField{Key: "expires_in", Int: &a.ExpiresIn})
-	return a, err == nil
+	fields := []core.JSONField{{Key: "errcode", Int: &a.ErrCode}, {Key: "errmsg", Str: &a.ErrMsg},
+		{Key: k.Field, Str: &a.Value}, {Key: "expires_in", Int: &a.ExpiresIn}}
+	if k.Refresh != "" {
+		fields = append(fields, core.JSONField{Key: k.Refresh, Str: &a.Rotated})
+	}
+	return a, core.DecodeFields(raw, fields...) == nil
 }

@@ -30,19 +30,23 @@ const (
 type From uint8
 
 const (
-	Literal    From = iota // Param.Value as written
-	FromAppID              // the owner's AppID or CorpID
-	FromSecret             // the owner's AppSecret or agent secret
-	FromToken              // the access_token of the key's Token
-	FromForce              // true when a rotation is forced (a JSON boolean)
+	Literal      From = iota // Param.Value as written
+	FromAppID                // the owner's AppID or CorpID
+	FromSecret               // the owner's AppSecret or agent secret
+	FromToken                // the value of the key's Token
+	FromForce                // true when a rotation is forced (a JSON boolean)
+	FromPlatform             // the third-party platform's component_appid, for an authorizer's call
+	FromRefresh              // the value of the key's Refresh: an authorizer's refresh token
 )
 
 // Param is one parameter of a WeChat call: in the query of a GET, a member
-// of the JSON body of a POST.
+// of the JSON body of a POST, or in the query of a POST when Query is set
+// (the platform's calls take their token there).
 type Param struct {
 	Name  string
 	From  From
 	Value string // for Literal
+	Query bool
 }
 
 // Call is a WeChat API call, as data.
@@ -76,6 +80,21 @@ type Kind struct {
 	Sticky bool
 	// Budget is WeChat's hourly limit on fetches of this kind.
 	Budget Budget
+
+	// Pushed kinds are never fetched: WeChat pushes them (a platform's
+	// verify ticket) or an authorization hands them over (an authorizer's
+	// refresh token), and the coordinator keeps them as they come. Absent
+	// is the refusal while there is none.
+	Pushed bool
+	Absent *core.Error
+	// Private kinds live in the coordinator's memory, and KV holds a copy
+	// at most MirrorEvery old (Vault.Mirror): no isolate needs the value,
+	// and WeChat pushes a new one every 10 minutes.
+	Private bool
+	// Refresh names the kind whose value the call needs besides its
+	// token (FromRefresh); WeChat's answer may hand out a new one, in the
+	// member of the same name, which then replaces it.
+	Refresh string
 }
 
 // Budget is a WeCom limit on ticket fetches per hour: per agent (app) and
@@ -111,11 +130,53 @@ var (
 		Budget: Budget{PerAgent: 100, PerCorp: 400},
 		Call: Call{Name: "ticket/get", Method: "GET", Path: "/cgi-bin/ticket/get", Params: []Param{
 			{Name: "access_token", From: FromToken}, {Name: "type", Value: "agent_config"}}}}
+
+	// A third-party platform's (COMPONENT_APPID) own credentials.
+	ComponentVerifyTicket = &Kind{Name: "component_verify_ticket", Pushed: true, Private: true, Absent: core.ErrNoVerifyTicket}
+	ComponentToken        = &Kind{Name: "component_access_token", API: APIOfficial, Field: "component_access_token", Token: "component_verify_ticket",
+		Call: Call{Name: "api_component_token", Method: "POST", Path: "/cgi-bin/component/api_component_token", Params: []Param{
+			{Name: "component_appid", From: FromAppID}, {Name: "component_appsecret", From: FromSecret},
+			{Name: "component_verify_ticket", From: FromToken}}}}
+	// An authorizer's: an official account that authorized the platform.
+	// Its refresh token is precious (an authorization hands it out, and
+	// nothing else does); its token and ticket are fetched on first use.
+	AuthorizerRefreshToken = &Kind{Name: "authorizer_refresh_token", Pushed: true, Absent: core.ErrUnknownApp}
+	AuthorizerToken        = &Kind{Name: "access_token", API: APIOfficial, Field: "authorizer_access_token", Token: "component_access_token",
+		Refresh: "authorizer_refresh_token", Lazy: true,
+		Call: Call{Name: "api_authorizer_token", Method: "POST", Path: "/cgi-bin/component/api_authorizer_token", Params: []Param{
+			{Name: "component_access_token", From: FromToken, Query: true}, {Name: "component_appid", From: FromPlatform},
+			{Name: "authorizer_appid", From: FromAppID}, {Name: "authorizer_refresh_token", From: FromRefresh}}}}
+	AuthorizerTicket = &Kind{Name: "jsapi_ticket", API: APIOfficial, Field: "ticket", Token: "access_token", Lazy: true, Sticky: true,
+		Call: JSAPITicket.Call}
+)
+
+// The platform's calls that fetch no credential of the table: an
+// authorization's pre_auth_code and its exchange for the authorizer's
+// tokens. The relay forwards them with the table's.
+var (
+	PreAuthCodeCall = Call{Name: "api_create_preauthcode", Method: "POST", Path: "/cgi-bin/component/api_create_preauthcode", Params: []Param{
+		{Name: "component_access_token", From: FromToken, Query: true}, {Name: "component_appid", From: FromAppID}}}
+	QueryAuthCall = Call{Name: "api_query_auth", Method: "POST", Path: "/cgi-bin/component/api_query_auth", Params: []Param{
+		{Name: "component_access_token", From: FromToken, Query: true}, {Name: "component_appid", From: FromAppID},
+		{Name: "authorization_code", From: Literal}}}
 )
 
 // Kinds is every kind of credential, the table the cron, /healthz and the
 // relay's list of forwarded calls iterate over.
-var Kinds = []*Kind{StableToken, ClassicToken, JSAPITicket, CardTicket, WeComToken, WeComCorpTicket, WeComAgentTicket}
+var Kinds = []*Kind{StableToken, ClassicToken, JSAPITicket, CardTicket, WeComToken, WeComCorpTicket, WeComAgentTicket,
+	ComponentVerifyTicket, ComponentToken, AuthorizerRefreshToken, AuthorizerToken, AuthorizerTicket}
+
+// Calls is every WeChat call wxsign makes: each fetched kind's, then the
+// platform's that fetch no kind. The relay forwards these and no other.
+var Calls = func() []*Call {
+	var calls []*Call
+	for _, k := range Kinds {
+		if !k.Pushed {
+			calls = append(calls, &k.Call)
+		}
+	}
+	return append(calls, &PreAuthCodeCall, &QueryAuthCall)
+}()
 
 // Key is one credential: a kind for an owner (an official account, or a
 // WeCom corp and agent). String is its Workers KV key.
@@ -125,8 +186,12 @@ type Key struct {
 	AppID   string // the AppID, or the CorpID
 	Agent   string // the WeCom AgentID, "" for official accounts
 	Token   *Key   // the key whose value Kind.Call needs, nil for a token
-	PerHour int    // this key's share of its kind's budget; 0 = none
-	secret  string
+	Refresh *Key   // the key of Kind.Refresh, for an authorizer's token
+	// Platform is the third-party platform's component_appid, for an
+	// authorizer's keys: its coordinator is the platform's.
+	Platform string
+	PerHour  int // this key's share of its kind's budget; 0 = none
+	secret   string
 }
 
 // String is the KV key: namespaced by owner, so that several apps (and
@@ -134,8 +199,15 @@ type Key struct {
 func (k *Key) String() string { return "wxsign:" + k.Owner + ":" + k.Kind.Name }
 
 // Coordinator names the one place that fetches k from WeChat: one per
-// account or WeCom corp, so that a corp's agents share its hourly budget.
-func (k *Key) Coordinator() string { return k.AppID }
+// account or WeCom corp, so that a corp's agents share its hourly budget,
+// and one per third-party platform for all its authorizers, which share
+// its token.
+func (k *Key) Coordinator() string {
+	if k.Platform != "" {
+		return k.Platform
+	}
+	return k.AppID
+}
 
 // Secret is the AppSecret or agent secret the key's token is bought with.
 // It is a method, not a field, so that printing a Key shows only String.
@@ -159,6 +231,16 @@ func (k *Key) Margin(refreshMargin int64) int64 {
 // key whose value kind's call needs, nil for a token.
 func NewKey(kind *Kind, owner, appID, agent, secret string, token *Key) *Key {
 	return &Key{Kind: kind, Owner: owner, AppID: appID, Agent: agent, Token: token, secret: secret}
+}
+
+// NewAuthorizerKeys are the keys of an official account that authorized
+// the platform whose component token is token: its refresh token, its
+// access token and its tickets, kept by the platform's coordinator.
+func NewAuthorizerKeys(appID string, token *Key) []*Key {
+	refresh := &Key{Kind: AuthorizerRefreshToken, Owner: appID, AppID: appID, Platform: token.AppID}
+	access := &Key{Kind: AuthorizerToken, Owner: appID, AppID: appID, Platform: token.AppID, Token: token, Refresh: refresh}
+	ticket := &Key{Kind: AuthorizerTicket, Owner: appID, AppID: appID, Platform: token.AppID, Token: access}
+	return []*Key{refresh, access, ticket}
 }
 
 // Share sets each key's PerHour, its part of its kind's hourly budget.
@@ -225,6 +307,10 @@ type Record struct {
 	AlertAt   int64 `json:"alert_at,omitempty"`   // when the last alert about the key was sent
 	AlertOK   int64 `json:"alert_ok,omitempty"`   // the AlertAt of the latest alert known delivered
 	AlertLost int64 `json:"alert_lost,omitempty"` // the AlertAt of the latest alert known not delivered
+
+	// Rotated is a new value for the key's Refresh, as WeChat's answer
+	// handed it out with this value; never kept in KV.
+	Rotated string `json:"-"`
 }
 
 // Usable reports whether the record may be used at now: it has a value and

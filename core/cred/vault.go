@@ -17,12 +17,18 @@ type Store interface {
 }
 
 // Fetcher fetches one credential from WeChat: the record for k, bought
-// with token (the value of k.Token) or with k's secret. force asks WeChat
-// to rotate the value (a stable token's force_refresh). It never reads or
-// writes the cache: the vault wraps it, as an oauth2 ReuseTokenSource
-// wraps the source it reuses.
+// with the inputs the vault holds for it, or with k's secret. It never
+// reads or writes the cache: the vault wraps it, as an oauth2
+// ReuseTokenSource wraps the source it reuses.
 type Fetcher interface {
-	Fetch(ctx context.Context, k *Key, token string, force bool) (Record, error)
+	Fetch(ctx context.Context, k *Key, in Inputs) (Record, error)
+}
+
+// Inputs are what a call needs besides its key's own settings.
+type Inputs struct {
+	Token   string // the value of k.Token
+	Refresh string // the value of k.Refresh
+	Force   bool   // ask WeChat to rotate the value (a stable token's force_refresh)
 }
 
 // APIError is WeChat refusing a call: errcode and errmsg as WeChat sent them.
@@ -272,6 +278,9 @@ func (v *Vault) Get(ctx context.Context, k *Key) (Record, *RefreshError) {
 	if r.Usable(v.Now) {
 		return *r, nil
 	}
+	if k.Kind.Pushed {
+		return Record{}, &RefreshError{Error: k.Kind.Absent}
+	}
 	if v.Now < r.NextAttempt {
 		if v.stillOld(k, r) { // waiting for its death, which is no failure
 			return Record{}, &RefreshError{Error: core.ErrStillOld, RetryAt: r.NextAttempt}
@@ -301,7 +310,7 @@ func (v *Vault) Refresh(ctx context.Context, keys []*Key) *RefreshError {
 			return &RefreshError{Error: core.ErrStorage}
 		}
 		v.expiring(ctx, k, r)
-		if v.idle(k, r) || !r.Due(v.Now, k.Margin(v.RefreshMargin)) || v.Now < r.NextAttempt || v.stillOld(k, r) {
+		if k.Kind.Pushed || v.idle(k, r) || !r.Due(v.Now, k.Margin(v.RefreshMargin)) || v.Now < r.NextAttempt || v.stillOld(k, r) {
 			continue
 		}
 		if err := v.refresh(ctx, k, false); err != nil && first == nil {
@@ -373,7 +382,7 @@ func (v *Vault) Wake(ctx context.Context, keys []*Key) int64 {
 	wake := int64(0)
 	for _, k := range keys {
 		r, err := v.load(ctx, k)
-		if err != nil || v.idle(k, r) {
+		if err != nil || k.Kind.Pushed || v.idle(k, r) {
 			continue
 		}
 		t := r.ExpiresAt - k.Margin(v.RefreshMargin)
@@ -407,16 +416,22 @@ func (v *Vault) refresh(ctx context.Context, k *Key, force bool) *RefreshError {
 	if spent := v.spent(k, r); spent != nil {
 		return spent
 	}
-	token := ""
-	if k.Token != nil {
-		t, err := v.Get(ctx, k.Token)
+	in := Inputs{Force: force}
+	for _, need := range [...]struct {
+		key   *Key
+		value *string
+	}{{k.Token, &in.Token}, {k.Refresh, &in.Refresh}} {
+		if need.key == nil {
+			continue
+		}
+		t, err := v.Get(ctx, need.key)
 		if err != nil {
-			v.failUntil(ctx, k, err.Error, 0, false, false) // the token's failure, told as the token's
+			v.failUntil(ctx, k, err.Error, 0, false, false) // the input's failure, told as the input's
 			return err
 		}
-		token = t.Value
+		*need.value = t.Value
 	}
-	rec, err := v.fetch(ctx, k, token, force)
+	rec, err := v.fetch(ctx, k, in)
 	var api interface{ TokenInvalid() bool }
 	if k.Token != nil && errors.As(err, &api) && api.TokenInvalid() {
 		v.logf("wxsign: %s: WeChat refused the access_token; buying a new one", k)
@@ -428,7 +443,8 @@ func (v *Vault) refresh(ctx context.Context, k *Key, force bool) *RefreshError {
 			v.fail(ctx, k, spent.Error) // keeps the hour's count
 			return spent
 		}
-		rec, err = v.fetch(ctx, k, v.recs[k.Token].Value, force)
+		in.Token = v.recs[k.Token].Value
+		rec, err = v.fetch(ctx, k, in)
 	}
 	if err != nil {
 		e := Describe(err)
@@ -447,7 +463,64 @@ func (v *Vault) refresh(ctx context.Context, k *Key, force bool) *RefreshError {
 		v.fail(ctx, k, core.ErrStillOld)
 		return &RefreshError{Error: core.ErrStillOld, RetryAt: r.NextAttempt}
 	}
+	if rec.Rotated != "" && k.Refresh != nil && rec.Rotated != in.Refresh {
+		// WeChat handed out a new refresh token with the value, and the
+		// old one no longer works: kept before anything else can fail.
+		v.Keep(ctx, k.Refresh, rec.Rotated, Forever)
+	}
+	rec.Rotated = ""
 	v.store(ctx, k, rec)
+	return nil
+}
+
+// MirrorEvery is how old KV's copy of a private kind may grow.
+const MirrorEvery = 3600
+
+// Mirror copies a private kind's record to KV when KV's copy is
+// MirrorEvery old or missing, for /healthz to show: at most one write an
+// hour, and one KV read per call.
+func (v *Vault) Mirror(ctx context.Context, k *Key) {
+	r, err := v.load(ctx, k)
+	if err != nil || v.Mem == nil || !k.Kind.Private {
+		return
+	}
+	raw, ok, err := v.Store.Get(ctx, k.String())
+	v.kvSeen(false, err)
+	if err != nil || ok && r.FetchedAt-ParseRecord(raw).FetchedAt < MirrorEvery && (r.Value == "") == (ParseRecord(raw).Value == "") {
+		return
+	}
+	err = v.Store.Put(ctx, k.String(), string(r.AppendJSON(nil)))
+	v.kvSeen(true, err)
+	if err == nil {
+		v.Wrote++
+	}
+}
+
+// Forever is the expiry of a value that does not expire: a refresh token
+// lives until the account withdraws its authorization.
+const Forever = 1 << 62
+
+// Keep stores a value handed over rather than fetched: a pushed kind's
+// (a platform's verify ticket, an authorizer's refresh token). An empty
+// value removes what the key held. It writes KV only when the value or
+// its expiry changes.
+func (v *Vault) Keep(ctx context.Context, k *Key, value string, expiresAt int64) error {
+	r, err := v.load(ctx, k)
+	if err != nil {
+		return err
+	}
+	next := Record{Value: value, ExpiresAt: expiresAt, FetchedAt: v.Now}
+	if value == "" {
+		next = Record{}
+	} else if value == r.Value {
+		next.FetchedAt = r.FetchedAt
+	}
+	if next == *r {
+		return nil
+	}
+	if !v.keep(ctx, k, r, next) {
+		return core.ErrStorage
+	}
 	return nil
 }
 
@@ -462,7 +535,7 @@ func (v *Vault) spent(k *Key, r *Record) *RefreshError {
 }
 
 // fetch calls the Fetcher and counts the call against k's budget.
-func (v *Vault) fetch(ctx context.Context, k *Key, token string, force bool) (Record, error) {
+func (v *Vault) fetch(ctx context.Context, k *Key, in Inputs) (Record, error) {
 	if k.PerHour > 0 {
 		r := v.recs[k]
 		if h := v.Now / 3600; r.Hour != h {
@@ -471,7 +544,7 @@ func (v *Vault) fetch(ctx context.Context, k *Key, token string, force bool) (Re
 		r.Fetches++
 		v.budget(ctx, k, r)
 	}
-	return v.Fetcher.Fetch(ctx, k, token, force)
+	return v.Fetcher.Fetch(ctx, k, in)
 }
 
 // budget warns, once an hour, when 80% of k's share of the hour's budget
@@ -563,7 +636,7 @@ func (v *Vault) failUntil(ctx context.Context, k *Key, e *core.Error, next int64
 // KV write is logged, and the record is still used in memory: nothing
 // valid is lost.
 func (v *Vault) keep(ctx context.Context, k *Key, r *Record, next Record) bool {
-	persist := v.Mem == nil || next.persisted(r)
+	persist := v.Mem == nil || next.persisted(r) && !k.Kind.Private
 	*r = next
 	v.remember(ctx, k, r)
 	if !persist {

@@ -24,7 +24,7 @@ func (m mapStore) Put(_ context.Context, key, value string) error {
 // fetch: WeChat does so with a ticket (and a WeCom token) while it lives.
 type sameValue struct{ calls int }
 
-func (f *sameValue) Fetch(_ context.Context, k *cred.Key, _ string, _ bool) (cred.Record, error) {
+func (f *sameValue) Fetch(_ context.Context, k *cred.Key, _ cred.Inputs) (cred.Record, error) {
 	f.calls++
 	return cred.Record{Value: "value-of-" + k.Kind.Name, FetchedAt: 1_800_000_000, ExpiresAt: 1_800_000_000 + 990}, nil
 }

@@ -56,9 +56,10 @@ func (s *memKV) set(key string, r cred.Record) {
 // reply is one answer of fakeWeChat: a value living life seconds from the
 // fetch (ExpiresAt as the WeChat client computes it), or an error.
 type reply struct {
-	value string
-	life  int64 // 0: 7200 - ExpirySafety
-	err   error
+	value   string
+	life    int64 // 0: 7200 - ExpirySafety
+	err     error
+	rotated string // a new refresh token the answer hands out
 }
 
 // fakeWeChat is a Fetcher that answers from a script per KV key, and
@@ -71,12 +72,15 @@ type fakeWeChat struct {
 	serial  int
 }
 
-func (f *fakeWeChat) Fetch(_ context.Context, k *cred.Key, token string, force bool) (cred.Record, error) {
+func (f *fakeWeChat) Fetch(_ context.Context, k *cred.Key, in cred.Inputs) (cred.Record, error) {
 	call := k.Owner + ":" + k.Kind.Name
-	if token != "" {
-		call += " token=" + token
+	if in.Token != "" {
+		call += " token=" + in.Token
 	}
-	if force {
+	if in.Refresh != "" {
+		call += " refresh=" + in.Refresh
+	}
+	if in.Force {
 		call += " force"
 	}
 	f.calls = append(f.calls, call)
@@ -94,7 +98,7 @@ func (f *fakeWeChat) Fetch(_ context.Context, k *cred.Key, token string, force b
 	if r.life == 0 {
 		r.life = 7200 - cred.ExpirySafety
 	}
-	return cred.Record{Value: r.value, FetchedAt: f.now, ExpiresAt: f.now + r.life}, nil
+	return cred.Record{Value: r.value, FetchedAt: f.now, ExpiresAt: f.now + r.life, Rotated: r.rotated}, nil
 }
 
 // The vault tests' clock: an hour's start, plus a little.

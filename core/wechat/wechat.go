@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wxsign/wxsign/core"
 	"github.com/wxsign/wxsign/core/cred"
 	"github.com/wxsign/wxsign/core/pageurl"
 )
@@ -58,23 +59,15 @@ func (e *TransportError) Error() string {
 
 func (e *TransportError) Unwrap() error { return e.Err }
 
-// Fetch makes k's call, with token for a kind that needs one, and returns
-// the record WeChat's answer holds. It implements cred.Fetcher.
+// Fetch makes k's call, with the inputs the vault holds for it, and
+// returns the record WeChat's answer holds. It implements cred.Fetcher.
 //
 // A relay key goes only to its own base, and never to WeChat's own hosts
 // (cred.WeChatHost), whatever the settings say. A redirect is not
 // followed: the Doer must return it (in Workers, fetch with redirect
 // "manual"), and it is an error naming the base, since following it would
 // send the secret, the token and the relay key to another URL.
-func (c *Client) Fetch(ctx context.Context, k *cred.Key, token string, force bool) (cred.Record, error) {
-	call := k.Kind.Call
-	base, key := c.BaseURL, c.RelayKey
-	if k.Kind.API == cred.APIWeCom {
-		base, key = c.WeComBaseURL, c.WeComRelayKey
-	}
-	if cred.WeChatHost(base) {
-		key = ""
-	}
+func (c *Client) Fetch(ctx context.Context, k *cred.Key, in cred.Inputs) (cred.Record, error) {
 	value := func(p cred.Param) string {
 		switch p.From {
 		case cred.FromAppID:
@@ -82,31 +75,77 @@ func (c *Client) Fetch(ctx context.Context, k *cred.Key, token string, force boo
 		case cred.FromSecret:
 			return k.Secret()
 		case cred.FromToken:
-			return token
+			return in.Token
+		case cred.FromRefresh:
+			return in.Refresh
+		case cred.FromPlatform:
+			return k.Platform
 		case cred.FromForce:
-			if force {
+			if in.Force {
 				return "true"
 			}
 			return "false"
 		}
 		return p.Value
 	}
-	target := strings.TrimRight(base, "/") + call.Path
-	var body []byte
-	if call.Method == http.MethodGet {
-		q := url.Values{}
-		for _, p := range call.Params {
-			q.Set(p.Name, value(p))
-		}
-		target += "?" + q.Encode()
-	} else {
-		body = call.AppendBody(nil, value)
+	raw, status, err := c.send(ctx, k.Kind.API, &k.Kind.Call, value)
+	if err != nil {
+		return cred.Record{}, err
 	}
-	return c.do(ctx, k.Kind, base, key, call.Method, target, body)
+	name := k.Kind.Call.Name
+	a, ok := k.Kind.ParseAnswer(raw)
+	if !ok {
+		return cred.Record{}, &TransportError{Call: name, Status: status, Err: errors.New("answer is not JSON")}
+	}
+	if a.ErrCode != 0 {
+		return cred.Record{}, &cred.APIError{Call: name, Code: int(a.ErrCode), Msg: a.ErrMsg}
+	}
+	if a.Value == "" || a.ExpiresIn <= 0 {
+		return cred.Record{}, &TransportError{Call: name, Status: status, Err: fmt.Errorf("answer has no %s", k.Kind.Field)}
+	}
+	t := c.now()
+	return cred.Record{Value: a.Value, FetchedAt: t, ExpiresAt: t + max(a.ExpiresIn-cred.ExpirySafety, 1), Rotated: a.Rotated}, nil
 }
 
-func (c *Client) do(ctx context.Context, kind *cred.Kind, base, key, method, target string, body []byte) (cred.Record, error) {
-	name := kind.Call.Name
+func (c *Client) now() int64 {
+	if c.Now != nil {
+		return c.Now().Unix()
+	}
+	return time.Now().Unix()
+}
+
+// request is a call as it goes out: the URL on base, with the query's
+// parameters (a GET's, and a POST's that go in the query), and a POST's
+// JSON body (nil for a GET).
+func request(call *cred.Call, base string, value func(cred.Param) string) (target string, body []byte) {
+	q := url.Values{}
+	for _, p := range call.Params {
+		if call.Method == http.MethodGet || p.Query {
+			q.Set(p.Name, value(p))
+		}
+	}
+	target = strings.TrimRight(base, "/") + call.Path
+	if len(q) > 0 {
+		target += "?" + q.Encode()
+	}
+	if call.Method != http.MethodGet {
+		body = call.AppendBody(nil, value)
+	}
+	return target, body
+}
+
+// send makes a call on api's base and returns WeChat's answer, a JSON
+// text, when it came with HTTP 200.
+func (c *Client) send(ctx context.Context, api cred.API, call *cred.Call, value func(cred.Param) string) (raw string, status int, err error) {
+	base, key := c.BaseURL, c.RelayKey
+	if api == cred.APIWeCom {
+		base, key = c.WeComBaseURL, c.WeComRelayKey
+	}
+	if cred.WeChatHost(base) {
+		key = ""
+	}
+	target, body := request(call, base, value)
+	name := call.Name
 	timeout := c.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
@@ -119,9 +158,9 @@ func (c *Client) do(ctx context.Context, kind *cred.Kind, base, key, method, tar
 		// gateway answers HTTP 412 to a chunked body.
 		rd = bytes.NewReader(body)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, target, rd)
+	req, err := http.NewRequestWithContext(ctx, call.Method, target, rd)
 	if err != nil {
-		return cred.Record{}, &TransportError{Call: name, Err: errors.New("bad API base URL")}
+		return "", 0, &TransportError{Call: name, Err: errors.New("bad API base URL")}
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -130,41 +169,110 @@ func (c *Client) do(ctx context.Context, kind *cred.Kind, base, key, method, tar
 		req.Header.Set(RelayKeyHeader, key)
 	}
 	if c.Doer == nil {
-		return cred.Record{}, &TransportError{Call: name, Err: errors.New("no Doer")}
+		return "", 0, &TransportError{Call: name, Err: errors.New("no Doer")}
 	}
 	res, err := c.Doer.Do(req)
 	if err != nil {
-		return cred.Record{}, &TransportError{Call: name, Err: cause(ctx, err)}
+		return "", 0, &TransportError{Call: name, Err: cause(ctx, err)}
 	}
 	defer res.Body.Close()
 	if redirected(req, res) {
-		return cred.Record{}, &TransportError{Call: name, Status: res.StatusCode,
+		return "", res.StatusCode, &TransportError{Call: name, Status: res.StatusCode,
 			Err: errors.New("the API base " + pageurl.SafeURL(base) + " answers with a redirect, which is never followed (it would take the secrets along): set the base to where it leads, over https")}
 	}
-	raw, err := io.ReadAll(io.LimitReader(res.Body, maxBody))
+	b, err := io.ReadAll(io.LimitReader(res.Body, maxBody))
 	if err != nil {
-		return cred.Record{}, &TransportError{Call: name, Status: res.StatusCode, Err: cause(ctx, err)}
+		return "", res.StatusCode, &TransportError{Call: name, Status: res.StatusCode, Err: cause(ctx, err)}
 	}
 	if res.StatusCode != http.StatusOK {
-		return cred.Record{}, &TransportError{Call: name, Status: res.StatusCode, Err: errors.New(statusCause(res.StatusCode, raw))}
+		return "", res.StatusCode, &TransportError{Call: name, Status: res.StatusCode, Err: errors.New(statusCause(res.StatusCode, b))}
 	}
-	a, ok := kind.ParseAnswer(string(raw))
-	if !ok {
-		return cred.Record{}, &TransportError{Call: name, Status: res.StatusCode, Err: errors.New("answer is not JSON")}
+	return string(b), res.StatusCode, nil
+}
+
+// PreAuthCode asks WeChat for a pre_auth_code, which starts an
+// authorization of the platform (componentAppID) by an official account.
+func (c *Client) PreAuthCode(ctx context.Context, componentAppID, componentToken string) (string, error) {
+	call := &cred.PreAuthCodeCall
+	raw, status, err := c.send(ctx, cred.APIOfficial, call, func(p cred.Param) string {
+		if p.From == cred.FromToken {
+			return componentToken
+		}
+		return componentAppID
+	})
+	if err != nil {
+		return "", err
 	}
-	if a.ErrCode != 0 {
-		return cred.Record{}, &cred.APIError{Call: name, Code: int(a.ErrCode), Msg: a.ErrMsg}
+	var code string
+	var errcode int64
+	var errmsg string
+	if core.DecodeFields(raw, core.JSONField{Key: "errcode", Int: &errcode}, core.JSONField{Key: "errmsg", Str: &errmsg},
+		core.JSONField{Key: "pre_auth_code", Str: &code}) != nil {
+		return "", &TransportError{Call: call.Name, Status: status, Err: errors.New("answer is not JSON")}
 	}
-	value := a.Value
-	if value == "" || a.ExpiresIn <= 0 {
-		return cred.Record{}, &TransportError{Call: name, Status: res.StatusCode, Err: fmt.Errorf("answer has no %s", kind.Field)}
+	if errcode != 0 {
+		return "", &cred.APIError{Call: call.Name, Code: int(errcode), Msg: errmsg}
 	}
-	now := time.Now
-	if c.Now != nil {
-		now = c.Now
+	if code == "" {
+		return "", &TransportError{Call: call.Name, Status: status, Err: errors.New("answer has no pre_auth_code")}
 	}
-	t := now().Unix()
-	return cred.Record{Value: value, FetchedAt: t, ExpiresAt: t + max(a.ExpiresIn-cred.ExpirySafety, 1)}, nil
+	return code, nil
+}
+
+// Authorization is what an authorization gives the platform: the
+// account's AppID, its access token and the refresh token that renews it.
+type Authorization struct {
+	AppID        string
+	Token        cred.Record
+	RefreshToken string
+}
+
+// QueryAuth exchanges an authorization's auth_code for the authorizer's
+// tokens (api_query_auth).
+func (c *Client) QueryAuth(ctx context.Context, componentAppID, componentToken, authCode string) (Authorization, error) {
+	call := &cred.QueryAuthCall
+	raw, status, err := c.send(ctx, cred.APIOfficial, call, func(p cred.Param) string {
+		switch p.From {
+		case cred.FromToken:
+			return componentToken
+		case cred.FromAppID:
+			return componentAppID
+		}
+		return authCode
+	})
+	if err != nil {
+		return Authorization{}, err
+	}
+	var errcode, expiresIn int64
+	var errmsg string
+	var info core.JSONValue
+	bad := core.DecodeObject(raw, func(key string, v core.JSONValue) *core.Error {
+		switch {
+		case key == "errcode" && v.IsInt:
+			errcode = v.Int
+		case key == "errmsg" && v.Kind == core.JSONString:
+			errmsg = v.Str
+		case key == "authorization_info" && v.Kind == core.JSONObject:
+			info = v
+		}
+		return nil
+	})
+	if bad != nil {
+		return Authorization{}, &TransportError{Call: call.Name, Status: status, Err: errors.New("answer is not JSON")}
+	}
+	if errcode != 0 {
+		return Authorization{}, &cred.APIError{Call: call.Name, Code: int(errcode), Msg: errmsg}
+	}
+	var a Authorization
+	if info.Str == "" || core.DecodeFields(info.Str, core.JSONField{Key: "authorizer_appid", Str: &a.AppID},
+		core.JSONField{Key: "authorizer_access_token", Str: &a.Token.Value}, core.JSONField{Key: "expires_in", Int: &expiresIn},
+		core.JSONField{Key: "authorizer_refresh_token", Str: &a.RefreshToken}) != nil ||
+		a.AppID == "" || a.Token.Value == "" || a.RefreshToken == "" || expiresIn <= 0 {
+		return Authorization{}, &TransportError{Call: call.Name, Status: status, Err: errors.New("answer has no authorization_info")}
+	}
+	t := c.now()
+	a.Token.FetchedAt, a.Token.ExpiresAt = t, t+max(expiresIn-cred.ExpirySafety, 1)
+	return a, nil
 }
 
 // redirected reports whether an answer is a redirect, or came after one

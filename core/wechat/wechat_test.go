@@ -125,13 +125,13 @@ func (f *fixture) fetch(t *testing.T, k *cred.Key, force bool) (cred.Record, str
 	t.Helper()
 	token := ""
 	if k.Token != nil {
-		tok, err := f.client.Fetch(context.Background(), k.Token, "", false)
+		tok, err := f.client.Fetch(context.Background(), k.Token, cred.Inputs{})
 		if err != nil {
 			t.Fatalf("token for %s: %v", k, err)
 		}
 		token = tok.Value
 	}
-	rec, err := f.client.Fetch(context.Background(), k, token, force)
+	rec, err := f.client.Fetch(context.Background(), k, cred.Inputs{Token: token, Force: force})
 	return rec, token, err
 }
 
@@ -249,12 +249,12 @@ func TestTicketsUseTheirOwnToken(t *testing.T) {
 	got := map[string]string{}
 	for _, id := range []string{"1000002", "1000003"} {
 		owner := "wxsign:" + corpID + "/" + id
-		tok, err := f.client.Fetch(ctx, key(t, &f.settings, owner+":wecom_token"), "", false)
+		tok, err := f.client.Fetch(ctx, key(t, &f.settings, owner+":wecom_token"), cred.Inputs{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, kind := range []string{"wecom_corp_ticket", "wecom_agent_ticket"} {
-			rec, err := f.client.Fetch(ctx, key(t, &f.settings, owner+":"+kind), tok.Value, false)
+			rec, err := f.client.Fetch(ctx, key(t, &f.settings, owner+":"+kind), cred.Inputs{Token: tok.Value})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -275,9 +275,9 @@ func TestStableTokenForce(t *testing.T) {
 	f := newFixture(t, nil)
 	k := key(t, &f.settings, "wxsign:"+appID+":access_token")
 	ctx := context.Background()
-	a, err1 := f.client.Fetch(ctx, k, "", false)
-	b, err2 := f.client.Fetch(ctx, k, "", false)
-	c, err3 := f.client.Fetch(ctx, k, "", true)
+	a, err1 := f.client.Fetch(ctx, k, cred.Inputs{})
+	b, err2 := f.client.Fetch(ctx, k, cred.Inputs{})
+	c, err3 := f.client.Fetch(ctx, k, cred.Inputs{Force: true})
 	if err := errors.Join(err1, err2, err3); err != nil {
 		t.Fatal(err)
 	}
@@ -362,7 +362,7 @@ func TestFetchErrors(t *testing.T) {
 			k := key(t, &f.settings, tt.key)
 			token := tt.token
 			if token == "fetch" {
-				rec, err := f.client.Fetch(context.Background(), k.Token, "", false)
+				rec, err := f.client.Fetch(context.Background(), k.Token, cred.Inputs{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -371,7 +371,7 @@ func TestFetchErrors(t *testing.T) {
 			if tt.setup != nil {
 				tt.setup(f)
 			}
-			rec, err := f.client.Fetch(context.Background(), k, token, false)
+			rec, err := f.client.Fetch(context.Background(), k, cred.Inputs{Token: token})
 			if err == nil {
 				t.Fatalf("no error, %+v", rec)
 			}
@@ -476,7 +476,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 		d := &redirector{status: status}
 		f.client.BaseURL, f.client.WeComBaseURL, f.client.RelayKey, f.client.Doer = "http://relay.test/wx?", "http://qyapi.test", relayKey, d
 		for _, k := range f.settings.Keys() {
-			_, err := f.client.Fetch(context.Background(), k, "TOKEN_SECRET", false)
+			_, err := f.client.Fetch(context.Background(), k, cred.Inputs{Token: "TOKEN_SECRET"})
 			var te *wechat.TransportError
 			if !errors.As(err, &te) || te.Status != status || !strings.Contains(err.Error(), "redirect") {
 				t.Fatalf("%d %s: %v", status, k, err)
@@ -506,7 +506,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 	defer srv.Close()
 	f := newFixture(t, nil)
 	f.client.BaseURL, f.client.Doer = srv.URL, srv.Client()
-	_, err := f.client.Fetch(context.Background(), f.settings.Key(cred.StableToken.Name, appID), "", false)
+	_, err := f.client.Fetch(context.Background(), f.settings.Key(cred.StableToken.Name, appID), cred.Inputs{})
 	if err == nil || !strings.Contains(err.Error(), "redirect") {
 		t.Errorf("a redirect the Doer followed: %v", err)
 	}
@@ -531,7 +531,7 @@ func TestTransportErrorHidesSecrets(t *testing.T) {
 			settings := api.LoadSettings(env(map[string]string{"WECHAT_TOKEN_MODE": mode, "WECHAT_RELAY_KEY": relayKey}))
 			c := &wechat.Client{BaseURL: "http://api.test", WeComBaseURL: "http://qyapi.test", RelayKey: relayKey, Doer: failingDoer{quote}}
 			for _, k := range settings.Keys() {
-				_, err := c.Fetch(context.Background(), k, token, false)
+				_, err := c.Fetch(context.Background(), k, cred.Inputs{Token: token})
 				var tr *wechat.TransportError
 				// A quoted URL is cut at its query, and the cause with it.
 				if !errors.As(err, &tr) || !quote && !strings.Contains(err.Error(), "connection refused") {

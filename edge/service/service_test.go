@@ -531,7 +531,7 @@ func TestKVFailure(t *testing.T) {
 // panicker is a Fetcher that panics, as a bug would.
 type panicker struct{}
 
-func (panicker) Fetch(context.Context, *cred.Key, string, bool) (cred.Record, error) {
+func (panicker) Fetch(context.Context, *cred.Key, cred.Inputs) (cred.Record, error) {
 	panic("fetcher bug with " + secretA)
 }
 
