@@ -13,7 +13,7 @@
 // and signing all live in Go (core/, compiled into build/signer.wasm); the
 // ABI is package wasm/abi's.
 import { DurableObject, env as globalEnv } from "cloudflare:workers";
-import { FETCH, LIMIT, READ, Signer, TURNS } from "./signer.mjs";
+import { FETCH, FORWARD, LIMIT, READ, Signer, TURNS } from "./signer.mjs";
 import signerModule from "../build/signer.wasm";
 import "../build/go/wasm_exec.js"; // Go's own glue, as syumai/workers ships it: globalThis.Go
 import { createRuntimeContext, loadModule } from "../build/go/runtime.mjs";
@@ -158,6 +158,12 @@ async function serve(request, env) {
         await ask(env, key, name, path);
         break;
       }
+      case FORWARD: {
+        const [name, path] = signer.text(r).split("\n");
+        const init = { method: request.method, headers: { "Content-Type": request.headers.get("content-type") ?? "" }, redirect: "manual" };
+        if (body.length > 0) init.body = body;
+        return coordinator(env, name).fetch(new Request(new URL(path, COORDINATOR), init));
+      }
       case LIMIT: {
         const [binding, key] = signer.text(r).split("\n");
         const { success } = await env[binding].limit({ key });
@@ -288,6 +294,9 @@ const passMemory = {
   },
 };
 const passAnswers = {
+  body(id) {
+    return passes.get(id).body;
+  },
   answer(id, status, headers, body) {
     passes.get(id).answer = { status, headers, body };
   },
@@ -325,23 +334,24 @@ async function startProgram(env) {
   return { binding, exited };
 }
 
-// runPass runs one pass of a coordinator in the Go program: the path
-// says what (cred.CredentialPath, cred.RefreshPath), storage is that
-// coordinator's memory.
-function runPass(env, storage, path) {
+// runPass runs one pass of a coordinator in the Go program: the method,
+// path and body say what (cred.CredentialPath, cred.RefreshPath, or a
+// platform's request the module forwarded), storage is that coordinator's
+// memory.
+function runPass(env, storage, method, path, body) {
   const run = passQueue.then(async () => {
     const go = await goProgram(env);
     const id = String(++passSeq);
-    const pass = { storage, answer: null };
+    const pass = { storage, body, answer: null };
     passes.set(id, pass);
     try {
-      await Promise.race([go.binding.runScheduler({ cron: `${id} ${path}`, scheduledTime: Date.now() }), go.exited]);
+      await Promise.race([go.binding.runScheduler({ cron: `${id} ${method} ${path}`, scheduledTime: Date.now() }), go.exited]);
     } finally {
       passes.delete(id);
     }
     if (pass.answer === null) throw new Error("the Go program ended during a pass");
-    const { status, headers, body } = pass.answer;
-    return new Response(body, { status, headers });
+    const { status, headers, body: answer } = pass.answer;
+    return new Response(answer === "" ? null : answer, { status, headers });
   });
   passQueue = run.catch(() => {});
   return run;
@@ -375,12 +385,19 @@ export class Coordinator extends DurableObject {
 
   async pass(request) {
     const url = new URL(request.url);
-    let res = await runPass(this.env, this.ctx.storage, url.pathname + url.search);
+    const body = request.body === null ? new Uint8Array(0) : new Uint8Array(await request.arrayBuffer());
+    let res = await runPass(this.env, this.ctx.storage, request.method, url.pathname + url.search, body);
     const alerts = res.headers.get(ALERT);
-    if (alerts) {
+    const wake = res.headers.get(WAKE);
+    if (alerts || wake) {
+      // The coordinator's own headers: an answer the module forwards to a
+      // client carries neither.
       const headers = new Headers(res.headers);
       headers.delete(ALERT);
+      headers.delete(WAKE);
       res = new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+    }
+    if (alerts) {
       // After this pass answers, outside the queue: a webhook that hangs
       // delays no ask and no alarm.
       const sending = Promise.all(alerts.split(", ").map((a) => this.sendAlert(a))).catch((e) =>
@@ -388,7 +405,6 @@ export class Coordinator extends DurableObject {
       );
       this.ctx.waitUntil?.(sending);
     }
-    const wake = res.headers.get(WAKE);
     if (wake) {
       const [at, path] = wake.split(" ");
       if (path !== this.wakePath) {

@@ -5,8 +5,9 @@
 // framing, nothing of what the fields mean.
 import { WASI } from "@bjorn3/browser_wasi_shim";
 
-/** What wxs_serve asks of its host instead of answering (status < 100): abi.ActRead, ActFetch, ActLimit. */
+/** What wxs_serve asks of its host instead of answering (status < 100): abi.ActRead, ActForward, ActFetch, ActLimit. */
 export const READ = 1;
+export const FORWARD = 2;
 export const FETCH = 3;
 export const LIMIT = 4;
 /** How many times wxs_serve may be called for one request (abi.MaxTurns): more is a bug. */

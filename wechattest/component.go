@@ -121,6 +121,22 @@ func (s *Server) SetComponent(c Component) error {
 	return nil
 }
 
+// SetEventURL changes where pushes go, as a platform's owner does in the
+// Open Platform's settings, and keeps everything else: a test learns the
+// Worker's address after the stand-in has started.
+func (s *Server) SetEventURL(eventURL string) error {
+	if u, err := url.Parse(eventURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("component: event URL %q is not an absolute http(s) URL", eventURL)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.comp == nil {
+		return fmt.Errorf("component: no platform is configured")
+	}
+	s.comp.EventURL = eventURL
+	return nil
+}
+
 // forget drops everything issued; the caller holds s.mu.
 func (p *platform) forget() {
 	p.ticket, p.ticketAt, p.latest, p.pushes = "", time.Time{}, "", nil

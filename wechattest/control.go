@@ -100,6 +100,7 @@ func (s *Server) componentControl(m *http.ServeMux, ok func(http.ResponseWriter)
 		AppID    string `json:"appid"`
 		InfoType string `json:"info_type"`
 		Forge    string `json:"forge"`
+		URL      string `json:"url"`
 	}
 	// handle decodes a request and answers what do returns: a Push, an
 	// error (HTTP 400) or nil for {"ok":true}.
@@ -121,6 +122,7 @@ func (s *Server) componentControl(m *http.ServeMux, ok func(http.ResponseWriter)
 			}
 		})
 	}
+	handle("POST /__standin/component/event_url", func(req request) (any, error) { return nil, s.SetEventURL(req.URL) })
 	handle("POST /__standin/component/consent", func(req request) (any, error) { return nil, s.SetConsent(req.AppID) })
 	handle("POST /__standin/component/rotate", func(req request) (any, error) { s.RotateRefreshToken(req.AppID); return nil, nil })
 	handle("POST /__standin/component/unauthorize", func(req request) (any, error) { return s.Unauthorize(req.AppID) })

@@ -94,6 +94,7 @@
 //	                             what is issued next (tickets take N when M is 0)
 //	POST   /__standin/fault      {"endpoint","kind","count","delay_ms"}, see Fault
 //	DELETE /__standin/fault      clear every fault
+//	POST   /__standin/component/event_url    {"url"}: where pushes go from now on
 //	POST   /__standin/component/consent      {"appid":"wx…"}: whose admin consents on the page next; "" nobody
 //	POST   /__standin/component/push         {"info_type","appid","forge"}, answered with the Push: a new
 //	                                         component_verify_ticket; authorized, updateauthorized (an

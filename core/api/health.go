@@ -13,20 +13,31 @@ import (
 // credential, for anyone to read. It never holds a secret, a token or a
 // ticket, and URL settings are shown without userinfo or query.
 type health struct {
-	OK          bool         `json:"ok"`
-	Apps        []string     `json:"apps"`
-	WeCom       *wecomHealth `json:"wecom,omitempty"`
-	Config      healthConfig `json:"config"`
-	Credentials []credHealth `json:"credentials"`
-	Alerts      alertHealth  `json:"alerts"`
-	Problems    []string     `json:"problems,omitempty"`
-	Warnings    []string     `json:"warnings,omitempty"`
-	Now         int64        `json:"now"`
+	OK          bool            `json:"ok"`
+	Apps        []string        `json:"apps"`
+	WeCom       *wecomHealth    `json:"wecom,omitempty"`
+	Platform    *platformHealth `json:"platform,omitempty"`
+	Config      healthConfig    `json:"config"`
+	Credentials []credHealth    `json:"credentials"`
+	Alerts      alertHealth     `json:"alerts"`
+	Problems    []string        `json:"problems,omitempty"`
+	Warnings    []string        `json:"warnings,omitempty"`
+	Now         int64           `json:"now"`
 }
 
 type wecomHealth struct {
 	CorpID string   `json:"corpid"`
 	Agents []string `json:"agents"`
+}
+
+// platformHealth is a third-party platform's state: how old the last
+// verify ticket KV holds a copy of is (KV's copy is at most an hour older
+// than the coordinator's, cred.MirrorEvery), and how many accounts
+// authorized it.
+type platformHealth struct {
+	AppID           string `json:"component_appid"`
+	VerifyTicketAge *int64 `json:"verify_ticket_age_s,omitempty"`
+	Authorizers     int    `json:"authorizers"`
 }
 
 type healthConfig struct {
@@ -95,6 +106,18 @@ func (s *Settings) AppendHealth(dst []byte, host string, now int64, held func(*c
 		}
 		h.Config.WeComAPIBase = pageurl.SafeURL(s.WeComAPIBase)
 	}
+	if p := s.Platform; p != nil {
+		h.Platform = &platformHealth{AppID: p.AppID}
+		if v := held(s.Key(cred.ComponentVerifyTicket.Name, p.AppID)).Known(); v.Value != "" {
+			age := now - v.FetchedAt
+			h.Platform.VerifyTicketAge = &age
+		}
+		for id := range strings.SplitSeq(held(s.AuthorizerListKey()).Known().Value, ",") {
+			if id != "" {
+				h.Platform.Authorizers++
+			}
+		}
+	}
 	if strings.HasSuffix(strings.ToLower(pageurl.HostOnly(host)), ".workers.dev") {
 		h.Warnings = append(h.Warnings, "this request came to a workers.dev host, which phones in mainland China often cannot reach: bind a custom domain (routes in wrangler.toml)")
 	}
@@ -154,6 +177,15 @@ func (h *health) appendJSON(b []byte) []byte {
 		o.object("wecom", func(w *objWriter) {
 			w.str("corpid", h.WeCom.CorpID)
 			w.strs("agents", h.WeCom.Agents)
+		})
+	}
+	if p := h.Platform; p != nil {
+		o.object("platform", func(w *objWriter) {
+			w.str("component_appid", p.AppID)
+			if p.VerifyTicketAge != nil {
+				w.int("verify_ticket_age_s", *p.VerifyTicketAge)
+			}
+			w.int("authorizers", int64(p.Authorizers))
 		})
 	}
 	o.object("config", func(c *objWriter) {

@@ -34,9 +34,40 @@ func (s *Settings) Keys() []*cred.Key {
 			add(w.CorpID+"/"+a.AgentID, w.CorpID, a.AgentID, a.Secret, cred.WeComToken, cred.WeComCorpTicket, cred.WeComAgentTicket)
 		}
 	}
+	if p := s.Platform; p != nil {
+		add(p.AppID, p.AppID, "", p.Secret, cred.ComponentVerifyTicket, cred.ComponentToken)
+	}
 	cred.Share(keys)
 	s.keys = keys
 	return keys
+}
+
+// AuthorizerListKey is the key of the platform's list of authorizers,
+// nil without a platform.
+func (s *Settings) AuthorizerListKey() *cred.Key {
+	if s.Platform == nil {
+		return nil
+	}
+	if s.listKey == nil {
+		s.listKey = cred.NewKey(cred.AuthorizerList, s.Platform.AppID, s.Platform.AppID, "", "", nil)
+	}
+	return s.listKey
+}
+
+// AuthorizerKeys are the keys of an official account that authorized the
+// platform: its refresh token, access token and jsapi_ticket; nil without
+// a platform. They are not in Keys, since the accounts come and go with
+// their authorizations, and each account's are made once, so that every
+// pass and request sees one key as one.
+func (s *Settings) AuthorizerKeys(appID string) []*cred.Key {
+	if s.Platform == nil {
+		return nil
+	}
+	if keys, ok := s.Platform.keys.Load(appID); ok {
+		return keys.([]*cred.Key)
+	}
+	keys, _ := s.Platform.keys.LoadOrStore(appID, cred.NewAuthorizerKeys(appID, s.Key(cred.ComponentToken.Name, s.Platform.AppID)))
+	return keys.([]*cred.Key)
 }
 
 // Key returns the key of kind for owner (an AppID, or "corp/agent"), nil

@@ -39,6 +39,10 @@ var Routes = []Endpoint{
 	{Path: "/token", Methods: "GET, HEAD", Auth: true, Limit: LimitConfig},
 	{Path: "/ticket", Methods: "GET, HEAD", Auth: true, Limit: LimitConfig},
 	{Path: "/healthz", Methods: "GET, HEAD", Limit: LimitConfig},
+	{Path: "/component/event", Methods: "POST", Limit: LimitConfig},
+	{Path: "/component/authorize", Methods: "GET", Auth: true, Limit: LimitConfig},
+	{Path: "/component/callback", Methods: "GET", Limit: LimitConfig},
+	{Path: "/component/authorizers", Methods: "GET", Auth: true, Limit: LimitConfig},
 }
 
 // Route finds the endpoint for a request: ErrNotFound for a path that is

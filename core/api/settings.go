@@ -3,8 +3,10 @@ package api
 import (
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/aeskey"
 	"github.com/wxsign/wxsign/core/cred"
 	"github.com/wxsign/wxsign/core/internal/ascii"
 	"github.com/wxsign/wxsign/core/pageurl"
@@ -22,15 +24,16 @@ const (
 type Settings struct {
 	Apps           []AppSettings // WECHAT_APPID, comma-separated; the first answers when no appid is asked for
 	WeCom          *WeComSettings
-	APIBase        string // WECHAT_API_BASE, without a trailing slash; may carry a path prefix (a relay)
-	WeComAPIBase   string // WECOM_API_BASE
-	RelayKey       string // WECHAT_RELAY_KEY (secret): sent as X-Wxsign-Relay-Key to APIBase only
-	WeComRelayKey  string // WECOM_RELAY_KEY (secret), sent to WeComAPIBase only; unset: RelayKey when both bases are on one host (one relay)
-	TokenMode      string // WECHAT_TOKEN_MODE: ModeStable (default) or ModeClassic
-	AllowedOrigins string // ALLOWED_ORIGINS: origins that get CORS headers; unset = none
-	APIKey         string // API_KEY (secret): enables /token, /ticket and the card endpoints
-	RefreshMargin  int64  // REFRESH_MARGIN, seconds
-	RateLimits     bool   // RATE_LIMITS: "off" turns the rate-limit bindings off (wrangler.toml sets their limits)
+	Platform       *PlatformSettings // COMPONENT_APPID: a third-party platform, which signs for the accounts that authorize it
+	APIBase        string            // WECHAT_API_BASE, without a trailing slash; may carry a path prefix (a relay)
+	WeComAPIBase   string            // WECOM_API_BASE
+	RelayKey       string            // WECHAT_RELAY_KEY (secret): sent as X-Wxsign-Relay-Key to APIBase only
+	WeComRelayKey  string            // WECOM_RELAY_KEY (secret), sent to WeComAPIBase only; unset: RelayKey when both bases are on one host (one relay)
+	TokenMode      string            // WECHAT_TOKEN_MODE: ModeStable (default) or ModeClassic
+	AllowedOrigins string            // ALLOWED_ORIGINS: origins that get CORS headers; unset = none
+	APIKey         string            // API_KEY (secret): enables /token, /ticket and the card endpoints
+	RefreshMargin  int64             // REFRESH_MARGIN, seconds
+	RateLimits     bool              // RATE_LIMITS: "off" turns the rate-limit bindings off (wrangler.toml sets their limits)
 
 	AlertWebhook string // ALERT_WEBHOOK (secret): where the coordinators post a message when a credential's state changes; "" = none
 	AlertFormat  string // ALERT_FORMAT, else from the webhook's host: AlertWeCom, AlertFeishu or AlertText
@@ -39,7 +42,8 @@ type Settings struct {
 	Problems []string // what is wrong with the configuration, for /healthz
 	Warnings []string // what is risky, for /healthz
 
-	keys []*cred.Key // made by Keys
+	keys    []*cred.Key // made by Keys
+	listKey *cred.Key   // made by AuthorizerListKey
 }
 
 // AppSettings is one official account.
@@ -54,6 +58,35 @@ type WeComSettings struct {
 	CorpID       string // WECOM_CORPID
 	Agents       []AgentSettings
 	AllowedHosts string // ALLOWED_HOSTS_<CORPID>, else ALLOWED_HOSTS
+}
+
+// PlatformSettings is a WeChat Open Platform third-party platform
+// (第三方平台): the official accounts that authorize it are signed for
+// with tokens its own credentials buy, and none of their AppSecrets.
+type PlatformSettings struct {
+	AppID  string // COMPONENT_APPID
+	Secret string // COMPONENT_APPSECRET (secret)
+	Token  string // COMPONENT_TOKEN (secret): the message token msg_signature is made with
+	AESKey string // COMPONENT_AES_KEY (secret): the 43-character EncodingAESKey
+	// AllowedHosts is COMPONENT_ALLOWED_HOSTS: the hosts the authorizers'
+	// pages may be on, unless ALLOWED_HOSTS_<APPID> names an account's own.
+	AllowedHosts string
+	// LoginBase and MobileLoginBase are where WeChat's authorization pages
+	// are (COMPONENT_LOGIN_BASE, COMPONENT_MOBILE_LOGIN_BASE): mp.weixin.qq.com
+	// and open.weixin.qq.com, or a stand-in's.
+	LoginBase       string
+	MobileLoginBase string
+	getenv          func(string) string
+	keys            sync.Map // appid -> []*cred.Key, made by AuthorizerKeys
+}
+
+// HostsOf is the allowlist of an authorizer's pages: its
+// ALLOWED_HOSTS_<APPID>, else COMPONENT_ALLOWED_HOSTS.
+func (p *PlatformSettings) HostsOf(appID string) string {
+	if h := p.getenv("ALLOWED_HOSTS_" + appID); strings.TrimSpace(h) != "" {
+		return h
+	}
+	return p.AllowedHosts
 }
 
 // AgentSettings is one WeCom app.
@@ -117,7 +150,8 @@ func LoadSettings(getenv func(string) string) Settings {
 		s.Apps = append(s.Apps, app)
 	}
 	s.loadWeCom(env, getenv, hosts)
-	if len(s.Apps) == 0 && s.WeCom == nil {
+	s.loadPlatform(env, getenv)
+	if len(s.Apps) == 0 && s.WeCom == nil && s.Platform == nil {
 		s.problem("WECHAT_APPID is not set")
 	}
 	if s.APIBase == "" {
@@ -153,6 +187,7 @@ func LoadSettings(getenv func(string) string) Settings {
 		s.Warnings = append(s.Warnings, "API_KEY is not set: /token, /ticket and the card endpoints are disabled")
 	}
 	s.Keys() // made here, so that concurrent requests only read the table
+	s.AuthorizerListKey()
 	return s
 }
 
@@ -186,6 +221,40 @@ func (s *Settings) loadWeCom(env, getenv func(string) string, hosts string) {
 		w.Agents = append(w.Agents, a)
 	}
 	s.WeCom = w
+}
+
+func (s *Settings) loadPlatform(env, getenv func(string) string) {
+	id := env("COMPONENT_APPID")
+	if id == "" {
+		return
+	}
+	p := &PlatformSettings{AppID: id, Secret: env("COMPONENT_APPSECRET"), Token: env("COMPONENT_TOKEN"),
+		AESKey: env("COMPONENT_AES_KEY"), AllowedHosts: getenv("COMPONENT_ALLOWED_HOSTS"), getenv: getenv,
+		LoginBase: strings.TrimRight(env("COMPONENT_LOGIN_BASE"), "/"), MobileLoginBase: strings.TrimRight(env("COMPONENT_MOBILE_LOGIN_BASE"), "/")}
+	for _, b := range []struct {
+		name string
+		v    *string
+		def  string
+	}{{"COMPONENT_LOGIN_BASE", &p.LoginBase, "https://mp.weixin.qq.com"}, {"COMPONENT_MOBILE_LOGIN_BASE", &p.MobileLoginBase, "https://open.weixin.qq.com"}} {
+		if *b.v == "" {
+			*b.v = b.def
+		} else {
+			s.checkBase(b.name, *b.v)
+		}
+	}
+	s.checkHosts("COMPONENT_ALLOWED_HOSTS", p.AllowedHosts)
+	if !validID(id) {
+		s.problem("COMPONENT_APPID: " + strconv.Quote(id) + " is not an AppID (letters and digits)")
+	}
+	for _, name := range []string{"COMPONENT_APPSECRET", "COMPONENT_TOKEN", "COMPONENT_AES_KEY"} {
+		if env(name) == "" {
+			s.problem(name + " is not set (npx wrangler secret put " + name + ")")
+		}
+	}
+	if _, err := aeskey.Decode(p.AESKey); p.AESKey != "" && err != nil {
+		s.problem("COMPONENT_AES_KEY is malformed: " + strings.ReplaceAll(err.Error(), "\n", ": ") + " (copy the EncodingAESKey from the Open Platform's settings)")
+	}
+	s.Platform = p
 }
 
 // checkHosts makes an allowlist setting that is set but names no usable

@@ -23,6 +23,10 @@ type Held struct {
 // ReadFailed reports whether the last KV read of the record failed.
 func (h *Held) ReadFailed() bool { return h.readFailed }
 
+// Unread makes the record read from KV again before its next use: the
+// isolate has seen something change it.
+func (h *Held) Unread() { h.readAt = 0 }
+
 // Need is what an isolate must do before it can use a held record.
 type Need uint8
 

@@ -511,11 +511,12 @@ func (v *Vault) Keep(ctx context.Context, k *Key, value string, expiresAt int64)
 	}
 	next := Record{Value: value, ExpiresAt: expiresAt, FetchedAt: v.Now}
 	if value == "" {
-		next = Record{}
+		// Dated, so that an isolate holding the value takes this as newer.
+		next = Record{FetchedAt: v.Now}
 	} else if value == r.Value {
 		next.FetchedAt = r.FetchedAt
 	}
-	if next == *r {
+	if next == *r || value == "" && r.Value == "" {
 		return nil
 	}
 	if !v.keep(ctx, k, r, next) {

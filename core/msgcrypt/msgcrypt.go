@@ -12,11 +12,13 @@ import (
 	"fmt"
 	"io"
 	"sort"
+
+	"github.com/wxsign/wxsign/core/aeskey"
 )
 
 // EncodingAESKeyLen is the length of an EncodingAESKey as WeChat shows it:
 // 43 base64 characters, the encoding of 32 bytes without its final "=".
-const EncodingAESKeyLen = 43
+const EncodingAESKeyLen = aeskey.Len
 
 // MaxBody is the largest push body, and the longest Encrypt value, that the
 // package makes or accepts; WeChat's platform messages are a few hundred
@@ -58,19 +60,11 @@ type Key struct {
 // of standard base64 that decode to 32 bytes; the error says which rule
 // failed and never repeats the key.
 func ParseKey(encodingAESKey string) (*Key, error) {
-	if n := len(encodingAESKey); n != EncodingAESKeyLen {
-		return nil, fmt.Errorf("%w: %d characters, want %d", ErrKey, n, EncodingAESKeyLen)
-	}
-	var raw [33]byte
-	n, err := base64.StdEncoding.Decode(raw[:], []byte(encodingAESKey+"="))
+	raw, err := aeskey.Decode(encodingAESKey)
 	if err != nil {
-		return nil, fmt.Errorf("%w: not standard base64", ErrKey)
+		return nil, fmt.Errorf("%w: %w", ErrKey, err)
 	}
-	// The decoder skips newlines, so 43 characters can still be too few.
-	if n != 32 {
-		return nil, fmt.Errorf("%w: decodes to %d bytes, want 32", ErrKey, n)
-	}
-	block, err := aes.NewCipher(raw[:32])
+	block, err := aes.NewCipher(raw[:])
 	if err != nil {
 		return nil, fmt.Errorf("%w: AES refused the key", ErrKey)
 	}

@@ -27,6 +27,7 @@ type Service struct {
 	Mem      cred.Store // the coordinator's memory; nil keeps everything in Store
 	State    cred.Store // the coordinator's durable storage, for the alerts' state; nil uses Mem
 	WeChat   cred.Fetcher
+	Platform Platform // the third-party platform's calls, with COMPONENT_APPID
 	Now      func() time.Time              // defaults to time.Now
 	Logf     func(format string, a ...any) // one line per event; never given a secret
 }
@@ -90,11 +91,13 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.Settings.Unconfigured(), api.RetryAfterSeconds)
 		return
 	}
-	switch r.URL.EscapedPath() {
-	case cred.CredentialPath:
+	switch p := r.URL.EscapedPath(); {
+	case p == cred.CredentialPath:
 		s.serveCredential(w, r)
-	case cred.RefreshPath:
+	case p == cred.RefreshPath:
 		s.serveRefresh(w, r)
+	case strings.HasPrefix(p, cred.PlatformPath) && s.Settings.Platform != nil:
+		s.servePlatform(w, r, strings.TrimPrefix(p, cred.PlatformPath))
 	default:
 		writeError(w, core.ErrNotFound, 0)
 	}
@@ -104,15 +107,15 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // for, exactly as stored in KV, fetching it first when needed; or the
 // error, as the module will show it to the page.
 func (s *Service) serveCredential(w http.ResponseWriter, r *http.Request) {
-	k := s.key(r.URL.Query().Get("key"))
-	if k == nil {
-		writeError(w, core.ErrNotFound, 0)
-		return
-	}
 	ctx, cancel := context.WithTimeout(r.Context(), ColdPathTimeout)
 	defer cancel()
 	var events []cred.Event
 	v := s.vault(&events)
+	k := s.key(ctx, v, r.URL.Query().Get("key"))
+	if k == nil {
+		writeError(w, core.ErrNotFound, 0)
+		return
+	}
 	rec, err := v.Get(ctx, k)
 	s.alert(w, ctx, v, k.Coordinator(), &events)
 	s.wake(w, ctx, v, k.Coordinator())
@@ -129,15 +132,15 @@ func (s *Service) serveCredential(w http.ResponseWriter, r *http.Request) {
 // keys: everything due is fetched, and the answer says when to wake next.
 func (s *Service) serveRefresh(w http.ResponseWriter, r *http.Request) {
 	owner := r.URL.Query().Get("owner")
-	keys := s.keys(owner)
-	if len(keys) == 0 {
-		writeError(w, core.ErrNotFound, 0)
-		return
-	}
 	ctx, cancel := context.WithTimeout(r.Context(), CronTimeout)
 	defer cancel()
 	var events []cred.Event
 	v := s.vault(&events)
+	keys := s.keys(ctx, v, owner)
+	if len(keys) == 0 {
+		writeError(w, core.ErrNotFound, 0)
+		return
+	}
 	err := v.Refresh(ctx, keys)
 	if v.Wrote == 0 && err == nil {
 		s.logf("wxsign: refresh %s: nothing due", owner)
@@ -154,27 +157,44 @@ func (s *Service) serveRefresh(w http.ResponseWriter, r *http.Request) {
 // wake tells the coordinator when its keys next need a pass, and the
 // path that runs it: "<Unix seconds> <path>".
 func (s *Service) wake(w http.ResponseWriter, ctx context.Context, v *cred.Vault, owner string) {
-	if t := v.Wake(ctx, s.keys(owner)); t != 0 {
+	if t := v.Wake(ctx, s.keys(ctx, v, owner)); t != 0 {
 		w.Header().Set(cred.WakeHeader, strconv.FormatInt(t, 10)+" "+cred.RefreshAsk(owner))
 	}
 }
 
-// key finds a key of the table by its KV name.
-func (s *Service) key(name string) *cred.Key {
+// key finds a key by its KV name: one of the settings' table, or of an
+// account that authorized the platform.
+func (s *Service) key(ctx context.Context, v *cred.Vault, name string) *cred.Key {
 	for _, k := range s.Settings.Keys() {
 		if k.String() == name {
 			return k
 		}
 	}
+	if p := s.Settings.Platform; p != nil {
+		for _, k := range s.keys(ctx, v, p.AppID) {
+			if k.String() == name {
+				return k
+			}
+		}
+	}
 	return nil
 }
 
-// keys are the keys one coordinator keeps, tokens before their tickets.
-func (s *Service) keys(owner string) []*cred.Key {
+// keys are the keys one coordinator keeps, tokens before their tickets:
+// a platform's coordinator keeps those of the accounts on its list too.
+func (s *Service) keys(ctx context.Context, v *cred.Vault, owner string) []*cred.Key {
 	var keys []*cred.Key
 	for _, k := range s.Settings.Keys() {
 		if k.Coordinator() == owner {
 			keys = append(keys, k)
+		}
+	}
+	if p := s.Settings.Platform; p != nil && p.AppID == owner {
+		list, _ := v.Record(ctx, s.Settings.AuthorizerListKey())
+		for id := range strings.SplitSeq(list.Value, ",") {
+			if id != "" {
+				keys = append(keys, s.Settings.AuthorizerKeys(id)...)
+			}
 		}
 	}
 	return keys

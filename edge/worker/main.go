@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -41,16 +42,18 @@ func main() {
 	select {}
 }
 
-// runPass answers one pass. The event's cron field is "<pass id> <path>",
-// made by the entry; the pass's memory and its answer go through the
-// entry's bindings under that id, since passes of several coordinators
-// share this one program.
+// runPass answers one pass. The event's cron field is "<pass id> <method>
+// <path>", made by the entry; the pass's body, its memory and its answer
+// go through the entry's bindings under that id, since passes of several
+// coordinators share this one program.
 func runPass(ctx context.Context, base *service.Service) {
 	ev, err := cron.NewEvent(ctx)
 	if err != nil {
 		return
 	}
-	id, path, _ := strings.Cut(ev.Cron, " ")
+	id, rest, _ := strings.Cut(ev.Cron, " ")
+	method, path, _ := strings.Cut(rest, " ")
+	pass := cloudflare.GetBinding("WXSIGN_PASS")
 	rec := httptest.NewRecorder()
 	if base == nil {
 		e := api.Response{}
@@ -63,7 +66,12 @@ func runPass(ctx context.Context, base *service.Service) {
 	} else {
 		svc := *base
 		svc.Mem = passStore{base.Mem, id}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://coordinator.wxsign"+path, nil)
+		var body []byte
+		if b := pass.Call("body", id); b.Truthy() {
+			body = make([]byte, b.Get("length").Int())
+			js.CopyBytesToGo(body, b)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, "https://coordinator.wxsign"+path, bytes.NewReader(body))
 		if err != nil {
 			rec.WriteHeader(http.StatusBadRequest)
 		} else {
@@ -76,7 +84,7 @@ func runPass(ctx context.Context, base *service.Service) {
 			headers = append(headers, []any{name, v})
 		}
 	}
-	cloudflare.GetBinding("WXSIGN_PASS").Call("answer", id, rec.Code, headers, rec.Body.String())
+	pass.Call("answer", id, rec.Code, headers, rec.Body.String())
 }
 
 func newService() (*service.Service, error) {
@@ -102,6 +110,7 @@ func newService() (*service.Service, error) {
 		Store:    withFaults(kvStore{ns}, now),
 		Mem:      kvStore{mem},
 		WeChat:   client,
+		Platform: client,
 		Logf:     func(format string, a ...any) { fmt.Printf(format+"\n", a...) },
 	}, nil
 }

@@ -9,9 +9,10 @@ const (
 // Actions: what wxs_serve asks of its host instead of answering, in the
 // status half of its result (any value below 100).
 const (
-	ActRead  = 1 // read the KV keys named, one per line, and hand each over with wxs_record
-	ActFetch = 3 // ask the named coordinator for a key's record, and hand its answer over
-	ActLimit = 4 // ask the named rate-limit binding, and append its verdict to the request
+	ActRead    = 1 // read the KV keys named, one per line, and hand each over with wxs_record
+	ActForward = 2 // send the request, body included, to the named coordinator at the path, and answer with its answer
+	ActFetch   = 3 // ask the named coordinator for a key's record, and hand its answer over
+	ActLimit   = 4 // ask the named rate-limit binding, and append its verdict to the request
 )
 
 // MaxTurns bounds the calls of wxs_serve for one request: a request needs

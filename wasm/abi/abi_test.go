@@ -12,7 +12,7 @@ import (
 
 // jsActions are the constants edge/signer.mjs exports, by their names
 // there: the actions, and the turns a request may take.
-var jsActions = map[string]int{"READ": abi.ActRead, "FETCH": abi.ActFetch, "LIMIT": abi.ActLimit, "TURNS": abi.MaxTurns}
+var jsActions = map[string]int{"READ": abi.ActRead, "FORWARD": abi.ActForward, "FETCH": abi.ActFetch, "LIMIT": abi.ActLimit, "TURNS": abi.MaxTurns}
 
 // TestSignerMJS: edge/signer.mjs, the Worker's side of the ABI, exports
 // the actions with package abi's values, and the entry and it call the

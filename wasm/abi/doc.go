@@ -43,6 +43,8 @@
 //
 //	status ≥ 100   the answer: header lines "Name: Value\n", "\n", the body
 //	ActRead        KV keys, one per line: read them and call wxs_record, then wxs_serve again
+//	ActForward     "coordinator\npath": send the request (its method, Content-Type and body)
+//	               to the named coordinator at path, and answer with the coordinator's answer
 //	ActFetch       "key\ncoordinator\npath": GET path from the named coordinator, call
 //	               wxs_record for key with its answer, then wxs_serve again
 //	ActLimit       "binding\nkey": ask the rate-limit binding, then wxs_serve again with its

@@ -89,8 +89,34 @@ func serve(f *[nFields][]byte, now int64) uint32 {
 		return serveSecret(&req, "access_token", now)
 	case "/ticket":
 		return serveSecret(&req, "ticket", now)
+	case "/component/event", "/component/authorize", "/component/callback", "/component/authorizers":
+		return forwardPlatform(route.Path, url, &req)
 	}
 	return fail(core.ErrNotFound)
+}
+
+// forwardPlatform hands a third-party platform's endpoint, request body
+// included, to the platform's coordinator, whose answer is the answer:
+// WeChat's pushes and the authorizations change what the coordinator
+// keeps, and only it calls WeChat. /component/authorize tells it where
+// the Worker's own /component/callback is.
+func forwardPlatform(path, url string, req *api.Request) uint32 {
+	p := settings.Platform
+	if p == nil {
+		return fail(core.ErrNotFound)
+	}
+	to := cred.PlatformPath + strings.TrimPrefix(path, "/component/")
+	q := req.Query
+	if path == "/component/authorize" {
+		q = "redirect=" + queryEscape(origin(url)+"/component/callback") + "&" + q
+	}
+	if q != "" {
+		to += "?" + q
+	}
+	if authorizers != nil {
+		authorizers.Unread() // a push or an authorization may change the list
+	}
+	return act(abi.ActForward, p.AppID, to)
 }
 
 // limit asks the host for a binding's verdict once, then answers 429 when
@@ -116,7 +142,10 @@ func limit(f *[nFields][]byte, binding string, n int) (uint32, bool) {
 }
 
 func serveConfig(req *api.Request, now int64) uint32 {
-	a, err := pickApp(req.Query)
+	a, act, err := pickApp(req.Query, now)
+	if act != 0 {
+		return act
+	}
 	if err != nil {
 		return refuse(req, err)
 	}
@@ -189,11 +218,14 @@ func serveWeCom(req *api.Request, now int64) uint32 {
 // serveCard answers /card/ext and /card/choose with the app's wx_card
 // ticket, which is fetched the first time a card endpoint needs it.
 func serveCard(path string, req *api.Request, now int64) uint32 {
-	a, err := appByID(api.CardAppID(req.Body))
+	a, act, err := appByID(api.CardAppID(req.Body), now)
+	if act != 0 {
+		return act
+	}
 	if err != nil {
 		return refuse(req, err)
 	}
-	if a == nil {
+	if a == nil || a.card == nil { // an authorizer's cards are not signed
 		return refuse(req, core.ErrUnknownApp)
 	}
 	if act := need(a.card, now, 0); act != 0 {
@@ -215,7 +247,10 @@ func serveCard(path string, req *api.Request, now int64) uint32 {
 
 // serveDebug answers the debug page's endpoints with the app's jsapi_ticket.
 func serveDebug(path string, req *api.Request, now int64) uint32 {
-	a, err := pickApp(req.Query)
+	a, act, err := pickApp(req.Query, now)
+	if act != 0 {
+		return act
+	}
 	if err != nil {
 		return refuse(req, err)
 	}
@@ -273,7 +308,11 @@ func serveSecret(req *api.Request, field string, now int64) uint32 {
 // monitor polling it costs a read per key every ten minutes at most.
 func serveHealth(url string, now int64) uint32 {
 	var unread []string
-	for _, k := range settings.Keys() {
+	keys := settings.Keys()
+	if k := settings.AuthorizerListKey(); k != nil {
+		keys = append(keys[:len(keys):len(keys)], k)
+	}
+	for _, k := range keys {
 		if e := entries[k.String()]; e.Stale(now, healthTTL()) || coordinated {
 			if kvReadFails(now) {
 				e.Hand(cred.Unreadable, nil, 0, now)
@@ -300,4 +339,27 @@ func host(u string) string {
 		u = u[:i]
 	}
 	return u
+}
+
+// origin is the scheme and host of an absolute request URL.
+func origin(u string) string {
+	scheme, _, _ := strings.Cut(u, "://")
+	return scheme + "://" + host(u)
+}
+
+// queryEscape percent-encodes s for a query value: every byte but the
+// unreserved ones (RFC 3986), as url.QueryEscape would but for spaces,
+// which a URL the Worker was reached at never holds.
+func queryEscape(s string) string {
+	const hex = "0123456789ABCDEF"
+	b := make([]byte, 0, len(s)*3)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
+			b = append(b, c)
+		} else {
+			b = append(b, '%', hex[c>>4], hex[c&15])
+		}
+	}
+	return string(b)
 }

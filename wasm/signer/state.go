@@ -29,6 +29,11 @@ var (
 	// coordinated is set when a coordinator answered this isolate: it may
 	// have written KV, which /healthz then reads again.
 	coordinated bool
+
+	// A third-party platform's list of the accounts that authorized it,
+	// and the apps of those asked for so far.
+	authorizers    *cred.Held
+	authorizerApps map[string]*app
 )
 
 // app is an official account as the signing endpoints need it.
@@ -61,12 +66,11 @@ func configure(env map[string]string) {
 	old := entries
 	entries = map[string]*cred.Held{}
 	for _, k := range settings.Keys() {
-		e := old[k.String()]
-		if e == nil {
-			e = &cred.Held{}
-		}
-		e.Key = k
-		entries[k.String()] = e
+		hold(old, k)
+	}
+	authorizers, authorizerApps = nil, map[string]*app{}
+	if k := settings.AuthorizerListKey(); k != nil {
+		authorizers = hold(old, k)
 	}
 	apps, agents = nil, nil
 	for _, a := range settings.Apps {
@@ -87,6 +91,17 @@ func configure(env map[string]string) {
 			})
 		}
 	}
+}
+
+// hold is k's entry, the one old had for its KV key when there was one.
+func hold(old map[string]*cred.Held, k *cred.Key) *cred.Held {
+	e := old[k.String()]
+	if e == nil {
+		e = &cred.Held{}
+	}
+	e.Key = k
+	entries[k.String()] = e
+	return e
 }
 
 // need returns the action an entry calls for before it can be looked
@@ -143,28 +158,56 @@ func param(q, name string) (string, *core.Error) {
 }
 
 // pickApp is the official account a request's ?appid= names, the first
-// when it names none; nil when there are none.
-func pickApp(q string) (*app, *core.Error) {
+// when it names none; nil when there are none. Finding an authorizer of
+// the platform may first need its list read (the action).
+func pickApp(q string, now int64) (*app, uint32, *core.Error) {
 	id, err := param(q, "appid")
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return appByID(id)
+	return appByID(id, now)
 }
 
-func appByID(id string) (*app, *core.Error) {
-	if len(apps) == 0 {
-		return nil, nil
-	}
+func appByID(id string, now int64) (*app, uint32, *core.Error) {
 	if id == "" {
-		return apps[0], nil
+		if len(apps) == 0 {
+			return nil, 0, nil
+		}
+		return apps[0], 0, nil
 	}
 	for _, a := range apps {
 		if a.AppID == id {
-			return a, nil
+			return a, 0, nil
 		}
 	}
-	return nil, core.ErrUnknownApp
+	return authorizer(id, now)
+}
+
+// authorizer is the app of an account that authorized the platform. The
+// list is read again after RecordTTL, as tokens are for back-ends: an
+// account that withdraws its authorization is signed for no longer than
+// that after the platform's coordinator has heard of it.
+func authorizer(id string, now int64) (*app, uint32, *core.Error) {
+	if authorizers == nil {
+		return nil, 0, core.ErrUnknownApp
+	}
+	if act := need(authorizers, now, recordTTL()); act != 0 {
+		return nil, act, nil
+	}
+	if !cred.Listed(authorizers.Rec.Value, id) {
+		delete(authorizerApps, id)
+		return nil, 0, core.ErrUnknownApp
+	}
+	a := authorizerApps[id]
+	if a == nil {
+		var ticket *cred.Held
+		for _, k := range settings.AuthorizerKeys(id) {
+			ticket = hold(entries, k) // the ticket comes last
+		}
+		a = &app{App: api.App{AppID: id, Hosts: pageurl.ParseAllowlist(settings.Platform.HostsOf(id)), Origins: origins}, ticket: ticket}
+		authorizerApps[id] = a
+	}
+	return a, 0, nil
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
