@@ -27,7 +27,7 @@ type Service struct {
 	Mem      cred.Store // the coordinator's memory; nil keeps everything in Store
 	State    cred.Store // the coordinator's durable storage, for the alerts' state; nil uses Mem
 	WeChat   cred.Fetcher
-	Platform Platform // the third-party platform's calls, with COMPONENT_APPID
+	Platform Platform                      // the third-party platform's calls, with COMPONENT_APPID
 	Now      func() time.Time              // defaults to time.Now
 	Logf     func(format string, a ...any) // one line per event; never given a secret
 }
