@@ -7,7 +7,8 @@ import (
 )
 
 // fleetDay prints issue 25's simulated day (fleet.Goal) before and after
-// the coordinators, the same day at one location, and the goals.
+// the coordinators, the same day at one location, and the goals; then
+// issue 28's day (fleet.Platform) and its goals.
 func fleetDay(r *report) {
 	after, single := fleet.Run(fleet.Goal()), fleet.Run(fleet.Single(fleet.Goal()))
 	before, inMap := fleet.Run(fleet.Before(fleet.Goal())), fleet.Run(fleet.InMap(fleet.Goal()))
@@ -31,6 +32,18 @@ func fleetDay(r *report) {
 	}
 	r.add("fleet after: DO requests", float64(after.DORequests), "/day", "free plan: 100,000")
 	for _, c := range fleet.Checks(after, single) {
+		verdict := "met"
+		if !c.OK() {
+			verdict = "NOT MET"
+		}
+		fmt.Printf("  goal %-72s %6d ≤ %-6d %s\n", c.Name, c.Value, c.Limit, verdict)
+	}
+	platform := fleet.Run(fleet.Platform())
+	fmt.Print("\n" + platform.String() + "\n")
+	r.add("fleet platform: KV reads", float64(platform.KVReads), "/day", "free plan: 100,000")
+	r.add("fleet platform: KV writes", float64(platform.KVWrites), "/day", "free plan: 1,000")
+	r.add("fleet platform: DO requests", float64(platform.DORequests), "/day", "free plan: 100,000")
+	for _, c := range fleet.PlatformChecks(platform) {
 		verdict := "met"
 		if !c.OK() {
 			verdict = "NOT MET"

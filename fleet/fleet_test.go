@@ -39,6 +39,24 @@ func TestFleetGoals(t *testing.T) {
 	}
 }
 
+// TestPlatformFleet runs issue 28's day: the issue 25 day with a platform
+// whose 20 authorizers' pages are a third of the requests, held to the
+// free plan's KV budgets.
+func TestPlatformFleet(t *testing.T) {
+	r := Run(Platform())
+	t.Log("\n" + r.String())
+	for _, c := range PlatformChecks(r) {
+		t.Logf("goal: %-70s %6d (limit %d)", c.Name, c.Value, c.Limit)
+		if !c.OK() {
+			t.Errorf("goal not met: %s: %d, limit %d", c.Name, c.Value, c.Limit)
+		}
+	}
+	if r.Pushes < 144 || r.WeChat.QueryAuth != 20 || r.WeChat.AuthorizerToken < 20*8 {
+		t.Errorf("the day is not what the goals assume: %d pushes, %d api_query_auth, %d api_authorizer_token",
+			r.Pushes, r.WeChat.QueryAuth, r.WeChat.AuthorizerToken)
+	}
+}
+
 // TestRunDeterministic: a scenario gives the same report every run.
 func TestRunDeterministic(t *testing.T) {
 	sc := Goal()

@@ -45,6 +45,7 @@ type Report struct {
 	Hibernations  int // coordinators woken after CoordIdle or more
 	MemWrites     int // writes to coordinators' memory (in their storage: rows written)
 	ColdRuns      int // old design: Go program runs in isolates (a cold path)
+	Pushes        int // WeChat's pushes to the platform's event URL
 	CronRuns      int
 	FreshIsolates int // isolates replaced during the day
 
@@ -312,6 +313,10 @@ func (r *Report) String() string {
 			r.DORequests, r.Asks, r.CronPokes, r.Alarms, r.AlarmsSet, r.Hibernations, mem, r.MemWrites)
 		p("alerts to ALERT_WEBHOOK: %d", r.Alerts)
 	}
+	if r.Pushes > 0 {
+		p("platform: %d pushes from WeChat; component calls: %d (api_component_token %d, api_authorizer_token %d, api_query_auth %d)",
+			r.Pushes, w.ComponentCalls(), w.ComponentToken, w.AuthorizerToken, w.QueryAuth)
+	}
 	saw := 0
 	for _, d := range r.Longest1055ByLoc {
 		if d > 0 {
@@ -364,6 +369,20 @@ func Checks(r, single *Report) []Check {
 		// A coordinator decides an alert where it writes a key's change,
 		// once, whatever the isolates and locations that asked.
 		{"alerts beyond one location's (one per change, fleet-wide)", int64(abs(r.Alerts - single.Alerts)), 0},
+	}
+}
+
+// PlatformChecks are issue 28's goals for its day: a platform of 20
+// authorizers within the free plan's KV budgets (100,000 reads and 1,000
+// writes a day), and what holds for every day.
+func PlatformChecks(r *Report) []Check {
+	return []Check{
+		{"KV writes a day (the free plan's)", int64(r.KVWrites), 1_000},
+		{"KV reads a day (the free plan's)", int64(r.KVReads), 100_000},
+		{"KV writes to one key in one second", int64(r.MaxWritesPerKeySecond), 1},
+		{"ticket calls for one key in one rollover, outside the refusal hours", int64(r.MaxTicketCalls), 2},
+		{"signatures with a dead ticket", int64(r.DeadSignatures), 0},
+		{"requests that ran out of turns", int64(r.Internal), 0},
 	}
 }
 

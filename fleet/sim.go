@@ -21,8 +21,10 @@
 package fleet
 
 import (
+	"bytes"
 	"container/heap"
 	"context"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -79,8 +81,10 @@ type Fault struct {
 const Timeout = "timeout"
 
 // Share is a part of the page requests: Endpoint "config" (an official
-// account's wx.config, its jsapi_ticket), "card" (its wx_card ticket) or
-// "wecom" (an agent's corp and agent tickets); Owner the AppID or AgentID.
+// account's wx.config, its jsapi_ticket), "card" (its wx_card ticket),
+// "wecom" (an agent's corp and agent tickets) or "authorizer" (the
+// wx.config of an account that authorized the platform); Owner the AppID
+// or AgentID.
 type Share struct {
 	Endpoint string
 	Owner    string
@@ -101,6 +105,7 @@ type Scenario struct {
 	IsolateLife int64             // seconds an isolate lives before a fresh one replaces it; 0 = all day
 	CronOffset  int64             // seconds into the day of the first cron run; then every 10 minutes
 	Env         map[string]string // the Worker's settings
+	Authorizers []string          // the accounts that authorize the platform (COMPONENT_APPID) at the day's start
 	Mix         []Share
 	Faults      []Fault
 }
@@ -148,6 +153,27 @@ func Goal() Scenario {
 	}
 }
 
+// Platform is the issue 25 day with a third-party platform besides: 20
+// accounts authorize it before the day starts, WeChat pushes its verify
+// ticket every 10 minutes, and their pages are a third of the requests.
+func Platform() Scenario {
+	s := Goal()
+	s.Name = "issue 28"
+	s.Env["COMPONENT_APPID"] = PlatformID
+	s.Env["COMPONENT_APPSECRET"] = "component-secret"
+	s.Env["COMPONENT_TOKEN"] = "component-token"
+	s.Env["COMPONENT_AES_KEY"] = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+	for i := range 20 {
+		id := "wxfleetauth" + strconv.Itoa(100000+i)
+		s.Authorizers = append(s.Authorizers, id)
+		s.Mix = append(s.Mix, Share{"authorizer", id, 2})
+	}
+	return s
+}
+
+// PlatformID is the platform of the Platform scenario.
+const PlatformID = "wxfleetcomponent0"
+
 // Single is s with one location of one isolate: the fleet of one that
 // today's windows are measured against.
 func Single(s Scenario) Scenario {
@@ -191,11 +217,14 @@ type sim struct {
 	win503   windows // runs of every 503
 	out      outages
 	rep      *Report
+	client   *wechat.Client // the platform's calls go to it uncounted: they fetch no credential
+	closers  []func()
 }
 
 type page struct {
 	name string
 	keys []*cred.Key
+	list *cred.Key // the platform's list of authorizers, for an authorizer's page
 }
 
 // call is a fetch from WeChat: which key, when (ms).
@@ -242,6 +271,9 @@ func Run(sc Scenario) *Report {
 		s.serve(r)
 	}
 	s.runUntil((Day + 86400) * 1000)
+	for _, c := range s.closers {
+		c()
+	}
 	return s.report()
 }
 
@@ -268,6 +300,10 @@ func newSim(sc Scenario) *sim {
 	client := &wechat.Client{BaseURL: s.settings.APIBase, WeComBaseURL: s.settings.WeComAPIBase,
 		Doer: doer{s, s.wc.Doer()}, Now: s.clock}
 	s.fetcher = counting{s, client}
+	s.client = client
+	if p := s.settings.Platform; p != nil {
+		s.platform(p)
+	}
 
 	for _, m := range sc.Mix {
 		p := page{name: m.Endpoint + " " + m.Owner}
@@ -279,6 +315,8 @@ func newSim(sc Scenario) *sim {
 		case "wecom":
 			owner := s.settings.WeCom.CorpID + "/" + m.Owner
 			p.keys = []*cred.Key{s.settings.Key(cred.WeComCorpTicket.Name, owner), s.settings.Key(cred.WeComAgentTicket.Name, owner)}
+		case "authorizer":
+			p.keys, p.list = s.settings.AuthorizerKeys(m.Owner)[2:], s.settings.AuthorizerListKey()
 		}
 		if slices.Contains(p.keys, nil) {
 			panic("fleet: no key for " + p.name)
@@ -360,6 +398,14 @@ func (s *sim) serve(r request) {
 turns:
 	for range 8 {
 		now := s.sec()
+		if l := r.page.list; l != nil {
+			// The module reads the list of authorizers again after
+			// api.AuthorizersTTL; the coordinator writes it before the day.
+			if h := iso.entry(l); h.Stale(now, api.AuthorizersTTL) {
+				s.read(iso, h)
+				continue turns
+			}
+		}
 		for _, k := range r.page.keys {
 			h := iso.entry(k)
 			switch h.Next(now, maxAge) {
@@ -419,7 +465,7 @@ func (s *sim) ask(iso *isolate, h *cred.Held) {
 	}
 	s.rep.Asks++
 	c := s.coordinator(h.Key.Coordinator(), iso.loc)
-	w := c.pass(s, h.Key.AskPath())
+	w := c.pass(s, http.MethodGet, h.Key.AskPath(), nil)
 	if w.Code == http.StatusOK {
 		h.Hand(cred.FromCoord, w.Body.Bytes(), 0, now)
 		return
@@ -441,7 +487,7 @@ func (s *sim) coordinator(name string, loc int) *coordinator {
 	if c == nil {
 		c = &coordinator{name: name, mems: []*fakes.MemStore{{}}}
 		c.svc = &service.Service{Settings: s.settings, Store: view{s.kv, loc, &s.rep.KVReadsCoordinators},
-			Mem: c.mems[0], WeChat: s.fetcher, Now: s.clock}
+			Mem: c.mems[0], WeChat: s.fetcher, Platform: s.client, Now: s.clock}
 		s.coords[name] = c
 	}
 	return c
@@ -450,10 +496,10 @@ func (s *sim) coordinator(name string, loc int) *coordinator {
 // pass runs one request through the coordinator's Go program, after the
 // memory it lost if it sat idle (hibernated or evicted), and sets its
 // alarm from the Wake header, as edge/entry.mjs's Coordinator does.
-func (c *coordinator) pass(s *sim, path string) *httptest.ResponseRecorder {
+func (c *coordinator) pass(s *sim, method, path string, body []byte) *httptest.ResponseRecorder {
 	c.wake(s)
 	w := httptest.NewRecorder()
-	c.svc.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "https://coordinator.wxsign"+path, nil))
+	c.svc.ServeHTTP(w, httptest.NewRequest(method, "https://coordinator.wxsign"+path, bytes.NewReader(body)))
 	for _, v := range w.Header().Values(cred.AlertHeader) {
 		s.rep.Alerts += len(strings.Split(v, ", "))
 	}
@@ -468,7 +514,7 @@ func (c *coordinator) pass(s *sim, path string) *httptest.ResponseRecorder {
 			}
 			c.alarm = 0
 			s.rep.Alarms++
-			c.pass(s, c.refresh)
+			c.pass(s, http.MethodGet, c.refresh, nil)
 		})
 	}
 	return w
@@ -507,8 +553,48 @@ func (s *sim) cron() {
 	}
 	for _, name := range names {
 		s.rep.CronPokes++
-		s.coordinator(name, loc).pass(s, cred.RefreshAsk(name))
+		s.coordinator(name, loc).pass(s, http.MethodGet, cred.RefreshAsk(name), nil)
 	}
+}
+
+// platform configures the stand-in's platform, with its pushes arriving
+// at the platform's coordinator in a random location, as WeChat's POSTs
+// reach the nearest one: every account authorizes it now, and WeChat
+// pushes the verify ticket now and every 10 minutes.
+func (s *sim) platform(p *api.PlatformSettings) {
+	events := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		s.rep.Pushes++
+		res := s.coordinator(p.AppID, s.rng.IntN(s.sc.Locations)).pass(s, r.Method, cred.PlatformPath+"event?"+r.URL.RawQuery, body)
+		w.WriteHeader(res.Code)
+		w.Write(res.Body.Bytes())
+	}))
+	s.closers = append(s.closers, events.Close)
+	if err := s.wc.SetComponent(wechattest.Component{AppID: p.AppID, Secret: p.Secret, Token: p.Token,
+		EncodingAESKey: p.AESKey, EventURL: events.URL}); err != nil {
+		panic("fleet: " + err.Error())
+	}
+	push := func() {
+		if res, err := s.wc.PushVerifyTicket(); err != nil || !res.OK {
+			panic("fleet: a verify ticket push was refused")
+		}
+	}
+	s.now = (Day - 3600) * 1000
+	push()
+	s.now = Day * 1000
+	for t := int64(0); t < 86400; t += 600 {
+		s.at((Day+t)*1000, push)
+	}
+	// The accounts authorize it in the minutes before the day starts, one
+	// a minute: each authorization writes the list once.
+	for i, id := range s.sc.Authorizers {
+		s.now = (Day - int64(len(s.sc.Authorizers)-i)*60) * 1000
+		s.wc.AddAuthorizer(id)
+		if res, err := s.wc.Authorize(id, "authorized"); err != nil || !res.OK {
+			panic("fleet: " + id + " could not authorize the platform")
+		}
+	}
+	s.now = Day * 1000
 }
 
 // doer passes calls to the stand-in and makes the Timeout faults: the

@@ -101,6 +101,13 @@ type AgentSettings struct {
 // Pages need no such re-read: a ticket is valid until it expires.
 const RecordTTL = 60
 
+// AuthorizersTTL is how long an isolate trusts the platform's list of the
+// accounts that authorized it: a withdrawal stops its signing within it
+// everywhere, at once in the isolate WeChat's push reached, and a list
+// read more often would spend the plan's KV reads on every page of every
+// authorizer.
+const AuthorizersTTL = 600
+
 // HealthTTL is how long an isolate answers /healthz from the records it
 // read: the cron's period, since a coordinator changes KV no more often
 // while nothing dies, and a monitor polling /healthz must not spend the

@@ -184,14 +184,13 @@ func appByID(id string, now int64) (*app, uint32, *core.Error) {
 }
 
 // authorizer is the app of an account that authorized the platform. The
-// list is read again after RecordTTL, as tokens are for back-ends: an
-// account that withdraws its authorization is signed for no longer than
-// that after the platform's coordinator has heard of it.
+// list is read again after api.AuthorizersTTL, or once this isolate has
+// forwarded anything to the platform's coordinator.
 func authorizer(id string, now int64) (*app, uint32, *core.Error) {
 	if authorizers == nil {
 		return nil, 0, core.ErrUnknownApp
 	}
-	if act := need(authorizers, now, recordTTL()); act != 0 {
+	if act := need(authorizers, now, api.AuthorizersTTL); act != 0 {
 		return nil, act, nil
 	}
 	if !cred.Listed(authorizers.Rec.Value, id) {
