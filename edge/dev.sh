@@ -32,14 +32,16 @@ else
   done
   [ -n "$url" ] || { echo "wxsign: the WeChat stand-in did not start:"; cat build/standin.log; exit 1; }
   env_file=build/standin.env
-  printf 'WECHAT_APPSECRET=%s\nCOMPONENT_APPSECRET=%s\nCOMPONENT_TOKEN=%s\nCOMPONENT_AES_KEY=%s\n' \
-    "$secret" "$component_secret" "$component_token" "$component_key" > "$env_file"
+  api_key=dev-api-key
+  printf 'WECHAT_APPSECRET=%s\nCOMPONENT_APPSECRET=%s\nCOMPONENT_TOKEN=%s\nCOMPONENT_AES_KEY=%s\nAPI_KEY=%s\n' \
+    "$secret" "$component_secret" "$component_token" "$component_key" "$api_key" > "$env_file"
   cat <<MSG
 
   wxsign: no WeChat credentials in .dev.vars, so WeChat is played by the project's stand-in
           at $url (appid $appid). Signatures verify against its ticket:
           curl '$url/__standin/state'
-          It plays a third-party platform ($component) too; push its verify ticket now:
+          The API key is $api_key. It plays a third-party platform ($component) too;
+          push its verify ticket now:
           curl -X POST -d '{"info_type":"component_verify_ticket"}' '$url/__standin/component/push'
           Put WECHAT_APPID and WECHAT_APPSECRET in .dev.vars to use your real app.
 
