@@ -10,6 +10,8 @@
 //     policy (Vault) and an isolate's view (Held), the alerts, and the
 //     coordinator's protocol;
 //   - wechat: the WeChat client that fetches any kind of the table;
+//   - aeskey and msgcrypt: WeChat's EncodingAESKey and the message
+//     encryption of a third-party platform's pushes;
 //   - api: the settings, the routes and the handling of every endpoint;
 //   - diagnose: /debug/info and /debug/check.
 //
