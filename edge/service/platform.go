@@ -93,18 +93,18 @@ func (s *Service) serveEvent(ctx context.Context, w http.ResponseWriter, r *http
 	case msgcrypt.InfoVerifyTicket:
 		verify := s.Settings.Key(cred.ComponentVerifyTicket.Name, p.AppID)
 		if err := v.Keep(ctx, verify, m.ComponentVerifyTicket, v.Now+VerifyTicketLife-cred.ExpirySafety); err != nil {
-			writeError(w, core.ErrStorage, api503)
+			writeError(w, core.ErrStorage, pushRetry)
 			return
 		}
 		v.Mirror(ctx, verify)
 	case msgcrypt.InfoAuthorized, msgcrypt.InfoUpdateAuthorized:
 		if _, e := s.authorize(ctx, v, m.AuthorizationCode); e != nil {
-			writeError(w, e, api503)
+			writeError(w, e, pushRetry)
 			return
 		}
 	case msgcrypt.InfoUnauthorized:
 		if e := s.unauthorize(ctx, v, m.AuthorizerAppID); e != nil {
-			writeError(w, e, api503)
+			writeError(w, e, pushRetry)
 			return
 		}
 	default:
@@ -114,8 +114,9 @@ func (s *Service) serveEvent(ctx context.Context, w http.ResponseWriter, r *http
 	w.Write([]byte("success"))
 }
 
-// api503 is the Retry-After of a push WeChat should send again.
-const api503 = 5
+// pushRetry is the Retry-After, in seconds, of what failed for want of
+// storage or WeChat: WeChat sends a push again, an administrator retries.
+const pushRetry = 5
 
 // authorize completes an authorization: the auth code is exchanged for the
 // account's tokens (once: the push and the administrator's return both
@@ -209,7 +210,7 @@ func (s *Service) serveAuthorize(ctx context.Context, w http.ResponseWriter, r *
 	code, err := s.Platform.PreAuthCode(ctx, p.AppID, tok.Value)
 	if err != nil {
 		s.logf("wxsign: platform: api_create_preauthcode: %v", err)
-		writeError(w, cred.Describe(err), api503)
+		writeError(w, cred.Describe(err), pushRetry)
 		return
 	}
 	page, path := p.LoginBase, loginPath
@@ -250,7 +251,7 @@ func (s *Service) serveCallback(ctx context.Context, w http.ResponseWriter, r *h
 func (s *Service) serveAuthorizers(ctx context.Context, w http.ResponseWriter, v *cred.Vault) {
 	list, err := v.Record(ctx, s.Settings.AuthorizerListKey())
 	if err != nil {
-		writeError(w, core.ErrStorage, api503)
+		writeError(w, core.ErrStorage, pushRetry)
 		return
 	}
 	b := []byte(`{"errcode":0,"errmsg":"ok","authorizers":[`)
