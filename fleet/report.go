@@ -380,6 +380,7 @@ func PlatformChecks(r *Report) []Check {
 		{"KV writes a day (the free plan's)", int64(r.KVWrites), 1_000},
 		{"KV reads a day (the free plan's)", int64(r.KVReads), 100_000},
 		{"KV writes to one key in one second", int64(r.MaxWritesPerKeySecond), 1},
+		{"Durable Object requests a day, alarms and pushes too (the free plan's)", int64(r.DORequests + r.Alarms + r.Pushes), 100_000},
 		{"ticket calls for one key in one rollover, outside the refusal hours", int64(r.MaxTicketCalls), 2},
 		{"signatures with a dead ticket", int64(r.DeadSignatures), 0},
 		{"requests that ran out of turns", int64(r.Internal), 0},

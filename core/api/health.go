@@ -112,10 +112,8 @@ func (s *Settings) AppendHealth(dst []byte, host string, now int64, held func(*c
 			age := now - v.FetchedAt
 			h.Platform.VerifyTicketAge = &age
 		}
-		for id := range strings.SplitSeq(held(s.AuthorizerListKey()).Known().Value, ",") {
-			if id != "" {
-				h.Platform.Authorizers++
-			}
+		for range cred.Authorizers(held(s.AuthorizerListKey()).Known().Value) {
+			h.Platform.Authorizers++
 		}
 	}
 	if strings.HasSuffix(strings.ToLower(pageurl.HostOnly(host)), ".workers.dev") {

@@ -1,6 +1,7 @@
 package cred
 
 import (
+	"iter"
 	"strings"
 
 	"github.com/wxsign/wxsign/core"
@@ -46,10 +47,21 @@ func RefreshAsk(owner string) string { return RefreshPath + "?owner=" + owner }
 // may sign for; it is no credential, and not in Kinds.
 var AuthorizerList = &Kind{Name: "authorizers", Pushed: true, Absent: core.ErrUnknownApp}
 
+// Authorizers are the AppIDs an AuthorizerList value names, in order.
+func Authorizers(list string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		for id := range strings.SplitSeq(list, ",") {
+			if id != "" && !yield(id) {
+				return
+			}
+		}
+	}
+}
+
 // Listed reports whether list, an AuthorizerList value, names appID.
 func Listed(list, appID string) bool {
-	for id := range strings.SplitSeq(list, ",") {
-		if id == appID && id != "" {
+	for id := range Authorizers(list) {
+		if id == appID {
 			return true
 		}
 	}
@@ -59,8 +71,8 @@ func Listed(list, appID string) bool {
 // ListWith is list with appID added (once) or, when add is false, taken out.
 func ListWith(list, appID string, add bool) string {
 	var ids []string
-	for id := range strings.SplitSeq(list, ",") {
-		if id != "" && id != appID {
+	for id := range Authorizers(list) {
+		if id != appID {
 			ids = append(ids, id)
 		}
 	}

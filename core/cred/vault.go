@@ -486,7 +486,10 @@ func (v *Vault) Mirror(ctx context.Context, k *Key) {
 	}
 	raw, ok, err := v.Store.Get(ctx, k.String())
 	v.kvSeen(false, err)
-	if err != nil || ok && r.FetchedAt-ParseRecord(raw).FetchedAt < MirrorEvery && (r.Value == "") == (ParseRecord(raw).Value == "") {
+	if err != nil {
+		return
+	}
+	if kv := ParseRecord(raw); ok && r.FetchedAt-kv.FetchedAt < MirrorEvery && (r.Value == "") == (kv.Value == "") {
 		return
 	}
 	err = v.Store.Put(ctx, k.String(), string(r.AppendJSON(nil)))

@@ -256,10 +256,7 @@ func (s *Service) serveAuthorizers(ctx context.Context, w http.ResponseWriter, v
 	}
 	b := []byte(`{"errcode":0,"errmsg":"ok","authorizers":[`)
 	n := 0
-	for id := range strings.SplitSeq(list.Value, ",") {
-		if id == "" {
-			continue
-		}
+	for id := range cred.Authorizers(list.Value) {
 		if n++; n > 1 {
 			b = append(b, ',')
 		}

@@ -191,10 +191,8 @@ func (s *Service) keys(ctx context.Context, v *cred.Vault, owner string) []*cred
 	}
 	if p := s.Settings.Platform; p != nil && p.AppID == owner {
 		list, _ := v.Record(ctx, s.Settings.AuthorizerListKey())
-		for id := range strings.SplitSeq(list.Value, ",") {
-			if id != "" {
-				keys = append(keys, s.Settings.AuthorizerKeys(id)...)
-			}
+		for id := range cred.Authorizers(list.Value) {
+			keys = append(keys, s.Settings.AuthorizerKeys(id)...)
 		}
 	}
 	return keys
