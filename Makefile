@@ -109,7 +109,7 @@ check-ship: $(SIGNER) $(GOAPP) $(TEST_SIGNER) $(TEST_GOAPP)
 # escape); the concurrent packages then run again under it.
 test-go: $(SIGNER)
 	WXSIGN_WASM=$(abspath $(SIGNER)) $(GO) test -count=1 ./...
-	WXSIGN_WASM=$(abspath $(SIGNER)) $(GO) test -race -count=1 -run 'Concurrent|Cold|Faults|Revoked|Ticket' ./core/... ./internal/testhost ./wechattest ./edge/service
+	WXSIGN_WASM=$(abspath $(SIGNER)) $(GO) test -race -count=1 -run 'Concurrent|Cold|Faults|Revoked|Ticket|Pass' ./core/... ./internal/testhost ./wechattest ./edge/service
 
 # The core's whole suite, and the signer module's own tests, compiled to
 # wasip1 and run by the wazero CLI: the code is proven on the target it

@@ -5,15 +5,34 @@
 // the module which coordinators to wake.
 //
 // A coordinator (Coordinator, a Durable Object, one per account or WeCom
-// corp) is the one place that calls WeChat and writes KV: it runs its
-// passes in the Go program (syumai/workers), which starts once per isolate,
-// keeps its memory for the back-off, and wakes itself when a ticket dies.
+// corp) is the one place that calls WeChat and writes KV: its passes run
+// in the same signer module, which says each KV, storage and WeChat call
+// it needs; it keeps its memory for the back-off, and wakes itself when a
+// ticket dies. A third-party platform's coordinator runs WeChat's pushes
+// and the authorizations in the Go program on syumai/workers, started
+// once per isolate, on the first of them.
 //
 // This file carries bytes only. Routes, settings, KV key names, validation
 // and signing all live in Go (core/, compiled into build/signer.wasm); the
 // ABI is package wasm/abi's.
 import { DurableObject, env as globalEnv } from "cloudflare:workers";
-import { FETCH, FORWARD, LIMIT, READ, Signer, TURNS } from "./signer.mjs";
+import {
+  FETCH,
+  FORWARD,
+  LIMIT,
+  PASS_CALL,
+  PASS_FOUND,
+  PASS_KV_GET,
+  PASS_KV_PUT,
+  PASS_LOG,
+  PASS_MEM_GET,
+  PASS_MEM_PUT,
+  PASS_PROGRAM,
+  PASS_TIMEOUT,
+  READ,
+  Signer,
+  TURNS,
+} from "./signer.mjs";
 import signerModule from "../build/signer.wasm";
 import "../build/go/wasm_exec.js"; // Go's own glue, as syumai/workers ships it: globalThis.Go
 import { createRuntimeContext, loadModule } from "../build/go/runtime.mjs";
@@ -224,8 +243,8 @@ export default {
 
 const WAKE = "x-wxsign-wake"; // "<Unix seconds> <path>": when to wake, and what to ask then
 const WAKE_PATH = "wake"; // where a coordinator keeps that path, for its alarm
-// "<receipt key> <id> <URL, base64> <body, base64>", one per alert the Go
-// program decided (cred.AlertHeader): sent after the answer, never with it.
+// "<receipt key> <id> <URL, base64> <body, base64>", one per alert a pass
+// decided (cred.AlertHeader): sent after the answer, never with it.
 const ALERT = "x-wxsign-alert";
 const ALERT_TRIES = 3; // a webhook that does not answer, or answers 5xx or 429, is tried again
 const ALERT_TIMEOUT_MS = 5000; // per try
@@ -234,10 +253,10 @@ const ALERT_BACKOFF_MS = 2000; // before the second try; doubled before the thir
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const unbase64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
 
-// postAlert POSTs one alert's bytes, built by the Go program, with a
-// length, following no redirect, a few times with back-off; and says how
-// the webhook answered: "<HTTP status> <its answer's start>", status 0 for
-// none. Whether that means delivered is the Go program's to read.
+// postAlert POSTs one alert's bytes, built by the pass, with a length,
+// following no redirect, a few times with back-off; and says how the
+// webhook answered: "<HTTP status> <its answer's start>", status 0 for
+// none. Whether that means delivered is the next pass's to read.
 async function postAlert(url, body) {
   let outcome = "0 no answer";
   for (let i = 0; i < ALERT_TRIES; i++) {
@@ -334,10 +353,9 @@ async function startProgram(env) {
   return { binding, exited };
 }
 
-// runPass runs one pass of a coordinator in the Go program: the method,
-// path and body say what (cred.CredentialPath, cred.RefreshPath, or a
-// platform's request the module forwarded), storage is that coordinator's
-// memory.
+// runPass runs one of a platform's requests, which the module forwarded,
+// in the Go program: the method, path and body say what, storage is the
+// platform's coordinator's memory.
 function runPass(env, storage, method, path, body) {
   const run = passQueue.then(async () => {
     const go = await goProgram(env);
@@ -357,6 +375,90 @@ function runPass(env, storage, method, path, body) {
   return run;
 }
 
+const cutLine = (s) => {
+  const i = s.indexOf("\n");
+  return i < 0 ? [s, ""] : [s.slice(0, i), s.slice(i + 1)];
+};
+
+// modulePass runs a coordinator's pass in the signer module, doing each
+// I/O it asks for; or, for a request no pass answers (the platform's),
+// hands it to the Go program.
+async function modulePass(env, storage, request, target) {
+  ensureSigner(env);
+  const s = signer; // the instance the pass lives in, whatever happens to the global
+  const id = String(++passSeq);
+  const started = Date.now();
+  let fields = [id, target, "", "", ""];
+  for (;;) {
+    const r = s.pass(fields, Math.floor(Date.now() / 1000));
+    const op = r >>> 16;
+    if (op >= 100) return s.response(r);
+    const text = s.text(r);
+    fields = [id, "", "", "", ""];
+    try {
+      switch (op) {
+        case PASS_PROGRAM: {
+          const body = request.body === null ? new Uint8Array(0) : new Uint8Array(await request.arrayBuffer());
+          return await runPass(env, storage, request.method, target, body);
+        }
+        case PASS_KV_GET: {
+          const value = await env.WXSIGN_KV.get(text);
+          if (value !== null) fields[3] = PASS_FOUND;
+          fields[4] = value ?? "";
+          break;
+        }
+        case PASS_MEM_GET: {
+          const value = await storage.get(text);
+          if (value !== undefined) fields[3] = PASS_FOUND;
+          fields[4] = value ?? "";
+          break;
+        }
+        case PASS_KV_PUT: {
+          const [key, value] = cutLine(text);
+          await env.WXSIGN_KV.put(key, value);
+          break;
+        }
+        case PASS_MEM_PUT: {
+          const [key, value] = cutLine(text);
+          await storage.put(key, value);
+          break;
+        }
+        case PASS_CALL: {
+          const [head, body] = [text.slice(0, text.indexOf("\n\n")), text.slice(text.indexOf("\n\n") + 2)];
+          const [method, url, limits, ...lines] = head.split("\n");
+          const [perCall, budget] = limits.split(" ").map(Number);
+          const ms = Math.min(perCall, budget - (Date.now() - started));
+          if (ms <= 0) {
+            fields[2] = PASS_TIMEOUT;
+            break;
+          }
+          const headers = lines.map((l) => [l.slice(0, l.indexOf(": ")), l.slice(l.indexOf(": ") + 2)]);
+          // A body with its length (never a stream: WeChat's gateway refuses
+          // chunked bodies), and no redirect followed: the module refuses it.
+          const res = await fetch(url, {
+            method,
+            headers,
+            body: method === "GET" ? undefined : body,
+            redirect: "manual",
+            signal: AbortSignal.timeout(ms),
+          });
+          fields[3] = String(res.status);
+          fields[4] = new Uint8Array(await res.arrayBuffer());
+          break;
+        }
+        case PASS_LOG:
+          console.log(text);
+          break;
+        default:
+          throw new Error(`the signer module asked a pass for ${op}`);
+      }
+    } catch (e) {
+      if (op < PASS_KV_GET || op > PASS_CALL) throw e;
+      fields[2] = e && (e.name === "TimeoutError" || e.name === "AbortError") ? PASS_TIMEOUT : String((e && e.message) || e);
+    }
+  }
+}
+
 // Coordinator is one account's (or WeCom corp's) credential keeper: its
 // passes run in the Go program one at a time, so that every isolate and
 // location that finds a ticket dead gets the one successor WeChat issues,
@@ -366,6 +468,7 @@ function runPass(env, storage, method, path, body) {
 export class Coordinator extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);
+    this.queue = Promise.resolve();
     this.wakePath = null;
     this.wakeAt = 0;
   }
@@ -383,10 +486,17 @@ export class Coordinator extends DurableObject {
     }
   }
 
-  async pass(request) {
+  // pass runs one request at a time: the vault's policy assumes that no
+  // other pass of its owner runs meanwhile, and a pass awaits its I/O.
+  pass(request) {
+    const run = this.queue.then(() => this.passAlone(request));
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  async passAlone(request) {
     const url = new URL(request.url);
-    const body = request.body === null ? new Uint8Array(0) : new Uint8Array(await request.arrayBuffer());
-    let res = await runPass(this.env, this.ctx.storage, request.method, url.pathname + url.search, body);
+    let res = await modulePass(this.env, this.ctx.storage, request, url.pathname + url.search);
     const alerts = res.headers.get(ALERT);
     const wake = res.headers.get(WAKE);
     if (alerts || wake) {

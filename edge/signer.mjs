@@ -12,6 +12,17 @@ export const FETCH = 3;
 export const LIMIT = 4;
 /** How many times wxs_serve may be called for one request (abi.MaxTurns): more is a bug. */
 export const TURNS = 8;
+/** What wxs_pass asks of its host: abi.PassKVGet and the others beside it. */
+export const PASS_KV_GET = 1;
+export const PASS_KV_PUT = 2;
+export const PASS_MEM_GET = 3;
+export const PASS_MEM_PUT = 4;
+export const PASS_CALL = 5;
+export const PASS_LOG = 6;
+export const PASS_PROGRAM = 7;
+/** A pass's result fields: a call that timed out (abi.PassTimeout), a read that found its key (abi.PassFound). */
+export const PASS_TIMEOUT = "timeout";
+export const PASS_FOUND = "1";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -122,6 +133,11 @@ export class Signer {
   /** serve is wxs_serve: fields in ABI order, the time in Unix seconds. */
   serve(fields, nowSeconds) {
     return this.x.wxs_serve(this.frame(fields), BigInt(nowSeconds));
+  }
+
+  /** pass is wxs_pass: fields id, target, error, status, value; the time in Unix seconds. */
+  pass(fields, nowSeconds) {
+    return this.x.wxs_pass(this.frame(fields), BigInt(nowSeconds));
   }
 
   /** cron is wxs_cron: the coordinators to wake, as name, path, name, path… */

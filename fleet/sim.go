@@ -34,8 +34,10 @@ import (
 	"time"
 
 	"github.com/wxsign/wxsign/core/api"
+	"github.com/wxsign/wxsign/core/coord"
 	"github.com/wxsign/wxsign/core/cred"
 	"github.com/wxsign/wxsign/core/wechat"
+	"github.com/wxsign/wxsign/core/wechat/wire"
 	"github.com/wxsign/wxsign/edge/service"
 	"github.com/wxsign/wxsign/internal/fakes"
 	"github.com/wxsign/wxsign/wechattest"
@@ -205,7 +207,7 @@ type sim struct {
 	settings api.Settings
 	pages    []page
 	wc       *wechattest.Server
-	fetcher  cred.Fetcher
+	fetcher  service.WeChat
 	kv       *kv
 	coords   map[string]*coordinator
 	isolates [][]*isolate
@@ -453,7 +455,7 @@ func (s *sim) ask(iso *isolate, h *cred.Held) {
 		s.rep.ColdRuns++
 		v := &cred.Vault{Store: view{s.kv, iso.loc, &s.rep.KVReadsIsolates}, Fetcher: s.fetcher, Now: now,
 			RefreshMargin: s.settings.RefreshMargin}
-		ctx, cancel := context.WithTimeout(context.Background(), service.ColdPathTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), coord.ColdPathTimeout)
 		defer cancel()
 		rec, err := v.Get(ctx, h.Key)
 		if err != nil {
@@ -540,7 +542,7 @@ func (s *sim) cron() {
 	if s.sc.Design == Isolated {
 		v := &cred.Vault{Store: view{s.kv, loc, &s.rep.KVReadsCoordinators}, Fetcher: s.fetcher, Now: s.sec(),
 			RefreshMargin: s.settings.RefreshMargin}
-		ctx, cancel := context.WithTimeout(context.Background(), service.CronTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), coord.CronTimeout)
 		defer cancel()
 		v.Refresh(ctx, s.settings.Keys())
 		return
@@ -642,13 +644,21 @@ func (s *sim) timesOut(path string) bool {
 // counting notes every fetch from WeChat, by key.
 type counting struct {
 	s    *sim
-	next cred.Fetcher
+	next service.WeChat
 }
 
 // Fetch notes the call and makes it.
 func (c counting) Fetch(ctx context.Context, k *cred.Key, in cred.Inputs) (cred.Record, error) {
 	c.s.calls = append(c.s.calls, call{key: k, at: c.s.now})
 	return c.next.Fetch(ctx, k, in)
+}
+
+// Send notes a credential's call and sends it.
+func (c counting) Send(ctx context.Context, r *wire.Request) (wire.Answer, error) {
+	if r.Key != nil {
+		c.s.calls = append(c.s.calls, call{key: r.Key, at: c.s.now})
+	}
+	return c.next.Send(ctx, r)
 }
 
 // events is the queue of timed events (cron runs, alarms, faults), in

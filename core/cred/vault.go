@@ -72,7 +72,7 @@ type Vault struct {
 	Fetcher       Fetcher
 	Now           int64 // the pass's clock, Unix seconds
 	RefreshMargin int64
-	Logf          func(format string, a ...any) // one line per refresh; never given a secret
+	Log           func(line string) // one line per refresh; never given a secret
 
 	// Notify is told each change the operator is to hear of (Event), once
 	// per change of a key's state: it is decided where the change is
@@ -434,7 +434,7 @@ func (v *Vault) refresh(ctx context.Context, k *Key, force bool) *RefreshError {
 	rec, err := v.fetch(ctx, k, in)
 	var api interface{ TokenInvalid() bool }
 	if k.Token != nil && errors.As(err, &api) && api.TokenInvalid() {
-		v.logf("wxsign: %s: WeChat refused the access_token; buying a new one", k)
+		v.log("wxsign: " + k.String() + ": WeChat refused the access_token; buying a new one")
 		if terr := v.refresh(ctx, k.Token, true); terr != nil {
 			v.failUntil(ctx, k, terr.Error, 0, false, false)
 			return terr
@@ -599,7 +599,7 @@ func (v *Vault) store(ctx context.Context, k *Key, rec Record) {
 		return
 	}
 	if v.keep(ctx, k, old, next) && changed {
-		v.logf("wxsign: refreshed %s, valid for %d s", k, next.ExpiresAt-v.Now)
+		v.log("wxsign: refreshed " + k.String() + ", valid for " + itoa(next.ExpiresAt-v.Now) + " s")
 	}
 }
 
@@ -630,8 +630,8 @@ func (v *Vault) failUntil(ctx context.Context, k *Key, e *core.Error, next int64
 		v.notify(Event{Kind: EventFailing, Key: k, At: v.Now, Code: e.Code, Msg: e.Msg, Changed: n.Alerted != 0})
 		n.Alerted, n.AlertAt = e.Code, v.Now
 	}
-	v.logf("wxsign: %s: refresh failed (%d in a row), next attempt in %d s: errcode %d: %s",
-		k, n.Failures, n.NextAttempt-v.Now, e.Code, e.Msg)
+	v.log("wxsign: " + k.String() + ": refresh failed (" + itoa(int64(n.Failures)) + " in a row), next attempt in " +
+		itoa(n.NextAttempt-v.Now) + " s: errcode " + itoa(int64(e.Code)) + ": " + e.Msg)
 	v.keep(ctx, k, r, n)
 }
 
@@ -649,7 +649,7 @@ func (v *Vault) keep(ctx context.Context, k *Key, r *Record, next Record) bool {
 	err := v.Store.Put(ctx, k.String(), string(r.AppendJSON(nil)))
 	v.kvSeen(true, err)
 	if err != nil {
-		v.logf("wxsign: storing %s in KV failed: %v", k, err)
+		v.log("wxsign: storing " + k.String() + " in KV failed: " + err.Error())
 		return false
 	}
 	v.Wrote++
@@ -663,9 +663,9 @@ func (v *Vault) remember(ctx context.Context, k *Key, r *Record) {
 	}
 }
 
-func (v *Vault) logf(format string, a ...any) {
-	if v.Logf != nil {
-		v.Logf(format, a...)
+func (v *Vault) log(line string) {
+	if v.Log != nil {
+		v.Log(line)
 	}
 }
 

@@ -497,7 +497,7 @@ func TestVaultPolicy(t *testing.T) {
 			wc := &fakeWeChat{now: vNow, replies: tt.replies}
 			var logs []string
 			v := &cred.Vault{Store: kv, Fetcher: wc, Now: vNow, RefreshMargin: s.RefreshMargin,
-				Logf: func(f string, a ...any) { logs = append(logs, fmt.Sprintf(f, a...)) }}
+				Log: func(l string) { logs = append(logs, l) }}
 			var err *cred.RefreshError
 			var rec cred.Record
 			if tt.get != "" {

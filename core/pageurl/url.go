@@ -379,3 +379,21 @@ func HostOnly(hostport string) string {
 	}
 	return hostport
 }
+
+// QueryEscape percent-encodes s for a query value: every byte but the
+// unreserved ones (RFC 3986), as url.QueryEscape does but for a space,
+// which becomes %20. Without net/url, which brings fmt and reflection
+// into the signer module.
+func QueryEscape(s string) string {
+	const hex = "0123456789ABCDEF"
+	b := make([]byte, 0, len(s)*3)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
+			b = append(b, c)
+		} else {
+			b = append(b, '%', hex[c>>4], hex[c&15])
+		}
+	}
+	return string(b)
+}

@@ -4,16 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/wxsign/wxsign/core"
 	"github.com/wxsign/wxsign/core/cred"
-	"github.com/wxsign/wxsign/core/pageurl"
+	"github.com/wxsign/wxsign/core/wechat/wire"
 )
 
 // Doer sends an HTTP request; *http.Client has it.
@@ -22,14 +20,11 @@ type Doer interface {
 }
 
 // DefaultTimeout bounds each call to WeChat.
-const DefaultTimeout = 5 * time.Second
+const DefaultTimeout = wire.TimeoutMillis * time.Millisecond
 
 // RelayKeyHeader carries a relay key (WECHAT_RELAY_KEY, WECOM_RELAY_KEY) to
 // a relay (cmd/wxsign-relay), which strips it before forwarding to WeChat.
-const RelayKeyHeader = "X-Wxsign-Relay-Key"
-
-// maxBody caps what is read of an answer: WeChat's are a few hundred bytes.
-const maxBody = 64 << 10
+const RelayKeyHeader = wire.RelayKeyHeader
 
 // Client calls WeChat.
 type Client struct {
@@ -44,20 +39,7 @@ type Client struct {
 
 // TransportError is a call that did not get a WeChat answer: the request
 // failed, timed out, or the answer was not HTTP 200 with a JSON body.
-type TransportError struct {
-	Call   string
-	Status int   // HTTP status, 0 when there was no answer
-	Err    error // the cause, free of URLs
-}
-
-func (e *TransportError) Error() string {
-	if e.Status != 0 {
-		return fmt.Sprintf("wechat %s: HTTP %d: %v", e.Call, e.Status, e.Err)
-	}
-	return fmt.Sprintf("wechat %s: %v", e.Call, e.Err)
-}
-
-func (e *TransportError) Unwrap() error { return e.Err }
+type TransportError = wire.TransportError
 
 // Fetch makes k's call, with the inputs the vault holds for it, and
 // returns the record WeChat's answer holds. It implements cred.Fetcher.
@@ -68,43 +50,12 @@ func (e *TransportError) Unwrap() error { return e.Err }
 // "manual"), and it is an error naming the base, since following it would
 // send the secret, the token and the relay key to another URL.
 func (c *Client) Fetch(ctx context.Context, k *cred.Key, in cred.Inputs) (cred.Record, error) {
-	value := func(p cred.Param) string {
-		switch p.From {
-		case cred.FromAppID:
-			return k.AppID
-		case cred.FromSecret:
-			return k.Secret()
-		case cred.FromToken:
-			return in.Token
-		case cred.FromRefresh:
-			return in.Refresh
-		case cred.FromPlatform:
-			return k.Platform
-		case cred.FromForce:
-			if in.Force {
-				return "true"
-			}
-			return "false"
-		}
-		return p.Value
-	}
-	raw, status, err := c.send(ctx, k.Kind.API, &k.Kind.Call, value)
+	req := c.bases().Credential(k, in)
+	raw, err := c.call(ctx, &req)
 	if err != nil {
 		return cred.Record{}, err
 	}
-	name := k.Kind.Call.Name
-	a, ok := k.Kind.ParseAnswer(raw)
-	if !ok {
-		return cred.Record{}, &TransportError{Call: name, Status: status, Err: errors.New("answer is not JSON")}
-	}
-	if a.ErrCode != 0 {
-		return cred.Record{}, &cred.APIError{Call: name, Code: int(a.ErrCode), Msg: a.ErrMsg}
-	}
-	if a.Value == "" || a.ExpiresIn <= 0 {
-		return cred.Record{}, &TransportError{Call: name, Status: status, Err: fmt.Errorf("answer has no %s", k.Kind.Field)}
-	}
-	t := c.now()
-	return cred.Record{Value: a.Value, FetchedAt: t, ExpiresAt: t + max(a.ExpiresIn-cred.ExpirySafety, 1), Rotated: a.Rotated}, nil
+	return wire.Record(k, raw, c.now())
 }
 
 func (c *Client) now() int64 {
@@ -114,38 +65,30 @@ func (c *Client) now() int64 {
 	return time.Now().Unix()
 }
 
-// request is a call as it goes out: the URL on base, with the query's
-// parameters (a GET's, and a POST's that go in the query), and a POST's
-// JSON body (nil for a GET).
-func request(call *cred.Call, base string, value func(cred.Param) string) (target string, body []byte) {
-	q := url.Values{}
-	for _, p := range call.Params {
-		if call.Method == http.MethodGet || p.Query {
-			q.Set(p.Name, value(p))
-		}
-	}
-	target = strings.TrimRight(base, "/") + call.Path
-	if len(q) > 0 {
-		target += "?" + q.Encode()
-	}
-	if call.Method != http.MethodGet {
-		body = call.AppendBody(nil, value)
-	}
-	return target, body
+func (c *Client) bases() *wire.Bases {
+	return &wire.Bases{Official: c.BaseURL, WeCom: c.WeComBaseURL, RelayKey: c.RelayKey, WeComRelayKey: c.WeComRelayKey}
 }
 
 // send makes a call on api's base and returns WeChat's answer, a JSON
 // text, when it came with HTTP 200.
 func (c *Client) send(ctx context.Context, api cred.API, call *cred.Call, value func(cred.Param) string) (raw string, status int, err error) {
-	base, key := c.BaseURL, c.RelayKey
-	if api == cred.APIWeCom {
-		base, key = c.WeComBaseURL, c.WeComRelayKey
+	req := c.bases().Build(api, call, value)
+	raw, err = c.call(ctx, &req)
+	return raw, http.StatusOK, err
+}
+
+// call sends req and reads WeChat's answer.
+func (c *Client) call(ctx context.Context, req *wire.Request) (string, error) {
+	a, err := c.Send(ctx, req)
+	if err != nil {
+		return "", &TransportError{Call: req.Call, Err: err}
 	}
-	if cred.WeChatHost(base) {
-		key = ""
-	}
-	target, body := request(call, base, value)
-	name := call.Name
+	return req.Read(a)
+}
+
+// Send sends req through the Doer, within the client's timeout, and
+// returns the answer; an error is free of the request's URL.
+func (c *Client) Send(ctx context.Context, req *wire.Request) (wire.Answer, error) {
 	timeout := c.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
@@ -153,41 +96,33 @@ func (c *Client) send(ctx context.Context, api cred.API, call *cred.Call, value 
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var rd io.Reader
-	if body != nil {
-		// A bytes.Reader gives the request its Content-Length: WeChat's
-		// gateway answers HTTP 412 to a chunked body.
-		rd = bytes.NewReader(body)
+	if req.Body != nil {
+		rd = bytes.NewReader(req.Body) // with a Content-Length, never chunked
 	}
-	req, err := http.NewRequestWithContext(ctx, call.Method, target, rd)
+	hr, err := http.NewRequestWithContext(ctx, req.Method, req.URL, rd)
 	if err != nil {
-		return "", 0, &TransportError{Call: name, Err: errors.New("bad API base URL")}
+		return wire.Answer{}, errors.New("bad API base URL")
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if key != "" {
-		req.Header.Set(RelayKeyHeader, key)
+	for _, h := range req.Header() {
+		hr.Header.Set(h[0], h[1])
 	}
 	if c.Doer == nil {
-		return "", 0, &TransportError{Call: name, Err: errors.New("no Doer")}
+		return wire.Answer{}, errors.New("no Doer")
 	}
-	res, err := c.Doer.Do(req)
+	res, err := c.Doer.Do(hr)
 	if err != nil {
-		return "", 0, &TransportError{Call: name, Err: cause(ctx, err)}
+		return wire.Answer{}, cause(ctx, err)
 	}
 	defer res.Body.Close()
-	if redirected(req, res) {
-		return "", res.StatusCode, &TransportError{Call: name, Status: res.StatusCode,
-			Err: errors.New("the API base " + pageurl.SafeURL(base) + " answers with a redirect, which is never followed (it would take the secrets along): set the base to where it leads, over https")}
+	a := wire.Answer{Status: res.StatusCode, Redirected: res.Request != nil && res.Request != hr && res.Request.URL.String() != hr.URL.String()}
+	if a.Redirected || a.Status >= 300 && a.Status < 400 {
+		return a, nil
 	}
-	b, err := io.ReadAll(io.LimitReader(res.Body, maxBody))
+	a.Body, err = io.ReadAll(io.LimitReader(res.Body, wire.MaxBody))
 	if err != nil {
-		return "", res.StatusCode, &TransportError{Call: name, Status: res.StatusCode, Err: cause(ctx, err)}
+		return wire.Answer{}, cause(ctx, err)
 	}
-	if res.StatusCode != http.StatusOK {
-		return "", res.StatusCode, &TransportError{Call: name, Status: res.StatusCode, Err: errors.New(statusCause(res.StatusCode, b))}
-	}
-	return string(b), res.StatusCode, nil
+	return a, nil
 }
 
 // PreAuthCode asks WeChat for a pre_auth_code, which starts an
@@ -275,27 +210,6 @@ func (c *Client) QueryAuth(ctx context.Context, componentAppID, componentToken, 
 	return a, nil
 }
 
-// redirected reports whether an answer is a redirect, or came after one
-// that the Doer followed by itself (as an *http.Client does): then the
-// answer's request is not the one sent.
-func redirected(req *http.Request, res *http.Response) bool {
-	return res.StatusCode >= 300 && res.StatusCode < 400 || res.Request != nil && res.Request != req && res.Request.URL.String() != req.URL.String()
-}
-
-// statusCause says what an HTTP error status from WeChat's side means, for
-// the two that configuration causes.
-func statusCause(status int, body []byte) string {
-	switch status {
-	case http.StatusPreconditionFailed:
-		return "unexpected HTTP status (WeChat's gateway refuses chunked request bodies)"
-	case http.StatusUnauthorized, http.StatusForbidden:
-		if bytes.Contains(body, []byte(`"errcode"`)) {
-			return "the relay refused the call: check WECHAT_RELAY_KEY"
-		}
-	}
-	return "unexpected HTTP status"
-}
-
 // cause reduces a transport error to what it says without the request URL
 // (net/http's *url.Error quotes it, access_token and secret included).
 func cause(ctx context.Context, err error) error {
@@ -309,14 +223,5 @@ func cause(ctx context.Context, err error) error {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return err
 	}
-	return errors.New(redact(err.Error()))
-}
-
-// redact drops anything that looks like a query string from a message, in
-// case a Doer quotes the URL in an error of its own.
-func redact(msg string) string {
-	if i := strings.IndexByte(msg, '?'); i >= 0 {
-		return msg[:i] + "?…"
-	}
-	return msg
+	return errors.New(wire.Redact(err.Error()))
 }

@@ -36,7 +36,7 @@ type alertCoordinator struct {
 	wc    *wechattest.Server
 	hook  *wechattest.Webhook
 	kv    *fakes.MemStore
-	state *fakes.MemStore
+	state *fakes.MemStore // the coordinator's storage, where the receipts go
 
 	mu   sync.Mutex
 	now  time.Time
@@ -58,7 +58,7 @@ func newAlertCoordinator(t *testing.T, env map[string]string) *alertCoordinator 
 		t.Fatal(settings.Problems)
 	}
 	client := &wechat.Client{BaseURL: settings.APIBase, Doer: c.wc.Doer(), Timeout: 300 * time.Millisecond, Now: c.clock}
-	c.svc = &Service{Settings: settings, WeChat: client, Now: c.clock, Store: c.kv, Mem: &fakes.MemStore{}, State: c.state,
+	c.svc = &Service{Settings: settings, WeChat: client, Now: c.clock, Store: c.kv, Mem: c.state,
 		Logf: func(format string, a ...any) {
 			c.mu.Lock()
 			defer c.mu.Unlock()

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/coord"
 	"github.com/wxsign/wxsign/core/cred"
 	"github.com/wxsign/wxsign/core/msgcrypt"
 	"github.com/wxsign/wxsign/core/wechat"
@@ -36,7 +37,7 @@ const (
 // servePlatform answers what the module forwards to the platform's
 // coordinator.
 func (s *Service) servePlatform(w http.ResponseWriter, r *http.Request, what string) {
-	ctx, cancel := context.WithTimeout(r.Context(), ColdPathTimeout)
+	ctx, cancel := context.WithTimeout(r.Context(), coord.ColdPathTimeout)
 	defer cancel()
 	var events []cred.Event
 	v := s.vault(&events)
@@ -204,7 +205,7 @@ func (s *Service) serveAuthorize(ctx context.Context, w http.ResponseWriter, r *
 	}
 	tok, rerr := v.Get(ctx, s.Settings.Key(cred.ComponentToken.Name, p.AppID))
 	if rerr != nil {
-		writeError(w, rerr.Error, retryAfter(rerr.RetryAt, v.Now))
+		writeError(w, rerr.Error, coord.RetryAfter(rerr.RetryAt, v.Now))
 		return
 	}
 	code, err := s.Platform.PreAuthCode(ctx, p.AppID, tok.Value)

@@ -18,6 +18,7 @@ import (
 	"github.com/wxsign/wxsign/core/api"
 	"github.com/wxsign/wxsign/core/cred"
 	"github.com/wxsign/wxsign/core/wechat"
+	"github.com/wxsign/wxsign/core/wechat/wire"
 	"github.com/wxsign/wxsign/internal/fakes"
 	"github.com/wxsign/wxsign/wechattest"
 )
@@ -528,11 +529,15 @@ func TestKVFailure(t *testing.T) {
 	})
 }
 
-// panicker is a Fetcher that panics, as a bug would.
+// panicker is a WeChat client that panics, as a bug would.
 type panicker struct{}
 
 func (panicker) Fetch(context.Context, *cred.Key, cred.Inputs) (cred.Record, error) {
 	panic("fetcher bug with " + secretA)
+}
+
+func (panicker) Send(context.Context, *wire.Request) (wire.Answer, error) {
+	panic("sender bug with " + secretA)
 }
 
 // TestPanicBecomesJSON500: a panic while serving (here, in the Fetcher)

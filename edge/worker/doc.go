@@ -1,15 +1,18 @@
 //go:build js && wasm
 
-// Command worker is the coordinator's Go program on syumai/workers: it
-// fetches credentials from WeChat and writes them to Workers KV, for the
-// coordinators (Durable Objects, edge/entry.mjs), whose passes it runs
-// one at a time. No Worker request or cron trigger reaches it: the signer
-// module answers those, and asks a coordinator only for a record it holds
-// dead or not at all, and the cron only pokes the coordinators.
+// Command worker is a third-party platform's Go program on syumai/workers:
+// it takes WeChat's pushes (the verify ticket, authorizations and their
+// withdrawal, each signed and AES-encrypted) and runs an account's
+// authorization of the platform, for the platform's coordinator (a
+// Durable Object, edge/entry.mjs). The credential passes of every
+// coordinator run in the signer module instead, which every isolate has
+// compiled already (RATIONALE.md, "No Worker invocation starts a Go
+// runtime"); the module hands the entry the platform's requests to run
+// here.
 //
-// The entry starts it once per isolate and runs each pass as an event of
-// syumai/workers' scheduler; the pass's memory (WXSIGN_MEM, its own
-// coordinator's storage) and its answer (WXSIGN_PASS) go by the pass's id.
-// This package only wires: the logic is edge/service's, which must not
-// know syscall/js (RATIONALE.md).
+// The entry starts it once per isolate, on the first such request, and
+// runs each as an event of syumai/workers' scheduler; the request's memory
+// (WXSIGN_MEM, the platform coordinator's storage) and its answer
+// (WXSIGN_PASS) go by the request's id. This package only wires: the logic
+// is edge/service's, which must not know syscall/js.
 package main

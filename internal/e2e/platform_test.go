@@ -211,4 +211,10 @@ func TestPlatform(t *testing.T) {
 			t.Fatalf("after the withdrawal: %+v", l)
 		}
 	})
+
+	// WeChat's pushes and the authorizations ran in the Go program, started
+	// once in the isolate; the platform's credential passes did not need it.
+	if n := strings.Count(w.logs.String(), programStarted); n != 1 {
+		t.Errorf("the Go program started %d times, want once", n)
+	}
 }

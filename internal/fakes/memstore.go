@@ -2,6 +2,8 @@ package fakes
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sync"
 )
 
@@ -39,4 +41,11 @@ func (s *MemStore) Writes() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.writes
+}
+
+// Keys are the keys stored, in order.
+func (s *MemStore) Keys() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Sorted(maps.Keys(s.m))
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/wxsign/wxsign/core"
 	"github.com/wxsign/wxsign/core/api"
+	"github.com/wxsign/wxsign/core/coord"
 	"github.com/wxsign/wxsign/core/cred"
 	"github.com/wxsign/wxsign/core/wechat"
 	"github.com/wxsign/wxsign/edge/service"
@@ -44,11 +44,12 @@ const (
 
 // worker is the module with its host: KV, the coordinator, the bindings.
 type worker struct {
-	s   *testhost.Signer
-	env map[string]string
-	wc  *wechattest.Server
-	kv  *fakes.MemStore
-	svc *service.Service
+	s     *testhost.Signer
+	coord *testhost.Signer // where the coordinator's passes run
+	env   map[string]string
+	wc    *wechattest.Server
+	kv    *fakes.MemStore
+	svc   *service.Service
 
 	mu        sync.Mutex
 	now       int64
@@ -77,7 +78,12 @@ func newWorker(t testing.TB, env map[string]string) *worker {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close(context.Background()) })
-	w := &worker{s: s, env: workerEnv(), wc: wechattest.New(appA, secretA), kv: &fakes.MemStore{}, now: 1_800_000_000}
+	c, err := testhost.New(context.Background(), wasmBytes, &testhost.Options{Cache: testCache, PoolSize: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close(context.Background()) })
+	w := &worker{s: s, coord: c, env: workerEnv(), wc: wechattest.New(appA, secretA), kv: &fakes.MemStore{}, now: 1_800_000_000}
 	for k, v := range env {
 		if v == "-" {
 			delete(w.env, k)
@@ -127,14 +133,19 @@ func (w *worker) Read(ctx context.Context, key string) (string, bool, error) {
 	return w.kv.Get(ctx, key)
 }
 
-// Fetch asks the key's coordinator, as the Worker's entry does.
-func (w *worker) Fetch(_ context.Context, key string) (int, string, string) {
+// Fetch asks the key's coordinator, as the Worker's entry does: its pass
+// runs in the module, in an instance of its own (the coordinator's
+// isolate), so that the Worker's keeps what it holds.
+func (w *worker) Fetch(ctx context.Context, key string) (int, string, string) {
 	w.mu.Lock()
 	w.fetches = append(w.fetches, key)
 	w.mu.Unlock()
-	rec := httptest.NewRecorder()
-	w.svc.ServeHTTP(rec, httptest.NewRequest("GET", cred.CredentialPath+"?key="+url.QueryEscape(key), nil))
-	return rec.Code, rec.Body.String(), rec.Header().Get("Retry-After")
+	r, err := w.coord.Pass(ctx, w.env, cred.CredentialPath+"?key="+url.QueryEscape(key), w.clock().Unix(),
+		&coord.Host{Store: w.kv, Mem: w.svc.Mem, Send: w.svc.WeChat.Send})
+	if err != nil {
+		return 500, err.Error(), ""
+	}
+	return r.Status, string(r.Body), r.Get("Retry-After")
 }
 
 func (w *worker) Limit(_ context.Context, binding, key string) bool {

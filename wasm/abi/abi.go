@@ -15,6 +15,27 @@ const (
 	ActLimit   = 4 // ask the named rate-limit binding, and append its verdict to the request
 )
 
+// What wxs_pass asks of its host instead of answering (any value below
+// 100): a coordinator pass's I/O.
+const (
+	PassKVGet  = 1 // read the KV key named, and hand over its value
+	PassKVPut  = 2 // write "key\nvalue" to KV, and hand over how it went
+	PassMemGet = 3 // read the key named from the coordinator's storage
+	PassMemPut = 4 // write "key\nvalue" to the coordinator's storage
+	PassCall   = 5 // send the WeChat call described, and hand over its answer
+	PassLog    = 6 // log the line, and step on
+	// PassProgram is a request no pass answers: the platform's, which the
+	// coordinator runs in the Go program (edge/worker) instead.
+	PassProgram = 7
+)
+
+// The error and status fields a host hands wxs_pass: a call that timed
+// out, and a read that found its key.
+const (
+	PassTimeout = "timeout"
+	PassFound   = "1"
+)
+
 // MaxTurns bounds the calls of wxs_serve for one request: a request needs
 // at most a read, a verdict per rate-limit binding and an ask, so a host
 // that counts more has met a bug, not a slow request.
@@ -35,8 +56,9 @@ const (
 	ExportRecord     = "wxs_record"
 	ExportCron       = "wxs_cron"
 	ExportWarm       = "wxs_warm"
+	ExportPass       = "wxs_pass"
 )
 
 // Exports are the names of every function the module exports.
 var Exports = []string{ExportInitialize, ExportInput, ExportInputCap, ExportOutput, ExportOutputCap, ExportBodyCap,
-	ExportEnvBuffer, ExportEnv, ExportServe, ExportRecord, ExportCron, ExportWarm}
+	ExportEnvBuffer, ExportEnv, ExportServe, ExportRecord, ExportCron, ExportWarm, ExportPass}

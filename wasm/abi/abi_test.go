@@ -12,10 +12,15 @@ import (
 
 // jsActions are the constants edge/signer.mjs exports, by their names
 // there: the actions, and the turns a request may take.
-var jsActions = map[string]int{"READ": abi.ActRead, "FORWARD": abi.ActForward, "FETCH": abi.ActFetch, "LIMIT": abi.ActLimit, "TURNS": abi.MaxTurns}
+var jsActions = map[string]int{"READ": abi.ActRead, "FORWARD": abi.ActForward, "FETCH": abi.ActFetch, "LIMIT": abi.ActLimit, "TURNS": abi.MaxTurns,
+	"PASS_KV_GET": abi.PassKVGet, "PASS_KV_PUT": abi.PassKVPut, "PASS_MEM_GET": abi.PassMemGet, "PASS_MEM_PUT": abi.PassMemPut,
+	"PASS_CALL": abi.PassCall, "PASS_LOG": abi.PassLog, "PASS_PROGRAM": abi.PassProgram}
+
+// jsStrings are the texts it exports: a pass's result fields.
+var jsStrings = map[string]string{"PASS_TIMEOUT": abi.PassTimeout, "PASS_FOUND": abi.PassFound}
 
 // TestSignerMJS: edge/signer.mjs, the Worker's side of the ABI, exports
-// the actions with package abi's values, and the entry and it call the
+// the actions (a request's and a pass's) with package abi's values, and the entry and it call the
 // module only by the names abi gives its exports.
 func TestSignerMJS(t *testing.T) {
 	js := read(t, "../../edge/signer.mjs")
@@ -26,6 +31,13 @@ func TestSignerMJS(t *testing.T) {
 			continue
 		}
 		name, value, _ := strings.Cut(strings.TrimSuffix(decl, ";"), " = ")
+		if want, known := jsStrings[name]; known {
+			if value != strconv.Quote(want) {
+				t.Errorf("edge/signer.mjs: %s = %s, package abi says %q", name, value, want)
+			}
+			seen[name] = true
+			continue
+		}
 		want, known := jsActions[name]
 		if !known {
 			t.Errorf("edge/signer.mjs exports %s, which package abi does not know", name)
@@ -37,6 +49,11 @@ func TestSignerMJS(t *testing.T) {
 		seen[name] = true
 	}
 	for name := range jsActions {
+		if !seen[name] {
+			t.Errorf("edge/signer.mjs does not export %s", name)
+		}
+	}
+	for name := range jsStrings {
 		if !seen[name] {
 			t.Errorf("edge/signer.mjs does not export %s", name)
 		}

@@ -65,6 +65,36 @@
 // names the coordinators the cron wakes: lines name, path, name, path…
 // (GET path from each), none while the settings have a problem.
 //
+//	wxs_pass(n u32, now i64) u32
+//
+// runs a coordinator's credential pass (package core/coord) in the
+// module, so that no cron, alarm or cold path starts a Go runtime:
+// fields 0 the pass's id (the host's, unique among its passes in flight),
+// 1 the target (the coordinator's path and query) to start a pass, ""
+// to step one; then the result of the last thing asked: 2 an error (""
+// for none, PassTimeout for a call that timed out, else its message), 3
+// a status (PassFound for a read that found its key; a call's HTTP
+// status), 4 a value (what was read; a call's answer, of which the module
+// reads wire.MaxBody bytes; one too large for the input region is taken
+// as no answer). It returns status<<16 | length, as wxs_serve:
+//
+//	status ≥ 100   the pass's answer, the coordinator's headers (cred.WakeHeader,
+//	               cred.AlertHeader) among its header lines
+//	PassKVGet      a KV key: read it
+//	PassMemGet     a key of the coordinator's storage: read it
+//	PassKVPut      "key\nvalue": write it to KV
+//	PassMemPut     "key\nvalue": write it to the coordinator's storage
+//	PassCall       "method\nURL\n<ms for the call> <ms for the whole pass>\n", header lines,
+//	               "\n", the body: send it, following no redirect, with the body's length,
+//	               within both times (the pass's counted from its start)
+//	PassLog        a line to log
+//	PassProgram    a platform's request: the Go program answers it, not a pass
+//
+// and the host calls wxs_pass again with the pass's id and the result,
+// until the answer. A pass never stepped again stays parked in the
+// instance; passes in flight are independent of each other and of
+// wxs_serve.
+//
 //	wxs_warm()   runs the hot path once on canned input
 //
 // so that an engine that compiles functions on their first call (V8) does

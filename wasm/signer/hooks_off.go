@@ -12,6 +12,9 @@ func loadHooks(func(string) string) {}
 // kvReadFails reports whether a KV read is to fail at now.
 func kvReadFails(int64) bool { return false }
 
+// kvWriteFails reports whether a KV write is to fail at now.
+func kvWriteFails(int64) bool { return false }
+
 // recordTTL is how long a token read from KV is handed out.
 func recordTTL() int64 { return api.RecordTTL }
 

@@ -18,6 +18,10 @@ func loadHooks(getenv func(string) string) { switches = fakes.LoadSwitches(geten
 // takes it as failed without asking the host.
 func kvReadFails(now int64) bool { return switches.KVFault(false, now) }
 
+// kvWriteFails reports whether a KV write of a coordinator pass is to
+// fail at now.
+func kvWriteFails(now int64) bool { return switches.KVFault(true, now) }
+
 // recordTTL is how long a token read from KV is handed out.
 func recordTTL() int64 {
 	if switches.RecordTTL > 0 {

@@ -10,6 +10,7 @@ import (
 	"github.com/wxsign/wxsign/core/api"
 	"github.com/wxsign/wxsign/core/cred"
 	"github.com/wxsign/wxsign/core/diagnose"
+	"github.com/wxsign/wxsign/core/pageurl"
 	"github.com/wxsign/wxsign/wasm/abi"
 )
 
@@ -108,7 +109,7 @@ func forwardPlatform(path, url string, req *api.Request) uint32 {
 	to := cred.PlatformPath + strings.TrimPrefix(path, "/component/")
 	q := req.Query
 	if path == "/component/authorize" {
-		q = "redirect=" + queryEscape(origin(url)+"/component/callback") + "&" + q
+		q = "redirect=" + pageurl.QueryEscape(origin(url)+"/component/callback") + "&" + q
 	}
 	if q != "" {
 		to += "?" + q
@@ -345,21 +346,4 @@ func host(u string) string {
 func origin(u string) string {
 	scheme, _, _ := strings.Cut(u, "://")
 	return scheme + "://" + host(u)
-}
-
-// queryEscape percent-encodes s for a query value: every byte but the
-// unreserved ones (RFC 3986), as url.QueryEscape would but for spaces,
-// which a URL the Worker was reached at never holds.
-func queryEscape(s string) string {
-	const hex = "0123456789ABCDEF"
-	b := make([]byte, 0, len(s)*3)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
-			b = append(b, c)
-		} else {
-			b = append(b, '%', hex[c>>4], hex[c&15])
-		}
-	}
-	return string(b)
 }

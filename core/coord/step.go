@@ -1,0 +1,195 @@
+package coord
+
+import (
+	"context"
+	"time"
+
+	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/api"
+	"github.com/wxsign/wxsign/core/cred"
+	"github.com/wxsign/wxsign/core/wechat/wire"
+)
+
+// OpKind is what a pass asks of its host.
+type OpKind uint8
+
+// The I/O a pass asks for. The host answers each with a Result: a read's
+// value (OK false for a missing key), a write's error, a call's answer.
+const (
+	OpDone   OpKind = iota // the pass is over: Op.Answer is its answer
+	OpKVGet                // read Op.Key from Workers KV
+	OpKVPut                // write Op.Value at Op.Key in Workers KV
+	OpMemGet               // read Op.Key from the coordinator's storage
+	OpMemPut               // write Op.Value at Op.Key in the coordinator's storage
+	OpCall                 // send Op.Call and hand over its answer, within wire.TimeoutMillis and what is left of Op.Budget
+	OpLog                  // log Op.Value, a line free of secrets; the result is ignored
+)
+
+// Op is one thing a pass needs done.
+type Op struct {
+	Kind   OpKind
+	Key    string
+	Value  string
+	Call   *wire.Request
+	Budget int64 // OpCall: the whole pass's time, milliseconds from its start
+	Answer *Answer
+}
+
+// Result is the host's answer to an Op. Err is a failed KV or storage
+// call, or a call that got no answer (context.DeadlineExceeded when it
+// timed out).
+type Result struct {
+	Value  string
+	OK     bool
+	Err    error
+	Answer wire.Answer
+}
+
+// Pass is one coordinator pass as a step function: Start returns its
+// first Op, and each Step hands over the result of the last one and
+// returns the next, until OpDone. It runs the vault in a goroutine of its
+// own, parked between steps, so that the policy is written as the plain
+// calls of cred.Vault; a pass that is never stepped to its end stays
+// parked. One pass is not for concurrent use; passes are independent.
+type Pass struct {
+	ops     chan Op
+	results chan Result
+	budget  time.Duration
+}
+
+// Start starts a pass of the coordinator at target (its path and query)
+// for settings at now (Unix seconds). With mem false, the pass has no
+// storage of its own and keeps everything in KV.
+func Start(s *api.Settings, now int64, target string, mem bool) (*Pass, Op) {
+	p := &Pass{ops: make(chan Op), results: make(chan Result), budget: Budget(target)}
+	go p.run(s, now, target, mem)
+	return p, <-p.ops
+}
+
+// Step hands over the result of the last Op and returns the next.
+func (p *Pass) Step(r Result) Op {
+	p.results <- r
+	return <-p.ops
+}
+
+func (p *Pass) run(s *api.Settings, now int64, target string, mem bool) {
+	var a *Answer
+	defer func() {
+		if recover() != nil {
+			a = &Answer{}
+			p.log("wxsign: panic in the pass at " + pathOf(target))
+			fail(a, core.ErrInternal, 0)
+		}
+		p.ops <- Op{Kind: OpDone, Answer: a}
+	}()
+	x := &pass{settings: s, log: p.log}
+	var memory cred.Store
+	if mem {
+		memory = store{p, OpMemGet, OpMemPut}
+	}
+	x.vault = Vault(s, now, store{p, OpKVGet, OpKVPut}, memory, fetcher{p, Bases(s), now}, p.log, &x.events)
+	a = x.serve(context.Background(), target)
+}
+
+func (p *Pass) ask(op Op) Result {
+	p.ops <- op
+	return <-p.results
+}
+
+func (p *Pass) log(line string) { p.ask(Op{Kind: OpLog, Value: line}) }
+
+// store is KV or the coordinator's storage, through the host.
+type store struct {
+	p        *Pass
+	get, put OpKind
+}
+
+func (s store) Get(_ context.Context, key string) (string, bool, error) {
+	r := s.p.ask(Op{Kind: s.get, Key: key})
+	return r.Value, r.OK && r.Err == nil, r.Err
+}
+
+func (s store) Put(_ context.Context, key, value string) error {
+	return s.p.ask(Op{Kind: s.put, Key: key, Value: value}).Err
+}
+
+// fetcher makes WeChat calls through the host.
+type fetcher struct {
+	p     *Pass
+	bases wire.Bases
+	now   int64
+}
+
+func (f fetcher) Fetch(_ context.Context, k *cred.Key, in cred.Inputs) (cred.Record, error) {
+	req := f.bases.Credential(k, in)
+	r := f.p.ask(Op{Kind: OpCall, Call: &req, Budget: f.p.budget.Milliseconds()})
+	if r.Err != nil {
+		return cred.Record{}, &wire.TransportError{Call: req.Call, Err: r.Err}
+	}
+	raw, err := req.Read(r.Answer)
+	if err != nil {
+		return cred.Record{}, err
+	}
+	return wire.Record(k, raw, f.now)
+}
+
+// ColdPathTimeout bounds an ask that has to fetch from WeChat: the page
+// behind it gets a 503 within it, never a hang.
+const ColdPathTimeout = 8 * time.Second
+
+// CronTimeout bounds one refresh pass.
+const CronTimeout = 20 * time.Second
+
+// Budget is the time a pass at target may take.
+func Budget(target string) time.Duration {
+	if pathOf(target) == cred.RefreshPath {
+		return CronTimeout
+	}
+	return ColdPathTimeout
+}
+
+func pathOf(target string) string {
+	for i := 0; i < len(target); i++ {
+		if target[i] == '?' {
+			return target[:i]
+		}
+	}
+	return target
+}
+
+// Host does a pass's I/O directly.
+type Host struct {
+	Store cred.Store // Workers KV
+	Mem   cred.Store // the coordinator's storage; nil keeps everything in KV
+	Send  func(ctx context.Context, r *wire.Request) (wire.Answer, error)
+	Log   func(line string) // nil logs nothing
+}
+
+// Run runs a pass at target to its end with h doing its I/O, and returns
+// its answer.
+func Run(ctx context.Context, s *api.Settings, now int64, target string, h *Host) *Answer {
+	ctx, cancel := context.WithTimeout(ctx, Budget(target))
+	defer cancel()
+	p, op := Start(s, now, target, h.Mem != nil)
+	for op.Kind != OpDone {
+		var r Result
+		switch op.Kind {
+		case OpKVGet:
+			r.Value, r.OK, r.Err = h.Store.Get(ctx, op.Key)
+		case OpKVPut:
+			r.Err = h.Store.Put(ctx, op.Key, op.Value)
+		case OpMemGet:
+			r.Value, r.OK, r.Err = h.Mem.Get(ctx, op.Key)
+		case OpMemPut:
+			r.Err = h.Mem.Put(ctx, op.Key, op.Value)
+		case OpCall:
+			r.Answer, r.Err = h.Send(ctx, op.Call)
+		case OpLog:
+			if h.Log != nil {
+				h.Log(op.Value)
+			}
+		}
+		op = p.Step(r)
+	}
+	return op.Answer
+}
