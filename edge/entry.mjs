@@ -222,11 +222,17 @@ export default {
       return internalError(e);
     }
   },
-  // The cron wakes every coordinator, which refreshes what is due; the
-  // isolate itself reads and writes nothing.
+  // The cron reads what KV holds and wakes each coordinator that has
+  // something due or failing, which refreshes it.
   async scheduled(event, env) {
     ensureSigner(env);
-    const lines = signer.cron();
+    let lines = null;
+    for (let turn = 0; turn < TURNS && lines === null; turn++) {
+      const { action, lines: out } = signer.cron(Math.floor(Date.now() / 1000));
+      if (action === READ) await Promise.all(out.map((key) => read(env, key)));
+      else lines = out;
+    }
+    if (lines === null) throw new Error("the signer asked for too many turns");
     const pokes = [];
     for (let i = 0; i + 1 < lines.length; i += 2) {
       const [name, path] = [lines[i], lines[i + 1]];

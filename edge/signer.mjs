@@ -140,10 +140,11 @@ export class Signer {
     return this.x.wxs_pass(this.frame(fields), BigInt(nowSeconds));
   }
 
-  /** cron is wxs_cron: the coordinators to wake, as name, path, name, path… */
-  cron() {
-    const text = this.text(this.x.wxs_cron());
-    return text === "" ? [] : text.split("\n");
+  /** cron is wxs_cron: READ with the keys to read first, or 0 with the coordinators to wake, as name, path, name, path… */
+  cron(nowSeconds) {
+    const r = this.x.wxs_cron(BigInt(nowSeconds));
+    const text = this.text(r);
+    return { action: r >>> 16, lines: text === "" ? [] : text.split("\n") };
   }
 
   /** record is wxs_record. */

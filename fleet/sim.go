@@ -547,12 +547,11 @@ func (s *sim) cron() {
 		v.Refresh(ctx, s.settings.Keys())
 		return
 	}
-	var names []string
-	for _, k := range s.settings.Keys() {
-		if !slices.Contains(names, k.Coordinator()) {
-			names = append(names, k.Coordinator())
-		}
-	}
+	kv := view{s.kv, loc, &s.rep.KVReadsIsolates}
+	names := s.settings.CronOwners(s.sec(), func(k *cred.Key) (cred.Record, bool) {
+		raw, _, err := kv.Get(context.Background(), k.String())
+		return cred.ParseRecord(raw), err != nil
+	})
 	for _, name := range names {
 		s.rep.CronPokes++
 		s.coordinator(name, loc).pass(s, http.MethodGet, cred.RefreshAsk(name), nil)

@@ -1,6 +1,10 @@
 package api
 
-import "github.com/wxsign/wxsign/core/cred"
+import (
+	"slices"
+
+	"github.com/wxsign/wxsign/core/cred"
+)
 
 // Keys is every credential the settings call for, tokens before the
 // tickets that need them, in the order of the settings. LoadSettings
@@ -94,4 +98,25 @@ func (s *Settings) Alerter() cred.Alerter {
 		}
 	}
 	return cred.NewAlerter(s.AlertFormat, s.AlertLang, s.AlertWebhook, secrets...)
+}
+
+// CronOwners are the coordinators the cron wakes at now, each once, in
+// the table's order: those with a key that is cred.Key.Wanted as rec
+// gives it (the record an isolate holds, and whether reading it failed,
+// which wakes its coordinator too), and a platform's, whose authorizers'
+// keys are not in the table. The rest sleep: their alarms wake them when
+// a value dies or a back-off ends.
+func (s *Settings) CronOwners(now int64, rec func(*cred.Key) (r cred.Record, unreadable bool)) []string {
+	var owners []string
+	for _, k := range s.Keys() {
+		owner := k.Coordinator()
+		if slices.Contains(owners, owner) {
+			continue
+		}
+		r, unreadable := rec(k)
+		if unreadable || k.Kind.Pushed || k.Wanted(&r, now, s.RefreshMargin) {
+			owners = append(owners, owner)
+		}
+	}
+	return owners
 }

@@ -226,6 +226,22 @@ func (k *Key) Margin(refreshMargin int64) int64 {
 	return refreshMargin
 }
 
+// Idle reports whether k is a lazy kind no page has used yet, held as r.
+func (k *Key) Idle(r *Record) bool {
+	return k.Kind.Lazy && r.Value == "" && r.LastErrorAt == 0
+}
+
+// Wanted reports whether k, held as r at now, gives its coordinator's
+// refresh pass something to do: fetch it (missing, dead, or due within
+// its margin) or retry it (its last error is newer than its value). A
+// pushed kind, or a lazy one no page has used, never does.
+func (k *Key) Wanted(r *Record, now, refreshMargin int64) bool {
+	if k.Kind.Pushed || k.Idle(r) {
+		return false
+	}
+	return r.Due(now, k.Margin(refreshMargin)) || r.LastErrorAt > r.FetchedAt
+}
+
 // NewKey is the key of kind for an owner: a WeChat AppID, or a WeCom
 // CorpID and agent, with the secret its token is bought with; token is the
 // key whose value kind's call needs, nil for a token.

@@ -310,7 +310,7 @@ func (v *Vault) Refresh(ctx context.Context, keys []*Key) *RefreshError {
 			return &RefreshError{Error: core.ErrStorage}
 		}
 		v.expiring(ctx, k, r)
-		if k.Kind.Pushed || v.idle(k, r) || !r.Due(v.Now, k.Margin(v.RefreshMargin)) || v.Now < r.NextAttempt || v.stillOld(k, r) {
+		if k.Kind.Pushed || k.Idle(r) || !r.Due(v.Now, k.Margin(v.RefreshMargin)) || v.Now < r.NextAttempt || v.stillOld(k, r) {
 			continue
 		}
 		if err := v.refresh(ctx, k, false); err != nil && first == nil {
@@ -353,11 +353,6 @@ func (v *Vault) alerted(ctx context.Context, k *Key, r *Record) {
 	v.remember(ctx, k, r)
 }
 
-// idle reports whether k is a lazy kind no page has used yet.
-func (v *Vault) idle(k *Key, r *Record) bool {
-	return k.Kind.Lazy && r.Value == "" && r.LastErrorAt == 0
-}
-
 // stillOld reports whether k is a sticky kind whose value has expired here
 // but not yet at WeChat, which hands it back until then: no call can get
 // its successor yet.
@@ -382,7 +377,7 @@ func (v *Vault) Wake(ctx context.Context, keys []*Key) int64 {
 	wake := int64(0)
 	for _, k := range keys {
 		r, err := v.load(ctx, k)
-		if err != nil || k.Kind.Pushed || v.idle(k, r) {
+		if err != nil || k.Kind.Pushed || k.Idle(r) {
 			continue
 		}
 		t := r.ExpiresAt - k.Margin(v.RefreshMargin)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/wxsign/wxsign/core/coord"
+	"github.com/wxsign/wxsign/core/cred"
 	"github.com/wxsign/wxsign/core/wechat/wire"
 	"github.com/wxsign/wxsign/wasm/abi"
 )
@@ -205,4 +206,58 @@ func (s *Signer) PassesInTurn(ctx context.Context, env map[string]string, target
 		}
 	}
 	return out, nil
+}
+
+// Cron runs the cron's decision at now (wxs_cron), reading KV through b
+// as the Worker's entry does, and returns the coordinators it wakes.
+func (s *Signer) Cron(ctx context.Context, env map[string]string, now int64, b Backend) ([]string, error) {
+	in, err := s.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := in.setEnv(ctx, env); err != nil {
+		in.m.Close(ctx)
+		return nil, err
+	}
+	fn := in.m.ExportedFunction(abi.ExportCron)
+	for turn := 0; turn < abi.MaxTurns; turn++ {
+		in.stack[0] = uint64(now)
+		if err := fn.CallWithStack(ctx, in.stack[:]); err != nil {
+			in.m.Close(ctx)
+			return nil, fmt.Errorf("signer module: %w", err)
+		}
+		out, err := in.output()
+		if err != nil {
+			in.m.Close(ctx)
+			return nil, err
+		}
+		lines := strings.Split(string(out), "\n")
+		if len(out) == 0 {
+			lines = nil
+		}
+		if uint32(in.stack[0])>>16 != abi.ActRead {
+			s.put(ctx, in)
+			var owners []string
+			for i := 0; i+1 < len(lines); i += 2 {
+				owners = append(owners, lines[i])
+			}
+			return owners, nil
+		}
+		for _, key := range lines {
+			v, ok, err := b.Read(ctx, key)
+			outcome := cred.FromKV
+			switch {
+			case err != nil:
+				outcome = cred.Unreadable
+			case !ok:
+				outcome = cred.Absent
+			}
+			if err := in.hand(ctx, key, outcome, v, "", now); err != nil {
+				in.m.Close(ctx)
+				return nil, err
+			}
+		}
+	}
+	in.m.Close(ctx)
+	return nil, errors.New("the signer module asked for too many turns")
 }

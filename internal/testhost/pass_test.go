@@ -3,6 +3,7 @@ package testhost_test
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -134,5 +135,52 @@ func TestPassesInterleave(t *testing.T) {
 				t.Errorf("%s: %d %s; its KV holds %s", target, a.Status, a.Body, stored)
 			}
 		}
+	}
+}
+
+// TestCron: the cron wakes only the coordinators with a key missing, due
+// or unreadable, reading each key from KV at most once a minute.
+func TestCron(t *testing.T) {
+	w := newWorker(t, nil)
+	ctx := context.Background()
+	all := []string{appA, appB, corp}
+	cron := func() []string {
+		t.Helper()
+		owners, err := w.s.Cron(ctx, w.env, w.clock().Unix(), w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return owners
+	}
+	if got := cron(); !slices.Equal(got, all) {
+		t.Fatalf("KV empty: wakes %q, want %q", got, all)
+	}
+	if err := w.svc.Cron(ctx); err != nil { // every coordinator's pass, natively
+		t.Fatal(err)
+	}
+	w.advance(api.RecordTTL * time.Second)
+	reads, _ := w.counts()
+	if got := cron(); len(got) != 0 {
+		t.Fatalf("everything fresh: wakes %q", got)
+	}
+	if r, _ := w.counts(); r-reads != 12 {
+		t.Errorf("%d KV reads, want one per key (12)", r-reads)
+	}
+	if got := cron(); len(got) != 0 {
+		t.Fatalf("again in the same minute: wakes %q", got)
+	}
+	if r, _ := w.counts(); r-reads != 12 {
+		t.Errorf("read again within the minute: %d reads", r-reads-12)
+	}
+	w.advance((7200 - 300) * time.Second) // the stable tokens' margin is 300 s
+	if got := cron(); !slices.Contains(got, appA) || !slices.Contains(got, appB) {
+		t.Fatalf("tokens due: wakes %q", got)
+	}
+	w.mu.Lock()
+	w.failReads = true
+	w.mu.Unlock()
+	w.advance(api.RecordTTL * time.Second)
+	if got := cron(); !slices.Equal(got, all) {
+		t.Fatalf("KV unreadable: wakes %q, want %q", got, all)
 	}
 }

@@ -60,10 +60,14 @@
 // (value is the coordinator's JSON error, shown to callers until
 // Retry-After has passed).
 //
-//	wxs_cron() u32
+//	wxs_cron(now i64) u32
 //
-// names the coordinators the cron wakes: lines name, path, name, path…
-// (GET path from each), none while the settings have a problem.
+// is the cron's run at now (Unix seconds). It returns status<<16 | length:
+// ActRead with the KV keys to read first (then call wxs_record for each
+// and wxs_cron again), or 0 with the coordinators to wake, lines name,
+// path, name, path… (GET path from each): those that have a key due or
+// failing (api.Settings.CronOwners), none while the settings have a
+// problem.
 //
 //	wxs_pass(n u32, now i64) u32
 //

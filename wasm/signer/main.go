@@ -131,17 +131,34 @@ func wxsRecord(n uint32, now int64) {
 	}
 }
 
+// wxsCron has every key read from KV that was not within the minute (the
+// run sees what the coordinators wrote since), then names the
+// coordinators with something to do.
+//
 //go:wasmexport wxs_cron
-func wxsCron() uint32 {
-	var lines []string
+func wxsCron(now int64) uint32 {
+	if !settings.OK() {
+		return act(0)
+	}
+	var reads []string
 	for _, k := range settings.Keys() {
-		c := k.Coordinator() + "\n" + cred.RefreshAsk(k.Coordinator())
-		if len(lines) == 0 || lines[len(lines)-1] != c {
-			lines = append(lines, c)
+		switch e := entries[k.String()]; {
+		case !e.Stale(now, api.RecordTTL): // read within the minute, by a request or this run
+		case kvReadFails(now):
+			e.Hand(cred.Unreadable, nil, 0, now)
+		default:
+			reads = append(reads, k.String())
 		}
 	}
-	if !settings.OK() {
-		lines = nil
+	if len(reads) > 0 {
+		return act(abi.ActRead, reads...)
+	}
+	var lines []string
+	for _, owner := range settings.CronOwners(now, func(k *cred.Key) (cred.Record, bool) {
+		h := entries[k.String()]
+		return h.Known(), h.ReadFailed()
+	}) {
+		lines = append(lines, owner, cred.RefreshAsk(owner))
 	}
 	return act(0, lines...)
 }
