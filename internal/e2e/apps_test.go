@@ -632,11 +632,6 @@ func TestCards(t *testing.T) {
 	})
 }
 
-// TestCoordinatorsShareOneProgram: the coordinators' Go program starts
-// once per isolate, and passes of two coordinators asked at the same time
-// each get their own answer: every page and every /token of app A gets
-// A's credentials, of B B's, with one WeChat call per credential; a cron
-// that wakes both coordinators at once starts nothing again.
 // programStarted is what the entry logs when it starts the Go program.
 const programStarted = "wxsign: the coordinators' Go program started"
 
