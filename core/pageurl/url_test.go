@@ -3,6 +3,7 @@ package pageurl
 import (
 	"errors"
 	"net/netip"
+	"net/url"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -288,5 +289,20 @@ func checkIPLiteral(t *testing.T, s string) {
 	}
 	if got, want := IsIPv6(s), err == nil && a.Is6() && a.Zone() == ""; got != want {
 		t.Errorf("isIPv6(%q) = %v, netip says %v", s, got, want)
+	}
+}
+
+// TestQueryEscape: QueryEscape is url.QueryEscape but for a space, on
+// every byte.
+func TestQueryEscape(t *testing.T) {
+	var all strings.Builder
+	for b := range 256 {
+		all.WriteByte(byte(b))
+	}
+	for _, s := range []string{"", "plain-._~", "a+b&c=d/e?f#g", "中文", all.String()} {
+		want := strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
+		if got := QueryEscape(s); got != want {
+			t.Errorf("QueryEscape(%q) = %q, want %q", s, got, want)
+		}
 	}
 }
