@@ -251,6 +251,25 @@ func (in *instance) invoke(ctx context.Context, fn wazeroapi.Function, now int64
 	return out, nil
 }
 
+// read reads keys from KV through b and hands each to the instance, as
+// the Worker's entry does for ActRead.
+func (in *instance) read(ctx context.Context, keys []string, b Backend, now int64) error {
+	for _, key := range keys {
+		v, ok, err := b.Read(ctx, key)
+		outcome := cred.FromKV
+		switch {
+		case err != nil:
+			outcome = cred.Unreadable
+		case !ok:
+			outcome = cred.Absent
+		}
+		if err := in.hand(ctx, key, outcome, v, "", now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // hand gives the instance a record (wxs_record).
 func (in *instance) hand(ctx context.Context, key, outcome, value, retry string, now int64) error {
 	f := appendField(in.frame[:0], key)
@@ -299,18 +318,8 @@ func (s *Signer) serve(ctx context.Context, in *instance, env map[string]string,
 		text := string(out)
 		switch packed >> 16 {
 		case abi.ActRead:
-			for _, key := range strings.Split(text, "\n") {
-				v, ok, err := b.Read(ctx, key)
-				outcome := cred.FromKV
-				switch {
-				case err != nil:
-					outcome = cred.Unreadable
-				case !ok:
-					outcome = cred.Absent
-				}
-				if err := in.hand(ctx, key, outcome, v, "", now); err != nil {
-					return Result{}, err
-				}
+			if err := in.read(ctx, strings.Split(text, "\n"), b, now); err != nil {
+				return Result{}, err
 			}
 		case abi.ActFetch:
 			text, _, _ = strings.Cut(text, "\n") // the key; the coordinator and path are the Worker's

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/wxsign/wxsign/core/coord"
-	"github.com/wxsign/wxsign/core/cred"
 	"github.com/wxsign/wxsign/core/wechat/wire"
 	"github.com/wxsign/wxsign/wasm/abi"
 )
@@ -243,19 +242,9 @@ func (s *Signer) Cron(ctx context.Context, env map[string]string, now int64, b B
 			}
 			return owners, nil
 		}
-		for _, key := range lines {
-			v, ok, err := b.Read(ctx, key)
-			outcome := cred.FromKV
-			switch {
-			case err != nil:
-				outcome = cred.Unreadable
-			case !ok:
-				outcome = cred.Absent
-			}
-			if err := in.hand(ctx, key, outcome, v, "", now); err != nil {
-				in.m.Close(ctx)
-				return nil, err
-			}
+		if err := in.read(ctx, lines, b, now); err != nil {
+			in.m.Close(ctx)
+			return nil, err
 		}
 	}
 	in.m.Close(ctx)
