@@ -1,6 +1,9 @@
 // Package wechat is a small client for the WeChat API calls wxsign needs:
 // it fetches any credential kind of core's table (access tokens, JS-SDK
-// tickets, WeCom tokens and tickets) from the request its Kind describes.
+// tickets, WeCom tokens and tickets) and makes a third-party platform's
+// other calls. Each call is built and its answer read by package wire,
+// without net/http, as the signer module does it; this package only
+// sends them.
 //
 // It talks through Doer, so that a Cloudflare Worker can send requests with
 // the Workers fetch API and tests with net/http; it never uses
