@@ -49,9 +49,10 @@ type Design uint8
 const (
 	// Coordinated is the design on main: an isolate reads a record from KV
 	// once and trusts it until it expires; a dead or missing record is
-	// asked of its owner's coordinator, which runs edge/service (cred.Vault
-	// over its memory, then KV) one pass at a time and sets its alarm from
-	// the Wake header; the cron wakes every coordinator.
+	// asked of its owner's coordinator, which runs a pass (core/coord:
+	// cred.Vault over its memory, then KV) one at a time and sets its alarm
+	// from the Wake header; the cron reads KV and wakes the coordinators
+	// with a key due or failing.
 	Coordinated Design = iota
 	// Isolated is the design before it: an isolate reads a record from KV
 	// again every api.RecordTTL seconds and on a dead or missing record
