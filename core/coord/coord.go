@@ -44,7 +44,8 @@ func (a *Answer) Headers() []api.Header {
 	return h
 }
 
-// Pass is one pass over the vault's stores, as the Vault sees them.
+// pass is what one pass holds: the settings, its vault and the alerts
+// the vault decided.
 type pass struct {
 	settings *api.Settings
 	vault    *cred.Vault

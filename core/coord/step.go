@@ -2,6 +2,7 @@ package coord
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/wxsign/wxsign/core"
@@ -149,12 +150,8 @@ func Budget(target string) time.Duration {
 }
 
 func pathOf(target string) string {
-	for i := 0; i < len(target); i++ {
-		if target[i] == '?' {
-			return target[:i]
-		}
-	}
-	return target
+	path, _, _ := strings.Cut(target, "?")
+	return path
 }
 
 // Host does a pass's I/O directly.
