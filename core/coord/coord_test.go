@@ -217,3 +217,27 @@ func TestPanicInPass(t *testing.T) {
 		t.Fatalf("answer %d %s", a.Status, a.Body)
 	}
 }
+
+// TestCallTime: a value's life counts from when its answer came, not from
+// the pass's start: a ticket bought after a slow token lives from its own
+// call, and its death, when the alarm fetches its successor, is WeChat's.
+func TestCallTime(t *testing.T) {
+	f := newFixture(t, nil)
+	s := f.settings
+	p, op := coord.Start(&s, f.now, cred.CredentialPath+"?key="+ticketKey, true)
+	at := f.now
+	for op.Kind != coord.OpDone {
+		var r coord.Result
+		if op.Kind == coord.OpCall {
+			at += 2 // each answer comes two seconds later
+			f.now = at
+			r.Answer, r.Err = f.host.Send(context.Background(), op.Call)
+			r.At = at
+		}
+		op = p.Step(r)
+	}
+	rec := cred.ParseRecord(string(op.Answer.Body))
+	if op.Answer.Status != 200 || rec.FetchedAt != start+4 || rec.ExpiresAt != start+4+7200-cred.ExpirySafety {
+		t.Fatalf("%d %s, want the ticket fetched at +4", op.Answer.Status, op.Answer.Body)
+	}
+}

@@ -1,6 +1,7 @@
 package coord
 
 import (
+	"cmp"
 	"context"
 	"strings"
 	"time"
@@ -44,6 +45,10 @@ type Result struct {
 	OK     bool
 	Err    error
 	Answer wire.Answer
+	// At is when a call's answer came, Unix seconds (0: the pass's start).
+	// A value's life counts from it: a pass that buys a token first calls
+	// for the ticket a second or more after it started.
+	At int64
 }
 
 // Pass is one coordinator pass as a step function: Start returns its
@@ -131,7 +136,7 @@ func (f fetcher) Fetch(_ context.Context, k *cred.Key, in cred.Inputs) (cred.Rec
 	if err != nil {
 		return cred.Record{}, err
 	}
-	return wire.Record(k, raw, f.now)
+	return wire.Record(k, raw, cmp.Or(r.At, f.now))
 }
 
 // ColdPathTimeout bounds an ask that has to fetch from WeChat: the page
@@ -159,6 +164,7 @@ type Host struct {
 	Store cred.Store // Workers KV
 	Mem   cred.Store // the coordinator's storage; nil keeps everything in KV
 	Send  func(ctx context.Context, r *wire.Request) (wire.Answer, error)
+	Clock func() int64      // Unix seconds, when a call's answer comes; nil: the pass's start
 	Log   func(line string) // nil logs nothing
 }
 
@@ -181,6 +187,9 @@ func Run(ctx context.Context, s *api.Settings, now int64, target string, h *Host
 			r.Err = h.Mem.Put(ctx, op.Key, op.Value)
 		case OpCall:
 			r.Answer, r.Err = h.Send(ctx, op.Call)
+			if h.Clock != nil {
+				r.At = h.Clock()
+			}
 		case OpLog:
 			if h.Log != nil {
 				h.Log(op.Value)

@@ -76,7 +76,7 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch p := r.URL.EscapedPath(); {
 	case p == cred.CredentialPath || p == cred.RefreshPath:
-		a := coord.Run(r.Context(), &s.Settings, s.now(), r.URL.RequestURI(), &coord.Host{Store: s.Store, Mem: s.Mem, Send: s.WeChat.Send, Log: s.log})
+		a := coord.Run(r.Context(), &s.Settings, s.now(), r.URL.RequestURI(), &coord.Host{Store: s.Store, Mem: s.Mem, Send: s.WeChat.Send, Clock: s.now, Log: s.log})
 		for _, h := range a.Headers() {
 			w.Header().Add(h.Name, h.Value)
 		}

@@ -297,6 +297,11 @@ func TestCoordinatorAlarm(t *testing.T) {
 		"WECHAT_APPID": appA + "," + appB, "WECHAT_APPSECRET_" + appA: secretA, "WECHAT_APPSECRET_" + appB: secretB,
 		"ALLOWED_HOSTS": "h.example.com",
 	})
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("wrangler dev:\n%s", w.logs)
+		}
+	})
 	page := "https://h.example.com/alarm"
 	for _, app := range []string{appA, appB} {
 		if r := w.get(t, configPath(page)+"&appid="+app); r.Status != 200 {

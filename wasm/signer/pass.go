@@ -68,14 +68,14 @@ func wxsPass(n uint32, now int64) uint32 {
 		if p == nil {
 			return passFail(core.ErrInternal)
 		}
-		op = p.Step(result(&f))
+		op = p.Step(result(&f, now))
 	}
 	return passOp(id, op, now)
 }
 
-// result is the host's answer to the pass's last Op.
-func result(f *[nPassFields][]byte) coord.Result {
-	var r coord.Result
+// result is the host's answer to the pass's last Op, which came at now.
+func result(f *[nPassFields][]byte, now int64) coord.Result {
+	r := coord.Result{At: now}
 	switch e := string(f[pErr]); e {
 	case "":
 	case abi.PassTimeout:
