@@ -244,10 +244,11 @@ func (s *standin) clearFaults(t testing.TB)             { s.control(t, "DELETE",
 
 // worker is one `wrangler dev` with its own local KV.
 type worker struct {
-	URL   string
-	state string // the --persist-to folder: its local KV
-	logs  *testkit.Buffer
-	cmd   *exec.Cmd
+	URL    string
+	state  string // the --persist-to folder: its local KV
+	logs   *testkit.Buffer
+	cmd    *exec.Cmd
+	exited chan struct{} // closed once wrangler has exited
 }
 
 // isSecret names the settings that are secrets in production: they go to
@@ -293,33 +294,58 @@ func startWorkerAt(t testing.TB, wc *standin, state string, vars map[string]stri
 	if err := os.WriteFile(envFile, []byte(env.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// Every port is found free and then let go, so another process starting
+	// meanwhile can take it, workerd's own included: a start that fails so
+	// is tried again on other ports.
+	for attempt := 1; ; attempt++ {
+		w, err := launchWrangler(t, state, envFile, all)
+		if err == nil {
+			return w
+		}
+		if attempt == 3 || !strings.Contains(w.logs.String(), "Address already in use") {
+			t.Fatalf("%v\n%s", err, w.logs)
+		}
+		t.Logf("wrangler dev lost a port to another process; starting it again (%v)", err)
+	}
+}
+
+// launchWrangler starts wrangler dev on free ports and waits until the
+// Worker answers; it fails when wrangler exits first or takes 90 s.
+func launchWrangler(t testing.TB, state, envFile string, vars map[string]string) (*worker, error) {
 	port := freePort(t)
 	args := []string{"dev", "--config", testConfig, "--ip", "127.0.0.1", "--port", strconv.Itoa(port),
 		"--inspector-port", strconv.Itoa(freePort(t)), "--test-scheduled",
 		"--persist-to", state, "--env-file", envFile,
 		"--show-interactive-dev-session=false"}
-	for k, v := range all {
+	for k, v := range vars {
 		args = append(args, "--var", k+":"+v)
 	}
 	cmd := exec.Command(filepath.Join(repoRoot, "node_modules", ".bin", "wrangler"), args...)
 	cmd.Dir = repoRoot
 	cmd.Env = append(os.Environ(), "WRANGLER_SEND_METRICS=false", "NO_COLOR=1", "FORCE_COLOR=0")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	w := &worker{URL: fmt.Sprintf("http://127.0.0.1:%d", port), state: state, logs: &testkit.Buffer{}, cmd: cmd}
+	w := &worker{URL: fmt.Sprintf("http://127.0.0.1:%d", port), state: state, logs: &testkit.Buffer{}, cmd: cmd, exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = w.logs, w.logs
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting wrangler dev: %v", err)
+		return w, fmt.Errorf("starting wrangler dev: %w", err)
 	}
+	go func() { cmd.Wait(); close(w.exited) }()
 	t.Cleanup(w.stop)
 	deadline := time.Now().Add(90 * time.Second)
 	for {
 		res, err := http.Get(w.URL + "/healthz")
 		if err == nil {
 			res.Body.Close()
-			return w
+			return w, nil
 		}
-		if time.Now().After(deadline) || cmd.ProcessState != nil {
-			t.Fatalf("wrangler dev did not answer on %s: %v\n%s", w.URL, err, w.logs)
+		select {
+		case <-w.exited:
+			return w, fmt.Errorf("wrangler dev exited before it answered on %s", w.URL)
+		default:
+		}
+		if time.Now().After(deadline) {
+			w.stop()
+			return w, fmt.Errorf("wrangler dev did not answer on %s: %v", w.URL, err)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -327,17 +353,17 @@ func startWorkerAt(t testing.TB, wc *standin, state string, vars map[string]stri
 
 // stop ends wrangler and its workerd by process group.
 func (w *worker) stop() {
-	if w.cmd.Process == nil || w.cmd.ProcessState != nil {
+	select {
+	case <-w.exited:
 		return
+	default:
 	}
 	syscall.Kill(-w.cmd.Process.Pid, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { w.cmd.Wait(); close(done) }()
 	select {
-	case <-done:
+	case <-w.exited:
 	case <-time.After(10 * time.Second):
 		syscall.Kill(-w.cmd.Process.Pid, syscall.SIGKILL)
-		<-done
+		<-w.exited
 	}
 }
 
