@@ -198,7 +198,7 @@ func alertText(e Event, zh bool) string {
 		}
 	}
 	code := strconv.Itoa(e.Code)
-	when := utc(e.At)
+	when := time.Unix(e.At, 0).UTC().Format("2006-01-02 15:04:05 UTC")
 	switch e.Kind {
 	case EventFailing:
 		if e.Changed {
@@ -240,20 +240,4 @@ func alertText(e Event, zh bool) string {
 	}
 	line("("+when+")", "（"+when+"）")
 	return b.String()
-}
-
-// utc writes Unix seconds as "2006-01-02 15:04:05 UTC". Not with
-// time.Format: its layout parser is the largest part of package time, and
-// the signer module, which sends the alerts, has no other use for it.
-func utc(sec int64) string {
-	t := time.Unix(sec, 0).UTC()
-	y, mo, d := t.Date()
-	h, mi, s := t.Clock()
-	b := strconv.AppendInt(nil, int64(y), 10)
-	for _, n := range [...]int{int(mo), d, h, mi, s} {
-		b = append(b, ' ')
-		b = append(b, byte('0'+n/10), byte('0'+n%10))
-	}
-	b[4], b[7], b[13], b[16] = '-', '-', ':', ':'
-	return string(b) + " UTC"
 }
