@@ -327,9 +327,10 @@ const passAnswers = {
   },
 };
 
-function cut(s) {
-  const i = s.indexOf(" ");
-  return [s.slice(0, i), s.slice(i + 1)];
+// cut splits s at the first sep: before it, and after it ("" without one).
+function cut(s, sep = " ") {
+  const i = s.indexOf(sep);
+  return i < 0 ? [s, ""] : [s.slice(0, i), s.slice(i + sep.length)];
 }
 
 function goProgram(env) {
@@ -381,11 +382,6 @@ function runPass(env, storage, method, path, body) {
   return run;
 }
 
-const cutLine = (s) => {
-  const i = s.indexOf("\n");
-  return i < 0 ? [s, ""] : [s.slice(0, i), s.slice(i + 1)];
-};
-
 // modulePass runs a coordinator's pass in the signer module, doing each
 // I/O it asks for; or, for a request no pass answers (the platform's),
 // hands it to the Go program.
@@ -420,17 +416,17 @@ async function modulePass(env, storage, request, target) {
           break;
         }
         case PASS_KV_PUT: {
-          const [key, value] = cutLine(text);
+          const [key, value] = cut(text, "\n");
           await env.WXSIGN_KV.put(key, value);
           break;
         }
         case PASS_MEM_PUT: {
-          const [key, value] = cutLine(text);
+          const [key, value] = cut(text, "\n");
           await storage.put(key, value);
           break;
         }
         case PASS_CALL: {
-          const [head, body] = [text.slice(0, text.indexOf("\n\n")), text.slice(text.indexOf("\n\n") + 2)];
+          const [head, body] = cut(text, "\n\n");
           const [method, url, limits, ...lines] = head.split("\n");
           const [perCall, budget] = limits.split(" ").map(Number);
           const ms = Math.min(perCall, budget - (Date.now() - started));

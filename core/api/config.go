@@ -93,7 +93,12 @@ func (r *Response) Headers(dst []Header) []Header {
 // lines, the form the signer module hands its host.
 func (r *Response) AppendHeaderLines(dst []byte) []byte {
 	var hs [12]Header
-	for _, h := range r.Headers(hs[:0]) {
+	return AppendHeaderLines(dst, r.Headers(hs[:0]))
+}
+
+// AppendHeaderLines appends headers as "Name: Value\n" lines.
+func AppendHeaderLines(dst []byte, headers []Header) []byte {
+	for _, h := range headers {
 		dst = append(dst, h.Name...)
 		dst = append(dst, ": "...)
 		dst = append(dst, h.Value...)

@@ -71,10 +71,9 @@ func (c *Client) bases() *wire.Bases {
 
 // send makes a call on api's base and returns WeChat's answer, a JSON
 // text, when it came with HTTP 200.
-func (c *Client) send(ctx context.Context, api cred.API, call *cred.Call, value func(cred.Param) string) (raw string, status int, err error) {
+func (c *Client) send(ctx context.Context, api cred.API, call *cred.Call, value func(cred.Param) string) (string, error) {
 	req := c.bases().Build(api, call, value)
-	raw, err = c.call(ctx, &req)
-	return raw, http.StatusOK, err
+	return c.call(ctx, &req)
 }
 
 // call sends req and reads WeChat's answer.
@@ -129,7 +128,7 @@ func (c *Client) Send(ctx context.Context, req *wire.Request) (wire.Answer, erro
 // authorization of the platform (componentAppID) by an official account.
 func (c *Client) PreAuthCode(ctx context.Context, componentAppID, componentToken string) (string, error) {
 	call := &cred.PreAuthCodeCall
-	raw, status, err := c.send(ctx, cred.APIOfficial, call, func(p cred.Param) string {
+	raw, err := c.send(ctx, cred.APIOfficial, call, func(p cred.Param) string {
 		if p.From == cred.FromToken {
 			return componentToken
 		}
@@ -143,13 +142,13 @@ func (c *Client) PreAuthCode(ctx context.Context, componentAppID, componentToken
 	var errmsg string
 	if core.DecodeFields(raw, core.JSONField{Key: "errcode", Int: &errcode}, core.JSONField{Key: "errmsg", Str: &errmsg},
 		core.JSONField{Key: "pre_auth_code", Str: &code}) != nil {
-		return "", &TransportError{Call: call.Name, Status: status, Err: errors.New("answer is not JSON")}
+		return "", &TransportError{Call: call.Name, Status: http.StatusOK, Err: errors.New("answer is not JSON")}
 	}
 	if errcode != 0 {
 		return "", &cred.APIError{Call: call.Name, Code: int(errcode), Msg: errmsg}
 	}
 	if code == "" {
-		return "", &TransportError{Call: call.Name, Status: status, Err: errors.New("answer has no pre_auth_code")}
+		return "", &TransportError{Call: call.Name, Status: http.StatusOK, Err: errors.New("answer has no pre_auth_code")}
 	}
 	return code, nil
 }
@@ -166,7 +165,7 @@ type Authorization struct {
 // tokens (api_query_auth).
 func (c *Client) QueryAuth(ctx context.Context, componentAppID, componentToken, authCode string) (Authorization, error) {
 	call := &cred.QueryAuthCall
-	raw, status, err := c.send(ctx, cred.APIOfficial, call, func(p cred.Param) string {
+	raw, err := c.send(ctx, cred.APIOfficial, call, func(p cred.Param) string {
 		switch p.From {
 		case cred.FromToken:
 			return componentToken
@@ -193,7 +192,7 @@ func (c *Client) QueryAuth(ctx context.Context, componentAppID, componentToken, 
 		return nil
 	})
 	if bad != nil {
-		return Authorization{}, &TransportError{Call: call.Name, Status: status, Err: errors.New("answer is not JSON")}
+		return Authorization{}, &TransportError{Call: call.Name, Status: http.StatusOK, Err: errors.New("answer is not JSON")}
 	}
 	if errcode != 0 {
 		return Authorization{}, &cred.APIError{Call: call.Name, Code: int(errcode), Msg: errmsg}
@@ -203,7 +202,7 @@ func (c *Client) QueryAuth(ctx context.Context, componentAppID, componentToken, 
 		core.JSONField{Key: "authorizer_access_token", Str: &a.Token.Value}, core.JSONField{Key: "expires_in", Int: &expiresIn},
 		core.JSONField{Key: "authorizer_refresh_token", Str: &a.RefreshToken}) != nil ||
 		a.AppID == "" || a.Token.Value == "" || a.RefreshToken == "" || expiresIn <= 0 {
-		return Authorization{}, &TransportError{Call: call.Name, Status: status, Err: errors.New("answer has no authorization_info")}
+		return Authorization{}, &TransportError{Call: call.Name, Status: http.StatusOK, Err: errors.New("answer has no authorization_info")}
 	}
 	t := c.now()
 	a.Token.FetchedAt, a.Token.ExpiresAt = t, t+max(expiresIn-cred.ExpirySafety, 1)

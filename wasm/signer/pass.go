@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/wxsign/wxsign/core"
+	"github.com/wxsign/wxsign/core/api"
 	"github.com/wxsign/wxsign/core/coord"
 	"github.com/wxsign/wxsign/core/cred"
 	"github.com/wxsign/wxsign/core/wechat/wire"
@@ -95,13 +96,8 @@ func result(f *[nPassFields][]byte, now int64) coord.Result {
 // test build fails is answered here, without the host.
 func passOp(id string, op coord.Op, now int64) uint32 {
 	p := passes[id]
-	for {
-		switch {
-		case op.Kind == coord.OpKVGet && kvReadFails(now), op.Kind == coord.OpKVPut && kvWriteFails(now):
-			op = p.Step(coord.Result{Err: errInjected})
-			continue
-		}
-		break
+	for op.Kind == coord.OpKVGet && kvReadFails(now) || op.Kind == coord.OpKVPut && kvWriteFails(now) {
+		op = p.Step(coord.Result{Err: errInjected})
 	}
 	switch op.Kind {
 	case coord.OpDone:
@@ -142,14 +138,7 @@ func passOp(id string, op coord.Op, now int64) uint32 {
 
 // passAnswer packs a pass's answer as wxs_serve packs one.
 func passAnswer(a *coord.Answer) uint32 {
-	out := output[:0:outputCap]
-	for _, h := range a.Headers() {
-		out = append(out, h.Name...)
-		out = append(out, ": "...)
-		out = append(out, h.Value...)
-		out = append(out, '\n')
-	}
-	out = append(out, '\n')
+	out := append(api.AppendHeaderLines(output[:0:outputCap], a.Headers()), '\n')
 	if len(out)+len(a.Body) > outputCap {
 		return passFail(core.ErrInternal)
 	}
