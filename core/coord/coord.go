@@ -84,7 +84,7 @@ func (p *pass) serve(ctx context.Context, target string) *Answer {
 // as the module will show it to the page.
 func (p *pass) credential(ctx context.Context, a *Answer, name string) {
 	v := p.vault
-	k := Key(ctx, p.settings, v, name)
+	k := keyNamed(ctx, p.settings, v, name)
 	if k == nil {
 		fail(a, core.ErrNotFound, 0)
 		return
@@ -103,7 +103,7 @@ func (p *pass) credential(ctx context.Context, a *Answer, name string) {
 // everything due is fetched, and the answer says when to wake next.
 func (p *pass) refresh(ctx context.Context, a *Answer, owner string) {
 	v := p.vault
-	keys := Keys(ctx, p.settings, v, owner)
+	keys := ownerKeys(ctx, p.settings, v, owner)
 	if len(keys) == 0 {
 		fail(a, core.ErrNotFound, 0)
 		return
@@ -150,22 +150,22 @@ func Alerts(ctx context.Context, s *api.Settings, v *cred.Vault, owner string, e
 // Wake is when owner's keys next need a pass, and the path that runs it,
 // as cred.WakeHeader says it: "<Unix seconds> <path>"; "" for never.
 func Wake(ctx context.Context, s *api.Settings, v *cred.Vault, owner string) string {
-	if t := v.Wake(ctx, Keys(ctx, s, v, owner)); t != 0 {
+	if t := v.Wake(ctx, ownerKeys(ctx, s, v, owner)); t != 0 {
 		return strconv.FormatInt(t, 10) + " " + cred.RefreshAsk(owner)
 	}
 	return ""
 }
 
-// Key finds a key by its KV name: one of the settings' table, or of an
+// keyNamed finds a key by its KV name: one of the settings' table, or of an
 // account that authorized the platform.
-func Key(ctx context.Context, s *api.Settings, v *cred.Vault, name string) *cred.Key {
+func keyNamed(ctx context.Context, s *api.Settings, v *cred.Vault, name string) *cred.Key {
 	for _, k := range s.Keys() {
 		if k.String() == name {
 			return k
 		}
 	}
 	if p := s.Platform; p != nil {
-		for _, k := range Keys(ctx, s, v, p.AppID) {
+		for _, k := range ownerKeys(ctx, s, v, p.AppID) {
 			if k.String() == name {
 				return k
 			}
@@ -174,9 +174,9 @@ func Key(ctx context.Context, s *api.Settings, v *cred.Vault, name string) *cred
 	return nil
 }
 
-// Keys are the keys one coordinator keeps, tokens before their tickets:
+// ownerKeys are the keys one coordinator keeps, tokens before their tickets:
 // a platform's coordinator keeps those of the accounts on its list too.
-func Keys(ctx context.Context, s *api.Settings, v *cred.Vault, owner string) []*cred.Key {
+func ownerKeys(ctx context.Context, s *api.Settings, v *cred.Vault, owner string) []*cred.Key {
 	var keys []*cred.Key
 	for _, k := range s.Keys() {
 		if k.Coordinator() == owner {
@@ -192,8 +192,8 @@ func Keys(ctx context.Context, s *api.Settings, v *cred.Vault, owner string) []*
 	return keys
 }
 
-// Bases are where the settings send WeChat calls.
-func Bases(s *api.Settings) wire.Bases {
+// weChatBases are where the settings send WeChat calls.
+func weChatBases(s *api.Settings) wire.Bases {
 	return wire.Bases{Official: s.APIBase, WeCom: s.WeComAPIBase, RelayKey: s.RelayKey, WeComRelayKey: s.WeComRelayKey}
 }
 

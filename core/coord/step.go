@@ -67,7 +67,7 @@ type Pass struct {
 // for settings at now (Unix seconds). With mem false, the pass has no
 // storage of its own and keeps everything in KV.
 func Start(s *api.Settings, now int64, target string, mem bool) (*Pass, Op) {
-	p := &Pass{ops: make(chan Op), results: make(chan Result), budget: Budget(target)}
+	p := &Pass{ops: make(chan Op), results: make(chan Result), budget: passBudget(target)}
 	go p.run(s, now, target, mem)
 	return p, <-p.ops
 }
@@ -93,7 +93,7 @@ func (p *Pass) run(s *api.Settings, now int64, target string, mem bool) {
 	if mem {
 		memory = store{p, OpMemGet, OpMemPut}
 	}
-	x.vault = Vault(s, now, store{p, OpKVGet, OpKVPut}, memory, fetcher{p, Bases(s), now}, p.log, &x.events)
+	x.vault = Vault(s, now, store{p, OpKVGet, OpKVPut}, memory, fetcher{p, weChatBases(s), now}, p.log, &x.events)
 	a = x.serve(context.Background(), target)
 }
 
@@ -146,8 +146,8 @@ const ColdPathTimeout = 8 * time.Second
 // CronTimeout bounds one refresh pass.
 const CronTimeout = 20 * time.Second
 
-// Budget is the time a pass at target may take.
-func Budget(target string) time.Duration {
+// passBudget is the time a pass at target may take.
+func passBudget(target string) time.Duration {
 	if pathOf(target) == cred.RefreshPath {
 		return CronTimeout
 	}
@@ -171,7 +171,7 @@ type Host struct {
 // Run runs a pass at target to its end with h doing its I/O, and returns
 // its answer.
 func Run(ctx context.Context, s *api.Settings, now int64, target string, h *Host) *Answer {
-	ctx, cancel := context.WithTimeout(ctx, Budget(target))
+	ctx, cancel := context.WithTimeout(ctx, passBudget(target))
 	defer cancel()
 	p, op := Start(s, now, target, h.Mem != nil)
 	for op.Kind != OpDone {
