@@ -8,6 +8,7 @@ import (
 
 	"github.com/wxsign/wxsign/core"
 	"github.com/wxsign/wxsign/core/api"
+	"github.com/wxsign/wxsign/core/cred"
 )
 
 // TestEntryInternalError: the Worker's entry answers what the module
@@ -45,5 +46,20 @@ func TestEntryInternalError(t *testing.T) {
 	}
 	if n := strings.Count(fn, `": "`); n != len(headers) {
 		t.Errorf("internalError sends %d headers, core %d", n, len(headers))
+	}
+}
+
+// TestEntryCoordinatorHeaders: the coordinator's own headers, which a pass
+// sets and the entry's Durable Object reads and takes off, are cred's.
+func TestEntryCoordinatorHeaders(t *testing.T) {
+	b, err := os.ReadFile("../../edge/entry.mjs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"WAKE": cred.WakeHeader, "ALERT": cred.AlertHeader} {
+		decl := "\nconst " + name + " = " + strconv.Quote(strings.ToLower(want)) + ";"
+		if !strings.Contains(string(b), decl) {
+			t.Errorf("edge/entry.mjs does not declare%s", decl)
+		}
 	}
 }
