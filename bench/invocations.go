@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,7 +25,33 @@ var (
 	cpuRounds   = flag.Int("cpu-rounds", 3, "rounds of the CPU-per-invocation figures (a fresh process per fresh sample)")
 	cpuParallel = flag.Int("cpu-parallel", 2, "fresh processes of the cpu section alive at once (one measured, the others starting)")
 	cpuOnly     = flag.String("cpu-runtimes", "wrangler,workerd", "runtimes of the cpu section: wrangler (wrangler dev), workerd (workerd alone)")
+	cpuKinds    = flag.String("cpu-kinds", "", "a regexp: the cpu section measures only the invocations it matches, with the shares of them")
 )
+
+// selected is the invocations -cpu-kinds names: those it matches, the
+// ones they are a share of, and the shares of all of them.
+func selected() []invocation {
+	re, err := regexp.Compile(*cpuKinds)
+	if err != nil {
+		fatalf("-cpu-kinds: %v", err)
+	}
+	whole := map[string]bool{}
+	for _, k := range invocations {
+		if re.MatchString(k.name) {
+			whole[cmp.Or(k.of, k.name)] = true
+		}
+	}
+	var ks []invocation
+	for _, k := range invocations {
+		if whole[cmp.Or(k.of, k.name)] {
+			ks = append(ks, k)
+		}
+	}
+	if len(ks) == 0 {
+		fatalf("-cpu-kinds %q matches no invocation", *cpuKinds)
+	}
+	return ks
+}
 
 // The KV states a Worker under test starts on.
 const (
@@ -306,6 +333,7 @@ func cpuPerInvocation(r *report) {
 	ref := &worker{name: "reference", dir: "bench/reference", probe: refProbe}
 	workers := []*worker{wx, ref}
 	now := time.Now().Unix()
+	kinds := selected()
 
 	var hosts []host
 	for _, name := range strings.Split(*cpuOnly, ",") {
@@ -343,7 +371,7 @@ func cpuPerInvocation(r *report) {
 		}
 		var jobs []*job
 		for round := range *cpuRounds {
-			for i, k := range invocations {
+			for i, k := range kinds {
 				if !k.fresh || (k.of != "" && !h.coordinator()) {
 					continue
 				}
@@ -392,7 +420,7 @@ func cpuPerInvocation(r *report) {
 			ins[stubbed] = h.start(wx, seedFull, fmt.Sprintf("stub-%d", tag), true)
 		}
 		var warm []invocation
-		for _, k := range invocations {
+		for _, k := range kinds {
 			if !k.fresh && (k.of == "" || h.coordinator()) {
 				warm = append(warm, k)
 			}
@@ -425,18 +453,18 @@ func cpuPerInvocation(r *report) {
 		}
 		fmt.Printf("  (%s: %.0f s)\n", h.name(), time.Since(start).Seconds())
 	}
-	reportCPU(r, res, hosts)
+	reportCPU(r, res, hosts, kinds)
 }
 
 // reportCPU adds each figure and prints the table: medians, the ratio
 // wxsign / reference against the goal; for the coordinator alone, its share
 // of the invocation it serves.
-func reportCPU(r *report, res cpuResults, hosts []host) {
+func reportCPU(r *report, res cpuResults, hosts []host, kinds []invocation) {
 	table := []string{fmt.Sprintf("\n  workerd CPU per invocation, ms (median of %d rounds; fresh: a new process each)", *cpuRounds),
 		fmt.Sprintf("  %-14s %-62s %9s %9s %7s %6s", "runtime", "invocation", "wxsign", "reference", "ratio", "goal")}
 	defer func() { fmt.Println(strings.Join(table, "\n")) }()
 	for _, h := range hosts {
-		for _, k := range invocations {
+		for _, k := range kinds {
 			ws, rs := res[h.name()][k.name]["wxsign"], res[h.name()][k.name]["reference"]
 			if len(ws) == 0 {
 				continue
