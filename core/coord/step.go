@@ -3,6 +3,7 @@ package coord
 import (
 	"cmp"
 	"context"
+	"iter"
 	"strings"
 	"time"
 
@@ -53,29 +54,37 @@ type Result struct {
 
 // Pass is one coordinator pass as a step function: Start returns its
 // first Op, and each Step hands over the result of the last one and
-// returns the next, until OpDone. It runs the vault in a goroutine of its
-// own, parked between steps, so that the policy is written as the plain
-// calls of cred.Vault; a pass that is never stepped to its end stays
+// returns the next, until OpDone. It runs the vault in a coroutine
+// (iter.Pull), parked between steps, so that the policy is written as the
+// plain calls of cred.Vault; a pass that is never stepped to its end stays
 // parked. One pass is not for concurrent use; passes are independent.
 type Pass struct {
-	ops     chan Op
-	results chan Result
-	budget  time.Duration
+	next   func() (Op, bool)
+	yield  func(Op) bool
+	result Result // the host's answer to the Op last yielded
+	budget time.Duration
 }
 
 // Start starts a pass of the coordinator at target (its path and query)
 // for settings at now (Unix seconds). With mem false, the pass has no
 // storage of its own and keeps everything in KV.
 func Start(s *api.Settings, now int64, target string, mem bool) (*Pass, Op) {
-	p := &Pass{ops: make(chan Op), results: make(chan Result), budget: passBudget(target)}
-	go p.run(s, now, target, mem)
-	return p, <-p.ops
+	p := &Pass{budget: passBudget(target)}
+	// A coroutine hands over to the pass and back directly, where a
+	// goroutine and channels go through the scheduler each time.
+	p.next, _ = iter.Pull(func(yield func(Op) bool) {
+		p.yield = yield
+		p.run(s, now, target, mem)
+	})
+	op, _ := p.next()
+	return p, op
 }
 
 // Step hands over the result of the last Op and returns the next.
 func (p *Pass) Step(r Result) Op {
-	p.results <- r
-	return <-p.ops
+	p.result = r
+	op, _ := p.next()
+	return op
 }
 
 func (p *Pass) run(s *api.Settings, now int64, target string, mem bool) {
@@ -86,7 +95,7 @@ func (p *Pass) run(s *api.Settings, now int64, target string, mem bool) {
 			p.log("wxsign: panic in the pass at " + pathOf(target))
 			fail(a, core.ErrInternal, 0)
 		}
-		p.ops <- Op{Kind: OpDone, Answer: a}
+		p.yield(Op{Kind: OpDone, Answer: a})
 	}()
 	x := &pass{settings: s, log: p.log}
 	var memory cred.Store
@@ -98,8 +107,8 @@ func (p *Pass) run(s *api.Settings, now int64, target string, mem bool) {
 }
 
 func (p *Pass) ask(op Op) Result {
-	p.ops <- op
-	return <-p.results
+	p.yield(op)
+	return p.result
 }
 
 func (p *Pass) log(line string) { p.ask(Op{Kind: OpLog, Value: line}) }
