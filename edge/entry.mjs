@@ -434,7 +434,7 @@ async function modulePass(env, storage, request, target) {
             fields[2] = PASS_TIMEOUT;
             break;
           }
-          const headers = lines.map((l) => [l.slice(0, l.indexOf(": ")), l.slice(l.indexOf(": ") + 2)]);
+          const headers = lines.map((l) => cut(l, ": "));
           // A body with its length (never a stream: WeChat's gateway refuses
           // chunked bodies), and no redirect followed: the module refuses it.
           const res = await fetch(url, {
@@ -462,11 +462,11 @@ async function modulePass(env, storage, request, target) {
 }
 
 // Coordinator is one account's (or WeCom corp's) credential keeper: its
-// passes run in the Go program one at a time, so that every isolate and
-// location that finds a ticket dead gets the one successor WeChat issues,
-// fetched once and written to KV once. Its memory holds the back-off, which
-// KV need not see: the object's own storage, since an idle Durable Object
-// is hibernated within seconds, and a Map with it (RATIONALE.md).
+// passes run one at a time, so that every isolate and location that finds
+// a ticket dead gets the one successor WeChat issues, fetched once and
+// written to KV once. Its memory holds the back-off, which KV need not
+// see: the object's own storage, since an idle Durable Object is
+// hibernated within seconds (RATIONALE.md).
 export class Coordinator extends DurableObject {
   constructor(ctx, env) {
     super(ctx, env);

@@ -198,27 +198,32 @@ func Run(ctx context.Context, s *api.Settings, now int64, target string, h *Host
 	defer cancel()
 	p, op := Start(s, now, target, h.Mem != nil)
 	for op.Kind != OpDone {
-		var r Result
-		switch op.Kind {
-		case OpKVGet:
-			r.Value, r.OK, r.Err = h.Store.Get(ctx, op.Key)
-		case OpKVPut:
-			r.Err = h.Store.Put(ctx, op.Key, op.Value)
-		case OpMemGet:
-			r.Value, r.OK, r.Err = h.Mem.Get(ctx, op.Key)
-		case OpMemPut:
-			r.Err = h.Mem.Put(ctx, op.Key, op.Value)
-		case OpCall:
-			r.Answer, r.Err = h.Send(ctx, op.Call)
-			if h.Clock != nil {
-				r.At = h.Clock()
-			}
-		case OpLog:
-			if h.Log != nil {
-				h.Log(op.Value)
-			}
-		}
-		op = p.Step(r)
+		op = p.Step(h.Do(ctx, op))
 	}
 	return op.Answer
+}
+
+// Do does op's I/O and returns its result, as a host hands it to Step.
+func (h *Host) Do(ctx context.Context, op Op) Result {
+	var r Result
+	switch op.Kind {
+	case OpKVGet:
+		r.Value, r.OK, r.Err = h.Store.Get(ctx, op.Key)
+	case OpKVPut:
+		r.Err = h.Store.Put(ctx, op.Key, op.Value)
+	case OpMemGet:
+		r.Value, r.OK, r.Err = h.Mem.Get(ctx, op.Key)
+	case OpMemPut:
+		r.Err = h.Mem.Put(ctx, op.Key, op.Value)
+	case OpCall:
+		r.Answer, r.Err = h.Send(ctx, op.Call)
+		if h.Clock != nil {
+			r.At = h.Clock()
+		}
+	case OpLog:
+		if h.Log != nil {
+			h.Log(op.Value)
+		}
+	}
+	return r
 }

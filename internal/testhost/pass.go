@@ -82,37 +82,36 @@ func (p *passStep) call(ctx context.Context, target string, r coord.Result) erro
 	return nil
 }
 
+// passOps are the module's codes for what a pass asks (abi.PassKVGet and
+// the others), as coord's Ops.
+var passOps = map[uint32]coord.OpKind{abi.PassKVGet: coord.OpKVGet, abi.PassKVPut: coord.OpKVPut,
+	abi.PassMemGet: coord.OpMemGet, abi.PassMemPut: coord.OpMemPut, abi.PassCall: coord.OpCall, abi.PassLog: coord.OpLog}
+
 // do does the op the pass asked for, with h.
 func (p *passStep) do(ctx context.Context, h *coord.Host) (coord.Result, error) {
-	var r coord.Result
+	code := p.packed >> 16
+	kind, ok := passOps[code]
+	switch {
+	case code == abi.PassProgram:
+		return coord.Result{}, errProgram
+	case !ok:
+		return coord.Result{}, fmt.Errorf("the module asked a pass for %d", code)
+	}
 	text := string(p.out)
-	key, value, _ := strings.Cut(text, "\n")
-	switch p.packed >> 16 {
-	case abi.PassKVGet:
-		r.Value, r.OK, r.Err = h.Store.Get(ctx, text)
-	case abi.PassMemGet:
-		r.Value, r.OK, r.Err = h.Mem.Get(ctx, text)
-	case abi.PassKVPut:
-		r.Err = h.Store.Put(ctx, key, value)
-	case abi.PassMemPut:
-		r.Err = h.Mem.Put(ctx, key, value)
-	case abi.PassLog:
-		if h.Log != nil {
-			h.Log(text)
-		}
-	case abi.PassCall:
+	op := coord.Op{Kind: kind, Key: text, Value: text}
+	switch kind {
+	case coord.OpKVPut, coord.OpMemPut:
+		op.Key, op.Value, _ = strings.Cut(text, "\n")
+	case coord.OpCall:
 		req, err := parseCall(text)
 		if err != nil {
-			return r, err
+			return coord.Result{}, err
 		}
-		r.Answer, r.Err = h.Send(ctx, req)
-		if r.Err == nil && r.Answer.Status == 0 {
-			return r, errors.New("an answer without a status")
-		}
-	case abi.PassProgram:
-		return r, errProgram
-	default:
-		return r, fmt.Errorf("the module asked a pass for %d", p.packed>>16)
+		op.Call = req
+	}
+	r := h.Do(ctx, op)
+	if kind == coord.OpCall && r.Err == nil && r.Answer.Status == 0 {
+		return r, errors.New("an answer without a status")
 	}
 	return r, nil
 }
