@@ -5,6 +5,7 @@ import (
 	"context"
 	"iter"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wxsign/wxsign/core"
@@ -59,55 +60,135 @@ type Result struct {
 // plain calls of cred.Vault; a pass that is never stepped to its end stays
 // parked. One pass is not for concurrent use; passes are independent.
 type Pass struct {
-	next   func() (Op, bool)
+	r      *runner
 	yield  func(Op) bool
 	result Result // the host's answer to the Op last yielded
 	budget time.Duration
+
+	settings *api.Settings
+	now      int64
+	target   string
+	mem      bool
+}
+
+// runner is a coroutine that runs passes one after another, parked
+// between them. A coroutine hands over to the pass and back directly,
+// where a goroutine and channels go through the scheduler each time; and
+// one kept for the next pass spares it starting a goroutine and growing
+// its stack, which in a fresh isolate is code compiled for that alone.
+type runner struct {
+	next func() (Op, bool)
+	stop func()
+	pass *Pass // the pass it runs when next resumes it from idle
+}
+
+// spares are the runners parked between passes, at most maxSpares.
+var spares struct {
+	sync.Mutex
+	idle []*runner
+}
+
+const maxSpares = 4
+
+func newRunner() *runner {
+	r := &runner{}
+	r.next, r.stop = iter.Pull(func(yield func(Op) bool) {
+		growStack()
+		if !yield(Op{}) { // idle until Start hands over a pass
+			return
+		}
+		for {
+			p := r.pass
+			p.yield = yield
+			if !yield(Op{Kind: OpDone, Answer: p.run()}) {
+				return
+			}
+		}
+	})
+	r.next() // to its first yield: idle, the stack grown
+	return r
+}
+
+// Prepare parks a runner for the next pass to take, so that it starts no
+// goroutine and grows no stack. A host calls it where that costs no
+// request anything: the signer module at start-up.
+func Prepare() { release(newRunner()) }
+
+func take() *runner {
+	spares.Lock()
+	defer spares.Unlock()
+	if n := len(spares.idle); n > 0 {
+		r := spares.idle[n-1]
+		spares.idle = spares.idle[:n-1]
+		return r
+	}
+	return nil
+}
+
+func release(r *runner) {
+	r.pass = nil
+	spares.Lock()
+	keep := len(spares.idle) < maxSpares
+	if keep {
+		spares.idle = append(spares.idle, r)
+	}
+	spares.Unlock()
+	if !keep {
+		r.stop()
+	}
 }
 
 // Start starts a pass of the coordinator at target (its path and query)
 // for settings at now (Unix seconds). With mem false, the pass has no
 // storage of its own and keeps everything in KV.
 func Start(s *api.Settings, now int64, target string, mem bool) (*Pass, Op) {
-	p := &Pass{budget: passBudget(target)}
-	// A coroutine hands over to the pass and back directly, where a
-	// goroutine and channels go through the scheduler each time.
-	p.next, _ = iter.Pull(func(yield func(Op) bool) {
-		p.yield = yield
-		growStack()
-		p.run(s, now, target, mem)
-	})
-	op, _ := p.next()
-	return p, op
+	p := &Pass{budget: passBudget(target), settings: s, now: now, target: target, mem: mem}
+	p.r = take()
+	if p.r == nil {
+		p.r = newRunner()
+	}
+	p.r.pass = p
+	return p, p.resume()
 }
 
 // Step hands over the result of the last Op and returns the next.
 func (p *Pass) Step(r Result) Op {
 	p.result = r
-	op, _ := p.next()
+	return p.resume()
+}
+
+func (p *Pass) resume() Op {
+	if p.r == nil {
+		return Op{Kind: OpDone} // stepped past its end
+	}
+	op, _ := p.r.next()
+	if op.Kind == OpDone {
+		release(p.r)
+		p.r = nil
+	}
 	return op
 }
 
-func (p *Pass) run(s *api.Settings, now int64, target string, mem bool) {
-	var a *Answer
+// run is the pass itself, in its runner; a panic in it is the pass's
+// internal error.
+func (p *Pass) run() (a *Answer) {
 	defer func() {
 		if recover() != nil {
 			a = &Answer{}
-			p.log("wxsign: panic in the pass at " + pathOf(target))
+			p.log("wxsign: panic in the pass at " + pathOf(p.target))
 			fail(a, core.ErrInternal, 0)
 		}
-		p.yield(Op{Kind: OpDone, Answer: a})
 	}()
-	x := &pass{settings: s, log: p.log}
+	x := &pass{settings: p.settings, log: p.log}
 	var memory cred.Store
-	if mem {
+	if p.mem {
 		memory = store{p, OpMemGet, OpMemPut}
 	}
-	x.vault = Vault(s, now, store{p, OpKVGet, OpKVPut}, memory, fetcher{p, weChatBases(s), now}, p.log, &x.events)
-	a = x.serve(context.Background(), target)
+	x.vault = Vault(p.settings, p.now, store{p, OpKVGet, OpKVPut}, memory, fetcher{p, weChatBases(p.settings), p.now}, p.log, &x.events)
+	return x.serve(context.Background(), p.target)
 }
 
-// growStack grows the pass's stack to what a pass needs while it holds
+// growStack grows a runner's stack to what a pass needs while it holds
 // two frames: grown later, under the vault's, the runtime copies each
 // frame (runtime.pcvalue per frame), which alone made V8 compile that
 // function with TurboFan in a fresh isolate's first pass.

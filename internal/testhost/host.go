@@ -156,6 +156,11 @@ func (s *Signer) get(ctx context.Context) (*instance, error) {
 		}
 		return uint32(r[0])
 	}
+	// Made as the Worker's entry makes one in global scope.
+	if _, err := m.ExportedFunction(abi.ExportWarm).Call(ctx); err != nil {
+		m.Close(ctx)
+		return nil, fmt.Errorf("warming the signer module: %w", err)
+	}
 	in.in, in.out, in.inCap = call(abi.ExportInput), call(abi.ExportOutput), call(abi.ExportInputCap)
 	if in.in == 0 || in.out == 0 || in.inCap == 0 {
 		m.Close(ctx)

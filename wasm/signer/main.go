@@ -10,6 +10,7 @@ import (
 
 	"github.com/wxsign/wxsign/core"
 	"github.com/wxsign/wxsign/core/api"
+	"github.com/wxsign/wxsign/core/coord"
 	"github.com/wxsign/wxsign/core/cred"
 	"github.com/wxsign/wxsign/core/pageurl"
 	"github.com/wxsign/wxsign/wasm/abi"
@@ -165,6 +166,7 @@ func wxsCron(now int64) uint32 {
 
 //go:wasmexport wxs_warm
 func wxsWarm() {
+	// The coroutine of a coordinator's first pass is made here too (coord.Prepare).
 	// What a GET /config touches, on local values: the record, the
 	// settings, the query, the URL rules and the allowlist. The ticket has
 	// expired, so ServeConfig stops before drawing a nonce; SignPage then
@@ -179,6 +181,7 @@ func wxsWarm() {
 	r.AppendHeaderLines(hb[:0])
 	api.Route("GET", "/config")
 	a.SignPage(buf[:0], "https://h.example.com/a?b=1", ticket, "warm", 2)
+	coord.Prepare()
 }
 
 // split reads len(f) length-prefixed fields from in; the fields alias it.
