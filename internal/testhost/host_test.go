@@ -31,27 +31,34 @@ import (
 var wasmBytes []byte
 
 func TestMain(m *testing.M) {
-	path := os.Getenv("WXSIGN_WASM")
-	if path == "" {
-		dir, err := os.MkdirTemp("", "wxsign-signer")
-		if err != nil {
-			panic(err)
-		}
-		defer os.RemoveAll(dir)
-		path = filepath.Join(dir, "signer.wasm")
-		cmd := exec.Command("go", "build", "-buildmode=c-shared", "-trimpath", "-ldflags=-s -w", "-o", path, "../../wasm/signer")
-		cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "building the signer module: %v\n%s", err, out)
-			os.Exit(1)
-		}
-	}
 	var err error
-	if wasmBytes, err = os.ReadFile(path); err != nil {
+	if path := os.Getenv("WXSIGN_WASM"); path != "" {
+		wasmBytes, err = os.ReadFile(path)
+	} else {
+		wasmBytes, err = buildSigner()
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	os.Exit(m.Run())
+}
+
+// buildSigner builds the signer module as the Makefile does and reads it,
+// leaving nothing behind (os.Exit runs no deferred call).
+func buildSigner() ([]byte, error) {
+	dir, err := os.MkdirTemp("", "wxsign-signer")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "signer.wasm")
+	cmd := exec.Command("go", "build", "-buildmode=c-shared", "-trimpath", "-ldflags=-s -w", "-o", path, "../../wasm/signer")
+	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("building the signer module: %v\n%s", err, out)
+	}
+	return os.ReadFile(path)
 }
 
 // testCache makes every Signer after the first skip compilation.
