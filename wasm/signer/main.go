@@ -189,13 +189,21 @@ func wxsWarm() {
 // sizes a request allocates), with pointers and without, so that the
 // allocator holds a span of each: a fresh isolate's first request then
 // allocates on the fast path and does not compile the slow one (the span
-// refill) inside it. Larger classes cost more heap than they save.
+// refill) inside it. One allocation a class, since V8 keeps counting the
+// calls made in global scope towards compiling the allocator with TurboFan
+// in a request; larger classes cost more heap than they save.
 func primeAllocator() {
-	for n := 8; n <= 1<<10; n += 8 {
+	for _, n := range sizeClasses {
 		primed, primedPtrs = make([]byte, n), make([]*byte, n/8)
 	}
 	primed, primedPtrs = nil, nil
 }
+
+// sizeClasses are the Go runtime's object sizes up to 1 KiB
+// (internal/runtime/gc/sizeclasses.go); were they to change, priming
+// would only be less complete.
+var sizeClasses = [...]uint16{8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256,
+	288, 320, 352, 384, 416, 448, 480, 512, 576, 640, 704, 768, 896, 1024}
 
 var (
 	primed     []byte
