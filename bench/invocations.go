@@ -18,6 +18,7 @@ import (
 
 	"github.com/wxsign/wxsign/core/api"
 	"github.com/wxsign/wxsign/core/cred"
+	"github.com/wxsign/wxsign/internal/testkit"
 	"github.com/wxsign/wxsign/wechattest"
 )
 
@@ -26,6 +27,8 @@ var (
 	cpuParallel = flag.Int("cpu-parallel", 2, "fresh processes of the cpu section alive at once (one measured, the others starting)")
 	cpuOnly     = flag.String("cpu-runtimes", "wrangler,workerd", "runtimes of the cpu section: wrangler (wrangler dev), workerd (workerd alone)")
 	cpuKinds    = flag.String("cpu-kinds", "", "a regexp: the cpu section measures only the invocations it matches, with the shares of them")
+	cpuV8Flags  = flag.String("cpu-v8-flags", "", "V8 flags for workerd alone, space-separated: a diagnosis (--trace-wasm-compilation-times), not a setting a Worker has")
+	cpuLogs     = flag.String("cpu-logs", "", "a directory: each fresh workerd process's output is written there, by tag and invocation")
 )
 
 // selected is the invocations -cpu-kinds names: those it matches, the
@@ -147,6 +150,7 @@ type instance struct {
 	coord     string    // GET ?name=&path= asks wxsign's coordinator (Durable Object) alone; "" without one
 	kv        *kvServer // KV, where the bench keeps it (workerd alone)
 	stop      func()
+	logs      *testkit.Buffer // its processes' output, where the bench keeps it (workerd alone)
 	readyAt   time.Time
 }
 
@@ -237,7 +241,7 @@ func (h *workerdHost) coordinator() bool {
 
 func (h *workerdHost) start(w *worker, seed, tag string, stub bool) *instance {
 	p := h.sites[w].start(tag, seedRecords(seed, h.now, h.vars), stub)
-	return &instance{url: p.url, cron: p.cron, coord: p.coord, pids: []int{p.cmd.Process.Pid}, kv: p.kv, stop: p.stop}
+	return &instance{url: p.url, cron: p.cron, coord: p.coord, pids: []int{p.cmd.Process.Pid}, kv: p.kv, stop: p.stop, logs: p.logs}
 }
 
 // sample is one measured invocation.
@@ -347,7 +351,7 @@ func cpuPerInvocation(r *report) {
 			}
 			h := &workerdHost{vars: wv, sites: map[*worker]*workerdSite{}, now: now}
 			for _, w := range workers {
-				h.sites[w] = newWorkerdSite(tmp, w.dir, wv, nil)
+				h.sites[w] = newWorkerdSite(tmp, w.dir, wv, strings.Fields(*cpuV8Flags))
 			}
 			hosts = append(hosts, h)
 		default:
@@ -403,6 +407,12 @@ func cpuPerInvocation(r *report) {
 			time.Sleep(time.Until(j.in.readyAt.Add(time.Second)))
 			res.add(h.name(), j.k.name, j.w.name, measure(j.in, wc, j.k, vars["API_KEY"]))
 			j.in.stop()
+			if *cpuLogs != "" && j.in.logs != nil {
+				name := j.tag + " " + strings.ReplaceAll(j.k.name, "/", "_") + ".log"
+				if err := os.WriteFile(filepath.Join(*cpuLogs, name), []byte(j.in.logs.String()), 0o644); err != nil {
+					fatal(err)
+				}
+			}
 			<-slots
 		}
 		fmt.Printf("  (%s, fresh: %d processes, %.0f s)\n", h.name(), len(jobs), time.Since(start).Seconds())
@@ -460,7 +470,11 @@ func cpuPerInvocation(r *report) {
 // wxsign / reference against the goal; for the coordinator alone, its share
 // of the invocation it serves.
 func reportCPU(r *report, res cpuResults, hosts []host, kinds []invocation) {
-	table := []string{fmt.Sprintf("\n  workerd CPU per invocation, ms (median of %d rounds; fresh: a new process each)", *cpuRounds),
+	flags := ""
+	if *cpuV8Flags != "" {
+		flags = "; workerd alone with V8 flags " + *cpuV8Flags + ", not the platform's"
+	}
+	table := []string{fmt.Sprintf("\n  workerd CPU per invocation, ms (median of %d rounds; fresh: a new process each%s)", *cpuRounds, flags),
 		fmt.Sprintf("  %-14s %-62s %9s %9s %7s %6s", "runtime", "invocation", "wxsign", "reference", "ratio", "goal")}
 	defer func() { fmt.Println(strings.Join(table, "\n")) }()
 	for _, h := range hosts {
