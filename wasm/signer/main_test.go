@@ -50,3 +50,23 @@ func TestPath(t *testing.T) {
 		}
 	}
 }
+
+// TestSizeClasses holds sizeClasses to the runtime's: each is a size the
+// allocator rounds up to, and none lies between two of them.
+func TestSizeClasses(t *testing.T) {
+	roundUp := func(n int) int { return cap(append([]byte(nil), make([]byte, n)...)) }
+	prev := 0
+	for _, c := range sizeClasses {
+		n := int(c)
+		if got := roundUp(n); got != n {
+			t.Errorf("%d bytes round up to %d: not a size class", n, got)
+		}
+		if got := roundUp(prev + 1); got != n {
+			t.Errorf("%d bytes round up to %d, not to the next listed class %d", prev+1, got, n)
+		}
+		prev = n
+	}
+	if prev != 1<<10 {
+		t.Errorf("the last class is %d, want 1 KiB", prev)
+	}
+}
