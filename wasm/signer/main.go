@@ -191,19 +191,17 @@ func wxsWarm() {
 // allocates on the fast path and does not compile the slow one (the span
 // refill) inside it. One allocation a class, since V8 keeps counting the
 // calls made in global scope towards compiling the allocator with TurboFan
-// in a request; larger classes cost more heap than they save.
+// in a request; larger classes cost more heap than they save. Each pair
+// is just over the previous class (appending rounds a slice's capacity up
+// to its class), so both land in the next one, a pointer object's malloc
+// header included.
 func primeAllocator() {
-	for _, n := range sizeClasses {
-		primed, primedPtrs = make([]byte, n), make([]*byte, n/8)
+	for prev := 0; prev < 1<<10; prev = cap(primed) {
+		primed = append([]byte(nil), make([]byte, prev+1)...)
+		primedPtrs = make([]*byte, prev/8+1)
 	}
 	primed, primedPtrs = nil, nil
 }
-
-// sizeClasses are the Go runtime's object sizes up to 1 KiB
-// (internal/runtime/gc/sizeclasses.go); TestSizeClasses says when a Go
-// release changes them.
-var sizeClasses = [...]uint16{8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256,
-	288, 320, 352, 384, 416, 448, 480, 512, 576, 640, 704, 768, 896, 1024}
 
 var (
 	primed     []byte

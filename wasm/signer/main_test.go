@@ -3,6 +3,7 @@
 package main
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -51,22 +52,30 @@ func TestPath(t *testing.T) {
 	}
 }
 
-// TestSizeClasses holds sizeClasses to the runtime's: each is a size the
-// allocator rounds up to, and none lies between two of them.
-func TestSizeClasses(t *testing.T) {
-	roundUp := func(n int) int { return cap(append([]byte(nil), make([]byte, n)...)) }
-	prev := 0
-	for _, c := range sizeClasses {
-		n := int(c)
-		if got := roundUp(n); got != n {
-			t.Errorf("%d bytes round up to %d: not a size class", n, got)
+// TestPrimeAllocator holds primeAllocator to allocating in every size
+// class up to 1 KiB, as the runtime counts them: twice, with pointers and
+// without, except in the 8-byte class, whose pointer-free objects the
+// tiny allocator takes.
+func TestPrimeAllocator(t *testing.T) {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	primeAllocator()
+	runtime.ReadMemStats(&after)
+	classes := 0
+	for i, c := range after.BySize {
+		if c.Size == 0 || c.Size > 1<<10 {
+			continue
 		}
-		if got := roundUp(prev + 1); got != n {
-			t.Errorf("%d bytes round up to %d, not to the next listed class %d", prev+1, got, n)
+		classes++
+		want := uint64(2)
+		if c.Size == 8 {
+			want = 1
 		}
-		prev = n
+		if got := c.Mallocs - before.BySize[i].Mallocs; got < want {
+			t.Errorf("%d allocations in the %d-byte class, want %d", got, c.Size, want)
+		}
 	}
-	if prev != 1<<10 {
-		t.Errorf("the last class is %d, want 1 KiB", prev)
+	if classes == 0 {
+		t.Error("runtime.MemStats lists no size class up to 1 KiB")
 	}
 }
