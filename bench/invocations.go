@@ -25,7 +25,7 @@ import (
 var (
 	cpuRounds   = flag.Int("cpu-rounds", 3, "rounds of the CPU-per-invocation figures (a fresh process per fresh sample)")
 	cpuParallel = flag.Int("cpu-parallel", 2, "fresh processes of the cpu section alive at once (one measured, the others starting)")
-	cpuOnly     = flag.String("cpu-runtimes", "wrangler,workerd", "runtimes of the cpu section: wrangler (wrangler dev), workerd (workerd alone)")
+	cpuOnly     = flag.String("cpu-runtimes", "wrangler,workerd,later", "runtimes of the cpu section: wrangler (wrangler dev), workerd (workerd alone), later (workerd alone, an isolate started after the Worker's: its fresh kinds)")
 	cpuKinds    = flag.String("cpu-kinds", "", "a regexp: the cpu section measures only the invocations it matches, with the shares of them")
 	cpuV8Flags  = flag.String("cpu-v8-flags", "", "V8 flags for workerd alone, space-separated: a diagnosis (--trace-wasm-compilation-times), not a setting a Worker has")
 	cpuLogs     = flag.String("cpu-logs", "", "a directory: each fresh workerd process's output is written there, by tag and invocation")
@@ -225,9 +225,15 @@ type workerdHost struct {
 	vars  map[string]string
 	sites map[*worker]*workerdSite
 	now   int64
+	later bool // an isolate starts after the Worker's (laterWorker); only fresh kinds are measured
 }
 
-func (h *workerdHost) name() string { return "workerd alone" }
+func (h *workerdHost) name() string {
+	if h.later {
+		return "workerd, later"
+	}
+	return "workerd alone"
+}
 
 // coordinator: a Durable Object class in wxsign's wrangler.toml.
 func (h *workerdHost) coordinator() bool {
@@ -240,7 +246,7 @@ func (h *workerdHost) coordinator() bool {
 }
 
 func (h *workerdHost) start(w *worker, seed, tag string, stub bool) *instance {
-	p := h.sites[w].start(tag, seedRecords(seed, h.now, h.vars), stub)
+	p := h.sites[w].start(tag, seedRecords(seed, h.now, h.vars), stub, h.later)
 	return &instance{url: p.url, cron: p.cron, coord: p.coord, pids: []int{p.cmd.Process.Pid}, kv: p.kv, stop: p.stop, logs: p.logs}
 }
 
@@ -344,12 +350,12 @@ func cpuPerInvocation(r *report) {
 		switch name {
 		case "wrangler":
 			hosts = append(hosts, newWranglerHost(tmp, vars, workers, now))
-		case "workerd":
+		case "workerd", "later":
 			wv := map[string]string{"WECHAT_APPSECRET": secret} // secrets under wrangler, bindings like the others here
 			for k, v := range vars {
 				wv[k] = v
 			}
-			h := &workerdHost{vars: wv, sites: map[*worker]*workerdSite{}, now: now}
+			h := &workerdHost{vars: wv, sites: map[*worker]*workerdSite{}, now: now, later: name == "later"}
 			for _, w := range workers {
 				h.sites[w] = newWorkerdSite(tmp, w.dir, wv, strings.Fields(*cpuV8Flags))
 			}
@@ -416,6 +422,9 @@ func cpuPerInvocation(r *report) {
 			<-slots
 		}
 		fmt.Printf("  (%s, fresh: %d processes, %.0f s)\n", h.name(), len(jobs), time.Since(start).Seconds())
+		if wh, ok := h.(*workerdHost); ok && wh.later {
+			continue // warm, the isolate started later is long past: as workerd alone
+		}
 		// Warm: one process per Worker, every kind of invocation made
 		// first, then the rounds, the Workers taking turns going first.
 		ins := map[*worker]*instance{}
@@ -476,7 +485,15 @@ func reportCPU(r *report, res cpuResults, hosts []host, kinds []invocation) {
 	}
 	table := []string{fmt.Sprintf("\n  workerd CPU per invocation, ms (median of %d rounds; fresh: a new process each%s)", *cpuRounds, flags),
 		fmt.Sprintf("  %-14s %-62s %9s %9s %7s %6s", "runtime", "invocation", "wxsign", "reference", "ratio", "goal")}
-	defer func() { fmt.Println(strings.Join(table, "\n")) }()
+	defer func() {
+		for _, h := range hosts {
+			if wh, ok := h.(*workerdHost); ok && wh.later {
+				table = append(table, "  workerd, later: workerd alone with an isolate started after the Worker's, which makes V8 drop the code\n"+
+					"  the Worker's start-up compiled for its first request (laterWorker in bench/workerd.go)")
+			}
+		}
+		fmt.Println(strings.Join(table, "\n"))
+	}()
 	for _, h := range hosts {
 		for _, k := range kinds {
 			ws, rs := res[h.name()][k.name]["wxsign"], res[h.name()][k.name]["reference"]

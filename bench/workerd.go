@@ -61,6 +61,15 @@ export class Coordinator extends DurableObject {
 export default { fetch: () => new Response(null, { status: 404 }) };
 `
 
+// laterWorker is a Worker whose isolate a site can start after the one
+// under test. workerd's isolate constructor tells V8 of memory pressure,
+// and V8 then drops the baseline (Liftoff) wasm code of every isolate in
+// the process: the code the Worker's start-up compiled for its first
+// request. On the platform, any Worker starting in the same process
+// between a Worker's start-up and its first request does the same.
+const laterWorker = `export default { fetch: () => new Response(null, { status: 404 }) };
+`
+
 // kvServer is Workers KV for a Worker under workerd alone, outside its
 // process: workerd's KV binding sends GET and PUT /<key> to it. It counts
 // what the Worker read and wrote.
@@ -130,7 +139,8 @@ func workerdBin() string {
 // for it, written in root: the bindings its wrangler.toml declares (vars,
 // KV namespaces, its own Durable Object classes, in memory), vars, and V8
 // given flags. Its configuration has @ADDRESS@ (the Worker), @CRON@ (the
-// cron driver) and @KV@ (the KV service) to fill in.
+// cron driver), @KV@ (the KV service) and @LATER@ (an isolate started
+// after the Worker's, or none) to fill in.
 type workerdSite struct {
 	root, conf string
 	coord      bool // it has a Durable Object class, and a driver asking it alone
@@ -148,7 +158,7 @@ func newWorkerdSite(root, dir string, vars map[string]string, flags []string) *w
 			fatalf("wrangler deploy --dry-run in %s: %v\n%s", dir, err, b)
 		}
 		bundled[root+"\x00"+dir] = out
-		for name, src := range map[string]string{"cron.js": cronDriver, "coord.js": coordDriver} {
+		for name, src := range map[string]string{"cron.js": cronDriver, "coord.js": coordDriver, "later.js": laterWorker} {
 			if err := os.WriteFile(filepath.Join(root, name), []byte(src), 0o644); err != nil {
 				fatal(err)
 			}
@@ -192,7 +202,10 @@ func newWorkerdSite(root, dir string, vars map[string]string, flags []string) *w
 		namespaces = append(namespaces, fmt.Sprintf("(className = %q, uniqueKey = %q, enableSql = %v)", d.Class, "bench-"+d.Class, wc.SQLClasses[d.Class]))
 	}
 	objects, coord := "", ""
-	services, sockets := []string{`(name = "main", worker = .main)`, `(name = "cron", worker = .cron)`}, []string{
+	// The drivers first: workerd starts the services in this order, and an
+	// isolate started after the Worker's would drop the code its start-up
+	// compiled (laterWorker), which only @LATER@ is to do.
+	services, sockets := []string{`(name = "cron", worker = .cron)`}, []string{
 		`(name = "http", address = "@ADDRESS@", http = (), service = "main")`,
 		`(name = "cron", address = "@CRON@", http = (), service = "cron")`}
 	if len(namespaces) > 0 {
@@ -217,7 +230,7 @@ const stub :Workerd.Worker = (
 		services = append(services, `(name = "coord", worker = .coord)`, `(name = "stub", worker = .stub)`)
 		sockets = append(sockets, `(name = "coord", address = "@COORD@", http = (), service = "coord")`)
 	}
-	services = append(services, `(name = "kv", external = (address = "@KV@", http = ()))`,
+	services = append(services, `(name = "main", worker = .main)@LATER@`, `(name = "kv", external = (address = "@KV@", http = ()))`,
 		`(name = "internet", network = (allow = ["public", "private", "local"]))`)
 	return &workerdSite{root: root, coord: coord != "", conf: fmt.Sprintf(`using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
@@ -241,8 +254,12 @@ const cron :Workerd.Worker = (
   compatibilityFlags = [ "service_binding_extra_handlers" ],
   bindings = [ (name = "MAIN", service = "main") ],
 );
+const later :Workerd.Worker = (
+  modules = [ (name = "later.js", esModule = embed "later.js") ],
+  compatibilityDate = %q,
+);
 %s`, quoteAll(flags), strings.Join(services, ",\n    "), strings.Join(sockets, ",\n    "), strings.Join(modules, ", "), wc.CompatDate,
-		quoteAll(wc.CompatFlags), strings.Join(bindings, ", "), objects, wc.CompatDate, coord)}
+		quoteAll(wc.CompatFlags), strings.Join(bindings, ", "), objects, wc.CompatDate, wc.CompatDate, coord)}
 }
 
 func mapKeys(m map[string]string) func(func(string) bool) {
@@ -275,8 +292,9 @@ type workerdProc struct {
 }
 
 // start runs workerd on the site, with KV holding recs, and waits until
-// both its sockets accept connections; nothing is sent to the Worker.
-func (s *workerdSite) start(tag string, recs map[string]string, stub bool) *workerdProc {
+// both its sockets accept connections; nothing is sent to the Worker. With
+// later, an isolate starts after the Worker's (laterWorker).
+func (s *workerdSite) start(tag string, recs map[string]string, stub, later bool) *workerdProc {
 	kv := newKVServer(recs)
 	addr, cron, coord := "127.0.0.1:"+strconv.Itoa(freePort()), "127.0.0.1:"+strconv.Itoa(freePort()), "127.0.0.1:"+strconv.Itoa(freePort())
 	conf := filepath.Join(s.root, tag+".capnp")
@@ -284,7 +302,12 @@ func (s *workerdSite) start(tag string, recs map[string]string, stub bool) *work
 	if stub {
 		svc = "stub"
 	}
-	text := strings.NewReplacer("@ADDRESS@", addr, "@CRON@", cron, "@COORD@", coord, "@COORDSVC@", svc, "@KV@", kv.addr()).Replace(s.conf)
+	after := ""
+	if later {
+		after = `,
+    (name = "later", worker = .later)`
+	}
+	text := strings.NewReplacer("@LATER@", after, "@ADDRESS@", addr, "@CRON@", cron, "@COORD@", coord, "@COORDSVC@", svc, "@KV@", kv.addr()).Replace(s.conf)
 	if err := os.WriteFile(conf, []byte(text), 0o644); err != nil {
 		fatal(err)
 	}
@@ -350,25 +373,20 @@ func coldWorkerd(r *report) {
 	vars["WECHAT_APPSECRET"] = secret // a secret under wrangler, a binding like the others here
 	recs := seedRecords(seedTicket, time.Now().Unix(), vars)
 	wx, ref := &side{name: "wxsign", dir: "."}, &side{name: "reference", dir: "bench/reference"}
-	// The third: wxsign with V8 told to keep the baseline (Liftoff) code it
-	// compiled in global scope, which it otherwise drops before the first
-	// request (RATIONALE.md, "Start-up in global scope").
-	keep := &side{name: "keep", dir: "."}
+	// The third: wxsign with an isolate started after its own, which makes
+	// V8 drop the code its start-up compiled (laterWorker).
+	later := &side{name: "later", dir: "."}
 	sites := map[*side]*workerdSite{}
-	for _, s := range []*side{wx, ref, keep} {
-		var flags []string
-		if s == keep {
-			flags = []string{"--no-flush-liftoff-code"}
-		}
-		sites[s] = newWorkerdSite(tmp, s.dir, vars, flags)
+	for _, s := range []*side{wx, ref, later} {
+		sites[s] = newWorkerdSite(tmp, s.dir, vars, nil)
 	}
 	before := wc.Stats()
-	alternate([]*side{wx, ref, keep}, func(s *side, i int) {
-		p := sites[s].start(fmt.Sprintf("%s-%d", s.name, i), recs, false)
+	alternate([]*side{wx, ref, later}, func(s *side, i int) {
+		p := sites[s].start(fmt.Sprintf("%s-%d", s.name, i), recs, false, s == later)
 		defer p.stop()
 		s.timeFresh(p.url)
 	})
 	noCalls(wc, before)
 	reportFresh(r, "workerd alone", wx, ref, fmt.Sprintf("median of %d alternating rounds, workerd started for each", *coldRounds))
-	r.add("workerd alone: wxsign first /config, V8 keeping global scope's code", medianOf(keep.first), "ms", "--no-flush-liftoff-code: a diagnosis, not a setting a Worker has")
+	r.add("workerd alone: wxsign first /config, an isolate started after its own", medianOf(later.first), "ms", "V8 dropped the code its start-up compiled, as any Worker starting in the process in between makes it")
 }
