@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"maps"
@@ -184,8 +183,8 @@ func (in *instance) setEnv(ctx context.Context, env map[string]string) error {
 	}
 	f := in.frame[:0]
 	for _, name := range slices.Sorted(maps.Keys(env)) {
-		f = appendField(f, name)
-		f = appendField(f, env[name])
+		f = abi.AppendField(f, name)
+		f = abi.AppendField(f, env[name])
 	}
 	in.frame = f
 	out, err := in.handEnv(ctx)
@@ -277,10 +276,10 @@ func (in *instance) read(ctx context.Context, keys []string, b Backend, now int6
 
 // hand gives the instance a record (wxs_record).
 func (in *instance) hand(ctx context.Context, key, outcome, value, retry string, now int64) error {
-	f := appendField(in.frame[:0], key)
-	f = appendField(f, outcome)
-	f = appendField(f, value)
-	in.frame = appendField(f, retry)
+	f := abi.AppendField(in.frame[:0], key)
+	f = abi.AppendField(f, outcome)
+	f = abi.AppendField(f, value)
+	in.frame = abi.AppendField(f, retry)
 	_, err := in.invoke(ctx, in.record, now)
 	return err
 }
@@ -308,13 +307,13 @@ func (s *Signer) serve(ctx context.Context, in *instance, env map[string]string,
 	}
 	limit := ""
 	for turn := 0; turn < abi.MaxTurns; turn++ {
-		f := appendField(in.frame[:0], req.Method)
-		f = appendField(f, req.URL)
+		f := abi.AppendField(in.frame[:0], req.Method)
+		f = abi.AppendField(f, req.URL)
 		for _, h := range in.headers {
-			f = appendField(f, req.Header[h])
+			f = abi.AppendField(f, req.Header[h])
 		}
-		f = appendField(f, req.Body)
-		in.frame = appendField(f, limit)
+		f = abi.AppendField(f, req.Body)
+		in.frame = abi.AppendField(f, limit)
 		out, err := in.invoke(ctx, in.serve, now)
 		if err != nil {
 			return Result{}, err
@@ -406,12 +405,6 @@ func (b *recordBackend) Limit(context.Context, string, string) bool { return tru
 // Fetch returns it.
 func noTicket() (status int, body, retryAfter string) {
 	return core.ErrNoTicket.Status, string(core.ErrNoTicket.AppendJSON(nil)), strconv.Itoa(api.RetryAfterSeconds)
-}
-
-// appendField frames a field as the ABI wants: u32 LE length, then bytes.
-func appendField[T string | []byte](dst []byte, f T) []byte {
-	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(f)))
-	return append(dst, f...)
 }
 
 // parse copies the answer out of the module's memory: one copy, of which

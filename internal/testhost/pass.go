@@ -68,11 +68,11 @@ func (p *passStep) call(ctx context.Context, target string, r coord.Result) erro
 	if r.Answer.Status != 0 {
 		status, value = strconv.Itoa(r.Answer.Status), string(r.Answer.Body)
 	}
-	f := appendField(p.in.frame[:0], p.id)
-	f = appendField(f, target)
-	f = appendField(f, errField)
-	f = appendField(f, status)
-	p.in.frame = appendField(f, value)
+	f := abi.AppendField(p.in.frame[:0], p.id)
+	f = abi.AppendField(f, target)
+	f = abi.AppendField(f, errField)
+	f = abi.AppendField(f, status)
+	p.in.frame = abi.AppendField(f, value)
 	fn := p.in.m.ExportedFunction(abi.ExportPass)
 	out, err := p.in.invoke(ctx, fn, p.now)
 	if err != nil {

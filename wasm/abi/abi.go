@@ -1,5 +1,7 @@
 package abi
 
+import "encoding/binary"
+
 // The sizes of the module's two regions, in bytes.
 const (
 	InputCap  = 64 << 10
@@ -62,3 +64,10 @@ const (
 // Exports are the names of every function the module exports.
 var Exports = []string{ExportInitialize, ExportInput, ExportInputCap, ExportOutput, ExportOutputCap, ExportBodyCap,
 	ExportEnvBuffer, ExportEnv, ExportServe, ExportRecord, ExportCron, ExportWarm, ExportPass}
+
+// AppendField frames a field of the input as the module reads it: its
+// length, a little-endian u32, then its bytes.
+func AppendField[T string | []byte](dst []byte, f T) []byte {
+	dst = binary.LittleEndian.AppendUint32(dst, uint32(len(f)))
+	return append(dst, f...)
+}

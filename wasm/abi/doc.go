@@ -99,12 +99,13 @@
 // instance; passes in flight are independent of each other and of
 // wxs_serve.
 //
-//	wxs_warm()   runs the hot path once on canned input, and makes ready the coroutine a coordinator's first pass runs in
+//	wxs_warm()   runs the hot path once on canned input and a coordinator's pass for a made-up account, and makes ready the coroutine a coordinator's first pass runs in
 //
 // so that an engine that compiles functions on their first call (V8) does
-// so before the first request, and a fresh isolate's first pass neither
-// starts a goroutine nor grows a stack. It draws no randomness and leaves
-// nothing a request sees behind: the Worker calls it in global scope, where random values are
-// forbidden (the Go runtime then seeds its internal generator from the
+// so before the first request or pass, and a fresh isolate's first pass
+// neither starts a goroutine nor grows a stack. The rehearsed pass's I/O
+// is played inside the module: it asks the host for nothing. It draws no
+// randomness and leaves nothing a request sees behind: the Worker calls it
+// in global scope, where random values are forbidden (the Go runtime then seeds its internal generator from the
 // clock; nonces come from random_get only when a request is signed).
 package abi

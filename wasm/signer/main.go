@@ -182,19 +182,39 @@ func wxsWarm() {
 	api.Route("GET", "/config")
 	a.SignPage(buf[:0], "https://h.example.com/a?b=1", ticket, "warm", 2)
 	coord.Prepare()
+	rehearsePass()
+	tierAllocator()
 	primeAllocator()
+}
+
+// tierAllocations is how many small objects of each kind tierAllocator
+// allocates: enough to spend V8's tiering budget of the allocator's
+// functions (its baseline code counts what each call runs), whatever a
+// rehearsed pass left of it.
+const tierAllocations = 8000
+
+// tierAllocator has V8 compile the allocator with its optimizing compiler
+// (TurboFan) at start-up. The rehearsed pass spends most of the allocator's
+// tiering budget, so a fresh coordinator's first pass would otherwise spend
+// the rest and wait for that compile; and V8 keeps optimized code when an
+// isolate starting in the process makes it drop the baseline code.
+func tierAllocator() {
+	for range tierAllocations {
+		primedPtrs = make([]*byte, 2) // with pointers
+		primed = make([]byte, 24)     // without, a size class of its own
+		primedTiny = make([]byte, 4)  // without, below 16 bytes: the tiny allocator
+	}
+	primed, primedPtrs, primedTiny = nil, nil, nil
 }
 
 // primeAllocator allocates an object of every size class up to 1 KiB (the
 // sizes a request allocates), with pointers and without, so that the
 // allocator holds a span of each: a fresh isolate's first request then
 // allocates on the fast path and does not compile the slow one (the span
-// refill) inside it. One allocation a class, since V8 keeps counting the
-// calls made in global scope towards compiling the allocator with TurboFan
-// in a request; larger classes cost more heap than they save. Each pair
-// is just over the previous class (appending rounds a slice's capacity up
-// to its class), so both land in the next one, a pointer object's malloc
-// header included.
+// refill) inside it. Classes above 1 KiB cost more heap than they save.
+// Each pair is just over the previous class (appending rounds a slice's
+// capacity up to its class), so both land in the next one, a pointer
+// object's malloc header included.
 func primeAllocator() {
 	for prev := 0; prev < 1<<10; prev = cap(primed) {
 		primed = append([]byte(nil), make([]byte, prev+1)...)
@@ -204,6 +224,7 @@ func primeAllocator() {
 }
 
 var (
+	primedTiny []byte
 	primed     []byte
 	primedPtrs []*byte
 )

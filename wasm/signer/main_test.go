@@ -52,6 +52,23 @@ func TestPath(t *testing.T) {
 	}
 }
 
+// TestRehearsePass holds the start-up's rehearsal to a whole pass, both
+// WeChat calls answered and the record handed out, so that start-up
+// compiles what a fresh coordinator's first pass runs; and to leaving the
+// settings as they were and no pass in flight.
+func TestRehearsePass(t *testing.T) {
+	configure(map[string]string{"WECHAT_APPID": "wxtest", "WECHAT_APPSECRET": "s"})
+	if status, calls := rehearsePass(); status != 200 || calls != 2 {
+		t.Errorf("the rehearsal ended with %d after %d WeChat calls, want 200 after 2", status, calls)
+	}
+	if len(passes) != 0 {
+		t.Errorf("%d passes left in flight", len(passes))
+	}
+	if len(settings.Apps) != 1 || settings.Apps[0].AppID != "wxtest" || !settings.OK() {
+		t.Errorf("the settings after the rehearsal: %+v, problems %q", settings.Apps, settings.Problems)
+	}
+}
+
 // TestPrimeAllocator holds primeAllocator to allocating in every size
 // class up to 1 KiB, as the runtime counts them: twice, with pointers and
 // without, except in the 8-byte class, whose pointer-free objects the
