@@ -228,6 +228,12 @@ type workerdHost struct {
 	later bool // an isolate starts after the Worker's (laterWorker); only fresh kinds are measured
 }
 
+// startsLater reports whether h starts an isolate after the Worker's.
+func startsLater(h host) bool {
+	wh, ok := h.(*workerdHost)
+	return ok && wh.later
+}
+
 func (h *workerdHost) name() string {
 	if h.later {
 		return "workerd, later"
@@ -422,7 +428,7 @@ func cpuPerInvocation(r *report) {
 			<-slots
 		}
 		fmt.Printf("  (%s, fresh: %d processes, %.0f s)\n", h.name(), len(jobs), time.Since(start).Seconds())
-		if wh, ok := h.(*workerdHost); ok && wh.later {
+		if startsLater(h) {
 			continue // warm, the isolate started later is long past: as workerd alone
 		}
 		// Warm: one process per Worker, every kind of invocation made
@@ -487,7 +493,7 @@ func reportCPU(r *report, res cpuResults, hosts []host, kinds []invocation) {
 		fmt.Sprintf("  %-14s %-62s %9s %9s %7s %6s", "runtime", "invocation", "wxsign", "reference", "ratio", "goal")}
 	defer func() {
 		for _, h := range hosts {
-			if wh, ok := h.(*workerdHost); ok && wh.later {
+			if startsLater(h) {
 				table = append(table, "  workerd, later: workerd alone with an isolate started after the Worker's, which makes V8 drop the code\n"+
 					"  the Worker's start-up compiled for its first request (laterWorker in bench/workerd.go)")
 			}

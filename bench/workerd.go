@@ -376,10 +376,8 @@ func coldWorkerd(r *report) {
 	// The third: wxsign with an isolate started after its own, which makes
 	// V8 drop the code its start-up compiled (laterWorker).
 	later := &side{name: "later", dir: "."}
-	sites := map[*side]*workerdSite{}
-	for _, s := range []*side{wx, ref, later} {
-		sites[s] = newWorkerdSite(tmp, s.dir, vars, nil)
-	}
+	sites := map[*side]*workerdSite{wx: newWorkerdSite(tmp, wx.dir, vars, nil), ref: newWorkerdSite(tmp, ref.dir, vars, nil)}
+	sites[later] = sites[wx]
 	before := wc.Stats()
 	alternate([]*side{wx, ref, later}, func(s *side, i int) {
 		p := sites[s].start(fmt.Sprintf("%s-%d", s.name, i), recs, false, s == later)

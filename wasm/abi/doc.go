@@ -106,6 +106,7 @@
 // neither starts a goroutine nor grows a stack. The rehearsed pass's I/O
 // is played inside the module: it asks the host for nothing. It draws no
 // randomness and leaves nothing a request sees behind: the Worker calls it
-// in global scope, where random values are forbidden (the Go runtime then seeds its internal generator from the
-// clock; nonces come from random_get only when a request is signed).
+// in global scope, where random values are forbidden (the Go runtime then
+// seeds its internal generator from the clock; nonces come from random_get
+// only when a request is signed).
 package abi
